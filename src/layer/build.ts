@@ -1,0 +1,85 @@
+// buildLayer: entries -> deterministic tar -> gzip, hashed in one streaming pass into the blob store.
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, constants as zlib } from 'node:zlib';
+import { BlobStore } from '../cache/blob-store.js';
+import { HashingStream, sha256, type Digest } from '../oci/digest.js';
+import { blobLayer, type Layer } from '../oci/layer.js';
+import { MediaType } from '../oci/media-types.js';
+import type { TarEntry } from '../tar/entry.js';
+import { writeTar } from '../tar/write.js';
+
+/** BuiltLayer is a Layer kiln made, with the facts the CLI reports about it. */
+export interface BuiltLayer {
+  layer: Layer;
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+  uncompressedSize: number;
+  /** fromCache is true when the cache key matched and no tar was written. */
+  fromCache: boolean;
+}
+
+/** BuildLayerOptions configure one layer build. */
+export interface BuildLayerOptions {
+  store: BlobStore;
+  epoch: number;
+  /** cacheKey: a digest of everything that determines the layer; a hit skips writing the tar. */
+  cacheKey?: string;
+  addParents?: boolean;
+  /** gzipLevel 1..9; part of the output, so it is fixed per kiln version. */
+  gzipLevel?: number;
+}
+
+interface LayerMemo {
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+  uncompressedSize: number;
+}
+
+/** GZIP_LEVEL is kiln's fixed compression level: changing it changes every digest. */
+export const GZIP_LEVEL = 6;
+
+function layerFromMemo(store: BlobStore, memo: LayerMemo): Layer {
+  return blobLayer({
+    mediaType: MediaType.ociLayerGzip,
+    digest: memo.digest,
+    size: memo.size,
+    diffId: memo.diffId,
+    uncompressedSize: memo.uncompressedSize,
+    open: () => store.open(memo.digest),
+  });
+}
+
+/** buildLayer writes a gzip layer for the entries and returns it; identical entries give identical digests. */
+export async function buildLayer(entries: readonly TarEntry[], options: BuildLayerOptions): Promise<BuiltLayer> {
+  const { store } = options;
+  const memoKey = options.cacheKey ? sha256(`${options.cacheKey}\0epoch=${options.epoch}\0gzip=${options.gzipLevel ?? GZIP_LEVEL}`).slice(7) : undefined;
+  if (memoKey) {
+    const memo = await store.getMemo<LayerMemo>('layer', memoKey);
+    if (memo && (await store.has(memo.digest))) {
+      return { ...memo, layer: layerFromMemo(store, memo), fromCache: true };
+    }
+  }
+  const temp = await store.tempPath();
+  const tarHash = new HashingStream();
+  const gzipHash = new HashingStream();
+  try {
+    await pipeline(
+      writeTar(entries, { epoch: options.epoch, addParents: options.addParents ?? true }),
+      tarHash,
+      createGzip({ level: options.gzipLevel ?? GZIP_LEVEL, strategy: zlib.Z_DEFAULT_STRATEGY }),
+      gzipHash,
+      createWriteStream(temp),
+    );
+    const memo: LayerMemo = { digest: gzipHash.digest(), diffId: tarHash.digest(), size: gzipHash.bytes, uncompressedSize: tarHash.bytes };
+    if (await store.has(memo.digest)) await rm(temp, { force: true });
+    else await store.commit(temp, memo.digest);
+    if (memoKey) await store.setMemo('layer', memoKey, memo);
+    return { ...memo, layer: layerFromMemo(store, memo), fromCache: false };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}

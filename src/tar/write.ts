@@ -1,0 +1,115 @@
+// Deterministic tar writer: sorted entries, clamped mtimes, numeric owners, PAX for long names.
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack as tarPack, type Header } from 'tar-stream';
+
+type PackHeader = Partial<Header> & Pick<Header, 'name'>;
+import { compareEntryPaths, parentDirectories, type TarEntry } from './entry.js';
+import { InputError } from '../errors.js';
+
+/** DEFAULT_SOURCE_DATE_EPOCH is 1980-01-01: the earliest time ZIP (and so Python's zipimport and wheels) can store. */
+export const DEFAULT_SOURCE_DATE_EPOCH = 315532800;
+
+/** sourceDateEpoch reads $SOURCE_DATE_EPOCH (reproducible-builds.org), else the fixed default. */
+export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return DEFAULT_SOURCE_DATE_EPOCH;
+  if (!/^\d+$/.test(raw)) throw new InputError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got "${raw}"`);
+  return Number(raw);
+}
+
+/** TarOptions tune the writer. */
+export interface TarOptions {
+  /** epoch: mtimes are clamped to it and absent mtimes set to it. */
+  epoch: number;
+  /** addParents creates missing parent directories (0755, root) so extraction never invents modes. */
+  addParents?: boolean;
+}
+
+/** prepareEntries sorts entries, adds missing parents, and refuses duplicate paths. */
+export function prepareEntries(entries: readonly TarEntry[], options: TarOptions): TarEntry[] {
+  const byPath = new Map<string, TarEntry>();
+  for (const entry of entries) {
+    const existing = byPath.get(entry.path);
+    if (existing && !(existing.type === 'directory' && entry.type === 'directory')) {
+      throw new InputError(`two entries for the same path "${entry.path}" in one layer`);
+    }
+    byPath.set(entry.path, entry);
+  }
+  if (options.addParents) {
+    for (const entry of entries) {
+      for (const parent of parentDirectories(entry.path)) {
+        if (!byPath.has(parent)) byPath.set(parent, { path: parent, type: 'directory', mode: 0o755 });
+      }
+    }
+  }
+  return [...byPath.values()].sort((a, b) => compareEntryPaths(tarName(a), tarName(b)));
+}
+
+/** tarName is the name an entry has inside the archive (whiteouts get their `.wh.` names). */
+function tarName(entry: TarEntry): string {
+  if (entry.type === 'whiteout') {
+    const slash = entry.path.lastIndexOf('/');
+    return slash < 0 ? `.wh.${entry.path}` : `${entry.path.slice(0, slash)}/.wh.${entry.path.slice(slash + 1)}`;
+  }
+  if (entry.type === 'opaque-whiteout') return entry.path ? `${entry.path}/.wh..wh..opq` : '.wh..wh..opq';
+  return entry.path;
+}
+
+function header(entry: TarEntry, epoch: number): PackHeader {
+  const mtime = new Date(Math.min(entry.mtime ?? epoch, epoch) * 1000);
+  const base = { mode: entry.mode & 0o7777, uid: entry.uid ?? 0, gid: entry.gid ?? 0, uname: '', gname: '', mtime };
+  switch (entry.type) {
+    case 'directory':
+      return { ...base, name: `${entry.path}/`, type: 'directory', size: 0 };
+    case 'symlink':
+      return { ...base, name: entry.path, type: 'symlink', linkname: entry.linkTarget ?? '', size: 0 };
+    case 'hardlink':
+      return { ...base, name: entry.path, type: 'link', linkname: entry.linkTarget ?? '', size: 0 };
+    case 'whiteout':
+    case 'opaque-whiteout':
+      return { ...base, name: tarName(entry), type: 'file', mode: 0, size: 0 };
+    case 'file':
+      return { ...base, name: entry.path, type: 'file', size: contentSize(entry) };
+  }
+}
+
+function contentSize(entry: TarEntry): number {
+  if (entry.content?.kind === 'buffer') return entry.content.data.length;
+  if (entry.size === undefined) {
+    if (!entry.content) return 0;
+    throw new InputError(`tar entry "${entry.path}" has no size`);
+  }
+  return entry.size;
+}
+
+async function openContent(entry: TarEntry): Promise<Readable | Buffer> {
+  const content = entry.content;
+  if (!content) return Buffer.alloc(0);
+  if (content.kind === 'buffer') return content.data;
+  if (content.kind === 'host-file') return createReadStream(content.path);
+  return content.open();
+}
+
+/** writeTar streams a deterministic tar of the entries: same entries in, same bytes out. */
+export function writeTar(entries: readonly TarEntry[], options: TarOptions): Readable {
+  const prepared = prepareEntries(entries, options);
+  const pack = tarPack();
+  (async () => {
+    for (const entry of prepared) {
+      const head = header(entry, options.epoch);
+      const body = entry.type === 'file' ? await openContent(entry) : Buffer.alloc(0);
+      if (Buffer.isBuffer(body)) {
+        await new Promise<void>((resolve, reject) => pack.entry(head, body, (error) => (error ? reject(error) : resolve())));
+      } else {
+        const sink = pack.entry(head);
+        await pipeline(body, sink).catch((error: unknown) => {
+          throw new InputError(`reading "${entry.path}" for a layer: ${(error as Error).message}`, { cause: error });
+        });
+      }
+    }
+    pack.finalize();
+  })().catch((error: unknown) => pack.destroy(error as Error));
+  return pack as unknown as Readable;
+}
