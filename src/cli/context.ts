@@ -1,0 +1,36 @@
+// CommandContext: what a command may touch besides its arguments, so tests can capture it.
+import { readFileSync } from 'node:fs';
+import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
+
+/** CommandContext carries the process's streams, environment and cache. */
+export interface CommandContext {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  version: string;
+  /** cache returns the content-addressed blob store ($KILN_CACHE_DIR or the XDG cache dir). */
+  cache(): BlobStore;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** createContext builds the context of the running process. */
+export function createContext(): CommandContext {
+  let store: BlobStore | undefined;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    version: packageVersion(),
+    cache: () => (store ??= new BlobStore(defaultCacheDir(process.env))),
+  };
+}

@@ -1,0 +1,70 @@
+// kiln's command line: declares the commands, loads each on demand, prints errors as one line.
+import { KilnError, UsageError, errorMessage } from '../errors.js';
+import type { CommandContext } from './context.js';
+import { createContext } from './context.js';
+
+/** Command is what each module under commands/ exports as `command`. */
+export interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[], context: CommandContext): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  build: () => import('./commands/build.js'),
+  push: () => import('./commands/push.js'),
+  lock: () => import('./commands/lock.js'),
+  validate: () => import('./commands/validate.js'),
+};
+
+function help(): string {
+  return [
+    'usage: kiln <command> [options]',
+    '',
+    'commands:',
+    '  build [DIR] [-o DEST]... [--json]   build the images described by DIR/kiln.yaml',
+    '  push SRC DEST...                    copy an image to one or more registries',
+    '  lock [DIR] [--update]               resolve distro packages and write kiln.lock',
+    '  validate IMAGE                      re-check every digest, size and diffId of an image',
+    '',
+    'global options: --debug (stack traces), --help',
+    'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',
+  ].join('\n');
+}
+
+/** main runs one kiln invocation and returns the exit code; it never calls process.exit. */
+export async function main(argv: string[], context: CommandContext = createContext()): Promise<number> {
+  const debug = argv.includes('--debug') || process.env.KILN_DEBUG === '1';
+  const args = argv.filter((arg) => arg !== '--debug');
+  const name = args[0];
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    context.stdout.write(help() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    context.stdout.write(`${context.version}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  try {
+    if (!load) throw new UsageError(`unknown command "${name}" (try kiln --help)`);
+    const { command } = await load();
+    if (args.includes('--help') || args.includes('-h')) {
+      context.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
+      return 0;
+    }
+    return await command.run(args.slice(1), context);
+  } catch (error) {
+    context.stderr.write(`kiln: ${errorMessage(error)}\n`);
+    if (debug && error instanceof Error) context.stderr.write(`${error.stack}\n`);
+    if (debug && error instanceof Error && error.cause instanceof Error) context.stderr.write(`caused by: ${error.cause.stack}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+// When run directly (tests and `npm run kiln` use tsx), behave like bin/kiln.js.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}
+
+export { KilnError };
