@@ -78,3 +78,16 @@ export function verifyDigest(what: string, expected: Digest, actual: Digest, exp
     throw new IntegrityError(`${what}: size mismatch: expected ${expectedSize} bytes, got ${actualSize}`);
   }
 }
+
+/** VerifyingStream passes bytes through and fails at the end if they do not hash to `expected`. */
+export class VerifyingStream extends HashingStream {
+  constructor(private readonly expected: Digest, private readonly what: string) {
+    super(digestAlgorithm(expected));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const actual = this.digest();
+    if (actual !== this.expected) callback(new IntegrityError(`${this.what}: digest mismatch: expected ${this.expected}, got ${actual}`));
+    else callback();
+  }
+}

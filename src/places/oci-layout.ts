@@ -1,0 +1,156 @@
+// The OCI image-layout directory (`oci:PATH[:TAG]`): blobs/<alg>/<hex>, oci-layout, index.json.
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { digestAlgorithm, digestHex, parseDigest, sha256, verifyDigest, type Digest } from '../oci/digest.js';
+import { checkedConfig, imageFromRaw, serializeJson, type Image } from '../oci/image.js';
+import { blobLayer } from '../oci/layer.js';
+import { isIndexMediaType, isManifestMediaType, MediaType } from '../oci/media-types.js';
+import { Annotation, type Descriptor, type Index, type Manifest, type Platform } from '../oci/spec.js';
+import { InputError, OutputError, withContext } from '../errors.js';
+import { tempSibling, writeBlobFile, writeFileAtomic } from './blob-file.js';
+
+function blobPath(root: string, digest: Digest): string {
+  return join(root, 'blobs', digestAlgorithm(digest), digestHex(digest));
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function readIndex(root: string): Promise<Index> {
+  const raw = await withContext(`reading ${join(root, 'index.json')}`, () => readFile(join(root, 'index.json'), 'utf8'));
+  try {
+    return JSON.parse(raw) as Index;
+  } catch (error) {
+    throw new InputError(`${join(root, 'index.json')}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** writeImageBlobs copies config, layers and manifest of an image into a layout rooted at `root`. */
+async function writeImageBlobs(root: string, image: Image): Promise<Descriptor> {
+  const manifest = await image.manifest();
+  const rawConfig = await image.rawConfig();
+  const layers = await image.layers();
+  for (const [i, layer] of layers.entries()) {
+    const descriptor = manifest.layers[i]!;
+    await writeBlobFile(blobPath(root, descriptor.digest), () => layer.compressed(), descriptor, `layer ${descriptor.digest}`);
+  }
+  await writeBlobFile(blobPath(root, manifest.config.digest), async () => bufferStream(rawConfig), manifest.config, 'image config');
+  const rawManifest = await image.rawManifest();
+  const digest = sha256(rawManifest);
+  await writeBlobFile(blobPath(root, digest), async () => bufferStream(rawManifest), { digest, size: rawManifest.length }, 'image manifest');
+  const config = JSON.parse(rawConfig.toString('utf8')) as { os: string; architecture: string; variant?: string };
+  return {
+    mediaType: await image.mediaType(),
+    digest,
+    size: rawManifest.length,
+    platform: { architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) },
+  };
+}
+
+function bufferStream(data: Buffer): Readable {
+  return Readable.from([data]);
+}
+
+/**
+ * writeOciLayout adds `image` to the layout at `path` under `tag` (replacing an entry with the same tag).
+ * A new layout is assembled in a temp directory and renamed into place; an existing one gets its blobs
+ * first and index.json last, each atomically, so readers never see a tag without its blobs.
+ */
+export async function writeOciLayout(path: string, image: Image, tag?: string): Promise<Descriptor> {
+  const existing = await isDirectory(path);
+  if (existing) {
+    const index = await readIndex(path).catch(() => undefined);
+    if (!index) throw new OutputError(`${path} exists and is not an OCI layout (no readable index.json)`);
+    const descriptor = await withContext(`writing ${path}`, () => writeImageBlobs(path, image), OutputError);
+    const entry = tag ? { ...descriptor, annotations: { [Annotation.refName]: tag } } : descriptor;
+    const kept = index.manifests.filter((m) => (tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== descriptor.digest));
+    await writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests: [...kept, entry] }));
+    return descriptor;
+  }
+  const temp = tempSibling(path);
+  try {
+    await withContext(`writing ${path}`, async () => {
+      await mkdir(temp, { recursive: true });
+      const descriptor = await writeImageBlobs(temp, image);
+      const entry = tag ? { ...descriptor, annotations: { [Annotation.refName]: tag } } : descriptor;
+      await writeFileAtomic(join(temp, 'oci-layout'), serializeJson({ imageLayoutVersion: '1.0.0' }));
+      await writeFileAtomic(join(temp, 'index.json'), serializeJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [entry] }));
+      await rename(temp, path);
+    }, OutputError);
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+  return (await readIndex(path)).manifests.at(-1)!;
+}
+
+/** PlatformWanted selects one image from an index. */
+export interface PlatformWanted {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+function platformMatches(platform: Platform | undefined, wanted: PlatformWanted): boolean {
+  if (!platform) return false;
+  return platform.os === wanted.os && platform.architecture === wanted.architecture && (!wanted.variant || platform.variant === wanted.variant);
+}
+
+/** readOciLayout opens the image tagged `tag` (or the only image) of the layout at `path`. */
+export async function readOciLayout(path: string, tag?: string, platform: PlatformWanted = { os: 'linux', architecture: 'amd64' }): Promise<Image> {
+  if (!(await isDirectory(path))) throw new InputError(`oci:${path}: no such OCI layout directory`);
+  const where = `oci:${path}${tag ? `:${tag}` : ''}`;
+  const index = await readIndex(path);
+  let candidates = index.manifests ?? [];
+  if (tag) candidates = candidates.filter((m) => m.annotations?.[Annotation.refName] === tag);
+  if (candidates.length === 0) throw new InputError(`${where}: no image${tag ? ` tagged "${tag}"` : ''} in the layout`);
+  if (candidates.length > 1) {
+    const matching = candidates.filter((m) => platformMatches(m.platform, platform));
+    if (matching.length !== 1) throw new InputError(`${where}: the layout holds ${candidates.length} images; name one with :TAG`);
+    candidates = matching;
+  }
+  let descriptor = candidates[0]!;
+  const readBlob = async (d: Descriptor, what: string): Promise<Buffer> => {
+    const digest = parseDigest(d.digest, `${where}: ${what} digest`);
+    const data = await withContext(`${where}: reading ${what} ${digest}`, () => readFile(blobPath(path, digest)));
+    verifyDigest(`${where}: ${what}`, digest, sha256(data), d.size, data.length);
+    return data;
+  };
+  // Follow nested indexes down to one manifest for the wanted platform.
+  for (let depth = 0; isIndexMediaType(descriptor.mediaType); depth++) {
+    if (depth > 4) throw new InputError(`${where}: indexes nested too deep`);
+    const nested = JSON.parse((await readBlob(descriptor, 'index')).toString('utf8')) as Index;
+    const match = nested.manifests.find((m) => platformMatches(m.platform, platform)) ?? (nested.manifests.length === 1 ? nested.manifests[0] : undefined);
+    if (!match) throw new InputError(`${where}: no image for ${platform.os}/${platform.architecture}`);
+    descriptor = match;
+  }
+  if (!isManifestMediaType(descriptor.mediaType)) throw new InputError(`${where}: unsupported manifest media type ${descriptor.mediaType}`);
+  const rawManifest = await readBlob(descriptor, 'manifest');
+  const manifest = JSON.parse(rawManifest.toString('utf8')) as Manifest;
+  const rawConfig = checkedConfig(where, await readBlob(manifest.config, 'config'), manifest.config);
+  const config = JSON.parse(rawConfig.toString('utf8')) as { rootfs?: { diff_ids?: Digest[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new InputError(`${where}: config lists ${diffIds.length} diff_ids for ${manifest.layers.length} layers`);
+  }
+  const layers = manifest.layers.map((d, i) => {
+    const digest = parseDigest(d.digest, `${where}: layer digest`);
+    return blobLayer({
+      mediaType: d.mediaType,
+      digest,
+      size: d.size,
+      diffId: diffIds[i]!,
+      open: async () => {
+        await withContext(`${where}: layer ${digest}`, () => stat(blobPath(path, digest)));
+        return createReadStream(blobPath(path, digest));
+      },
+    });
+  });
+  return imageFromRaw({ rawManifest: async () => rawManifest, rawConfig: async () => rawConfig, layers: async () => layers });
+}
