@@ -25,7 +25,7 @@ function dispatcherFor(options: HttpOptions): Dispatcher {
 }
 
 // A 404 will not fix itself; connection errors and server trouble may.
-class PermanentError extends NetworkError {}
+const permanent = new WeakSet<Error>();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,7 +38,7 @@ async function withRetries<T>(url: string, options: HttpOptions, attempt: () => 
     try {
       return await attempt();
     } catch (error) {
-      if (error instanceof PermanentError || error instanceof IntegrityError) throw error;
+      if ((error instanceof Error && permanent.has(error)) || error instanceof IntegrityError) throw error;
       if (n >= retries) {
         if (error instanceof KilnError) throw error;
         throw new NetworkError(`cannot fetch ${url}: ${errorMessage(error)}`, { cause: error });
@@ -60,7 +60,9 @@ async function open(url: string, options: HttpOptions): Promise<Readable> {
   response.body.resume();
   const message = `GET ${url}: HTTP ${response.statusCode}`;
   if (response.statusCode >= 500 || response.statusCode === 429) throw new NetworkError(message);
-  throw new PermanentError(message);
+  const error = new NetworkError(message);
+  permanent.add(error);
+  throw error;
 }
 
 /** httpGet downloads a whole (index-sized) file into memory. */
@@ -75,7 +77,7 @@ export async function httpGet(url: string, options: HttpOptions = {}): Promise<B
 
 /** isNotFound tells whether httpGet failed because the server has no such file (not because it is unreachable). */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof PermanentError && / HTTP 404$/.test(error.message);
+  return error instanceof NetworkError && permanent.has(error) && / HTTP 404$/.test(error.message);
 }
 
 /** debUrl is where a package's .deb lives on its mirror. */
