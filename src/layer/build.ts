@@ -53,16 +53,25 @@ function layerFromMemo(store: BlobStore, memo: LayerMemo): Layer {
   });
 }
 
+function layerMemoKey(options: BuildLayerOptions): string | undefined {
+  return options.cacheKey ? sha256(`${options.cacheKey}\0epoch=${options.epoch}\0gzip=${options.gzipLevel ?? GZIP_LEVEL}`).slice(7) : undefined;
+}
+
+/** cachedLayer returns the layer a previous buildLayer made for the same cacheKey, without needing its entries. */
+export async function cachedLayer(options: BuildLayerOptions): Promise<BuiltLayer | undefined> {
+  const memoKey = layerMemoKey(options);
+  if (!memoKey) return undefined;
+  const memo = await options.store.getMemo<LayerMemo>('layer', memoKey);
+  if (!memo || !(await options.store.has(memo.digest))) return undefined;
+  return { ...memo, layer: layerFromMemo(options.store, memo), fromCache: true };
+}
+
 /** buildLayer writes a gzip layer for the entries and returns it; identical entries give identical digests. */
 export async function buildLayer(entries: readonly TarEntry[], options: BuildLayerOptions): Promise<BuiltLayer> {
   const { store } = options;
-  const memoKey = options.cacheKey ? sha256(`${options.cacheKey}\0epoch=${options.epoch}\0gzip=${options.gzipLevel ?? GZIP_LEVEL}`).slice(7) : undefined;
-  if (memoKey) {
-    const memo = await store.getMemo<LayerMemo>('layer', memoKey);
-    if (memo && (await store.has(memo.digest))) {
-      return { ...memo, layer: layerFromMemo(store, memo), fromCache: true };
-    }
-  }
+  const memoKey = layerMemoKey(options);
+  const cached = await cachedLayer(options);
+  if (cached) return cached;
   const temp = await store.tempPath();
   const tarHash = new HashingStream();
   const gzipHash = new HashingStream();
