@@ -55,8 +55,13 @@ export function normalizeHardlinkTarget(target: string, what: string): string {
  */
 export function symlinkEscapes(path: string, target: string): boolean {
   if (target.startsWith('/')) return false;
-  const resolved = posix.normalize(posix.join(posix.dirname('/' + path), target));
-  return !resolved.startsWith('/') || resolved.startsWith('/..');
+  let depth = path.split('/').filter(Boolean).length - 1;
+  for (const segment of target.split('/')) {
+    if (segment === '..') depth--;
+    else if (segment !== '' && segment !== '.') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** compareEntryPaths orders paths bytewise so parents come before children and output is stable. */

@@ -1,0 +1,97 @@
+// buildImage applies one ImagePlan: base -> app layer -> config -> outputs.
+import { dirname } from 'node:path';
+import type { BlobStore } from '../cache/blob-store.js';
+import { imageSize, type Image } from '../oci/image.js';
+import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
+import { buildLayer } from '../layer/build.js';
+import { writeImage } from '../places/index.js';
+import { appEntries } from './app-layer.js';
+import { resolveBase } from './base.js';
+import type { BuildPlan, ImagePlan } from './plan.js';
+
+/** LayerReport describes one layer of a built image. */
+export interface LayerReport {
+  digest: string;
+  size: number;
+  diffId: string;
+  /** holds says what the layer contains (from its history entry). */
+  holds: string;
+}
+
+/** ImageReport is what `kiln build --json` prints per image. */
+export interface ImageReport {
+  name: string;
+  digest: string;
+  size: number;
+  unpackedSize: number;
+  layers: LayerReport[];
+  outputs: string[];
+}
+
+/** BuildContext carries the cache and logging. */
+export interface BuildContext {
+  store: BlobStore;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+/** assembleImage builds the image of a plan entry without writing it anywhere. */
+export async function assembleImage(plan: ImagePlan, manifestFile: string, context: BuildContext): Promise<Image> {
+  context.log(`${plan.name}: base ${plan.base.kind === 'distro' ? `${plan.base.spec.distro}/${plan.base.spec.release}` : plan.base.kind === 'place' ? plan.base.place : 'scratch'}`);
+  const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log });
+  const additions: Addendum[] = [];
+  if (plan.app) {
+    context.log(`${plan.name}: app layer from ${plan.app.dir}`);
+    const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch });
+    additions.push({ layer: built.layer, history: { created: plan.created, created_by: `kiln: app ${plan.app.dest}`, comment: 'app' } });
+  }
+  const withApp = additions.length ? await appendLayers(base.image, ...additions) : base.image;
+  const annotations = { ...plan.annotations, ...base.annotations };
+  return withConfig(withApp, (config) => {
+    config.created = plan.created;
+    const runtime = config.config ?? {};
+    const env = new Map((runtime.Env ?? []).map((entry) => [entry.split('=')[0]!, entry] as const));
+    for (const entry of plan.runtime.Env ?? []) env.set(entry.split('=')[0]!, entry);
+    config.config = {
+      ...runtime,
+      ...plan.runtime,
+      Env: [...env.values()],
+      Labels: { ...runtime.Labels, ...annotations, ...plan.runtime.Labels },
+    };
+  }, annotations);
+}
+
+/** reportImage gathers digests and sizes for the CLI. */
+export async function reportImage(name: string, image: Image, outputs: string[]): Promise<ImageReport> {
+  const manifest = await image.manifest();
+  const config = await image.config();
+  const history = (config.history ?? []).filter((entry) => !entry.empty_layer);
+  const layers = await image.layers();
+  let unpackedSize = 0;
+  const layerReports: LayerReport[] = [];
+  for (const [i, layer] of layers.entries()) {
+    unpackedSize += await layer.uncompressedSize();
+    const entry = history.length === layers.length ? history[i] : undefined;
+    layerReports.push({
+      digest: manifest.layers[i]!.digest,
+      size: manifest.layers[i]!.size,
+      diffId: config.rootfs.diff_ids[i]!,
+      holds: entry?.comment ?? entry?.created_by ?? 'base layer',
+    });
+  }
+  return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, layers: layerReports, outputs };
+}
+
+/** buildAll builds every image of a plan and writes each to its outputs. */
+export async function buildAll(plan: BuildPlan, context: BuildContext): Promise<ImageReport[]> {
+  const reports: ImageReport[] = [];
+  for (const imagePlan of plan.images) {
+    const image = await assembleImage(imagePlan, plan.manifestFile, context);
+    for (const output of imagePlan.outputs) {
+      context.log(`${imagePlan.name}: writing ${output}`);
+      await writeImage(output, image, { store: context.store, env: context.env, defaultName: imagePlan.name });
+    }
+    reports.push(await reportImage(imagePlan.name, image, imagePlan.outputs));
+  }
+  return reports;
+}

@@ -1,0 +1,66 @@
+// Parsing YAML while keeping positions, so every config error can say file:line:column.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigError, type SourceLocation } from '../errors.js';
+
+/** YamlSource is a parsed YAML file that can locate any path in it. */
+export interface YamlSource {
+  file: string;
+  value: unknown;
+  /** locate gives the position of the value at `path`, or of the key `key` inside it. */
+  locate(path: ReadonlyArray<string | number>, key?: string): SourceLocation;
+}
+
+/** parseYamlSource parses text; a syntax error becomes a ConfigError with file:line:column. */
+export function parseYamlSource(file: string, text: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const message = firstError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(`YAML syntax: ${message}`, { where: position(firstError.pos[0]) });
+  }
+  return {
+    file,
+    value: doc.toJS({ maxAliasCount: 100 }),
+    locate(path, key) {
+      const { node, depth } = deepestNode(doc, path);
+      let target: Node | undefined = node;
+      if (key !== undefined && depth === path.length && isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key);
+        if (pair && isScalar(pair.key)) target = pair.key;
+      } else if (depth === path.length && target && depth > 0) {
+        // Point at the key of the value when there is one: that is where a reader looks.
+        const parent = deepestNode(doc, path.slice(0, -1)).node;
+        if (isMap(parent)) {
+          const last = String(path[path.length - 1]);
+          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === last);
+          if (pair && isScalar(pair.key) && !isMap(pair.value) && !isSeq(pair.value)) target = pair.value as Node;
+        }
+      }
+      const offset = target?.range?.[0] ?? 0;
+      return position(offset);
+    },
+  };
+}
+
+function deepestNode(doc: Document, path: ReadonlyArray<string | number>): { node: Node | undefined; depth: number } {
+  let node = doc.contents as Node | undefined;
+  let depth = 0;
+  for (const segment of path) {
+    let next: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      next = pair?.value as Node | undefined;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment] as Node | undefined;
+    }
+    if (!next) break;
+    node = next;
+    depth++;
+  }
+  return { node, depth };
+}
