@@ -51,7 +51,7 @@ export interface Requirement {
   /** name is PEP 503-normalised: lowercase, runs of `-_.` become `-`. */
   name: string;
   extras: string[];
-  /** specifier is a PEP 440 specifier set such as '>=1.0,<2', or '' for any version. */
+  /** specifier is a PEP 440 specifier set such as '>=1.0,<2', or '' for any version (Poetry unions: `a || b`). */
   specifier: string;
   url?: string;
   /** marker is the PEP 508 marker text (after `;`), evaluated by src/python/markers.ts. */
@@ -64,7 +64,7 @@ export interface LockedDependency extends Requirement {
 }
 
 /** RootRequirement is a requirement of the project itself, in a dependency group (`main` is the default group). */
-export interface RootRequirement extends Requirement {
+export interface RootRequirement extends LockedDependency {
   group: string;
 }
 
@@ -98,6 +98,9 @@ export interface PythonLock {
   /** project is the root project, when the lock (or its pyproject.toml) names it. */
   project?: { name: string; version?: string };
   requiresPython?: string;
+  /** extras the project offers and groups it has (`main` included): what SelectOptions may name. */
+  extras: string[];
+  groups: string[];
   /** roots are the project's own requirements; selection walks the graph from them. */
   roots: RootRequirement[];
   packages: LockedPackage[];
