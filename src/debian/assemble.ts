@@ -1,0 +1,231 @@
+// assembleDebianBase: resolved, downloaded .deb files -> base image layers, no maintainer script run.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { BlobStore } from '../cache/blob-store.js';
+import { IntegrityError, InputError } from '../errors.js';
+import { buildLayer, cachedLayer, type BuiltLayer } from '../layer/build.js';
+import { sha256 } from '../oci/digest.js';
+import { imageFromParts, type Image } from '../oci/image.js';
+import type { HistoryEntry, ImageConfig } from '../oci/spec.js';
+import type { TarEntry } from '../tar/entry.js';
+import { readDeb, type DebContents } from './deb.js';
+import { effectsEnv, maintainerEffects, type OsRelease } from './effects.js';
+import { defaultLayerGroups, type LayerGroup } from './layer-groups.js';
+import { mergePackages, orderHardlinks, type OwnedEntry } from './merge.js';
+import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
+import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
+import { trimDocs } from './trim.js';
+import type { ResolvedPackage } from './types.js';
+
+/** DebInput is one resolved package and where its downloaded .deb is. */
+export interface DebInput {
+  pkg: ResolvedPackage;
+  debPath: string;
+}
+
+/** AssembleOptions shape a Debian base; everything here is part of the layers' cache keys. */
+export interface AssembleOptions {
+  store: BlobStore;
+  epoch: number;
+  /** variant: `distroless` records packages in status.d; `slim` writes dpkg's own status database. */
+  variant: 'distroless' | 'slim';
+  /** layering: one layer, or one per group of packages plus a small top layer of kiln's own files. */
+  layering: 'single' | 'grouped';
+  /** groups by package name for `grouped`; packages no group names go in a last `rest` group. */
+  groups?: LayerGroup[];
+  os: OsRelease;
+  architecture: string;
+  /** concurrency of .deb reads (decompression); defaults to 2. */
+  concurrency?: number;
+}
+
+/** AssembledLayer is one built layer and the history entry that explains it. */
+export interface AssembledLayer {
+  built: BuiltLayer;
+  history: HistoryEntry;
+}
+
+/** AssembledBase is what a base image is made from: layers bottom first and the config they imply. */
+export interface AssembledBase {
+  layers: AssembledLayer[];
+  config: Pick<ImageConfig, 'architecture' | 'os' | 'config'>;
+  architecture: string;
+  os: 'linux';
+}
+
+/** ASSEMBLY_FORMAT changes whenever kiln's way of turning packages into files changes, invalidating caches. */
+export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-1';
+
+interface Plan {
+  name: string;
+  packages: DebInput[];
+  /** top: the layer also holds the merged-usr skeleton, kiln's effects and the package records. */
+  top: boolean;
+  cacheKey: string;
+}
+
+function packageKey(input: DebInput): string[] {
+  const { pkg } = input;
+  return [pkg.name, pkg.version, pkg.architecture, pkg.sha256];
+}
+
+function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan[] {
+  const key = (kind: string, packages: readonly DebInput[], extra: unknown): string =>
+    sha256(JSON.stringify({ format: ASSEMBLY_FORMAT, kind, variant: options.variant, packages: packages.map(packageKey), extra }));
+  const everything = { os: options.os, architecture: options.architecture, all: inputs.map(packageKey) };
+  if (options.layering === 'single') {
+    return [{ name: 'debian', packages: [...inputs], top: true, cacheKey: key('single', inputs, everything) }];
+  }
+  const byName = new Map(inputs.map((input) => [input.pkg.name, input]));
+  const groups = options.groups ?? defaultLayerGroups(inputs.map((input) => input.pkg.name));
+  const placed = new Set<string>();
+  const plans: Plan[] = [];
+  for (const group of groups) {
+    const packages = group.packages.map((name) => {
+      const input = byName.get(name);
+      if (!input) throw new InputError(`layer group "${group.name}" names package ${name}, which is not in the package set`);
+      if (placed.has(name)) throw new InputError(`package ${name} is in two layer groups`);
+      placed.add(name);
+      return input;
+    });
+    if (packages.length) plans.push({ name: group.name, packages, top: false, cacheKey: key('group', packages, null) });
+  }
+  const rest = inputs.filter((input) => !placed.has(input.pkg.name));
+  if (rest.length) plans.push({ name: 'rest', packages: rest, top: false, cacheKey: key('group', rest, null) });
+  plans.push({ name: 'kiln', packages: [], top: true, cacheKey: key('top', [], everything) });
+  return plans;
+}
+
+interface ReadPackage {
+  input: DebInput;
+  deb: DebContents;
+  /** entries after trimming. */
+  entries: TarEntry[];
+}
+
+async function readVerified(input: DebInput): Promise<ReadPackage> {
+  const { pkg } = input;
+  const data = await readFile(input.debPath).catch((error: unknown) => {
+    throw new InputError(`package ${pkg.name}: cannot read ${input.debPath}: ${(error as Error).message}`, { cause: error });
+  });
+  const actual = createHash('sha256').update(data).digest('hex');
+  if (actual !== pkg.sha256.toLowerCase() || data.length !== pkg.size) {
+    throw new IntegrityError(`package ${pkg.name}: ${input.debPath} has sha256 ${actual} (${data.length} bytes), the index says ${pkg.sha256} (${pkg.size} bytes)`);
+  }
+  const deb = await readDeb(data, pkg.name);
+  return { input, deb, entries: trimDocs(deb.entries) };
+}
+
+async function readAll(inputs: readonly DebInput[], concurrency: number): Promise<Map<string, ReadPackage>> {
+  const results = new Map<string, ReadPackage>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < inputs.length) {
+      const input = inputs[next++]!;
+      results.set(input.pkg.name, await readVerified(input));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return results;
+}
+
+function installedRecord(read: ReadPackage): InstalledPackage {
+  const present = new Set(read.entries.map((entry) => entry.path));
+  const md5sums = read.deb.md5sums === undefined ? undefined : filterMd5sums(read.deb.md5sums, (path) => present.has(mergedUsrPath(path)));
+  return { name: read.input.pkg.name, fields: read.deb.fields, md5sums };
+}
+
+function topEntries(all: readonly ReadPackage[], tree: Map<string, OwnedEntry>, options: AssembleOptions): TarEntry[] {
+  const mergedDirs = new Set(all.flatMap((read) => [...read.deb.mergedDirs]));
+  const files = new Map([...tree].map(([path, owned]) => [path, owned.entry]));
+  const packages = new Set(all.map((read) => read.input.pkg.name));
+  const records = all.map(installedRecord);
+  return [
+    ...mergedUsrSkeleton(mergedDirs),
+    ...maintainerEffects({ files, packages, os: options.os }),
+    ...(options.variant === 'slim' ? dpkgDatabase(records) : dpkgStatusD(records)),
+  ];
+}
+
+function treeOf(reads: readonly ReadPackage[]): Map<string, OwnedEntry> {
+  return mergePackages(reads.map((read) => ({ name: read.input.pkg.name, fields: read.deb.fields, entries: read.entries })));
+}
+
+/** withOverrides lays kiln's own entries over package entries at the same paths (kiln's win). */
+function withOverrides(base: Map<string, OwnedEntry>, overrides: readonly TarEntry[]): TarEntry[] {
+  const byPath = new Map([...base].map(([path, owned]) => [path, owned.entry]));
+  for (const entry of overrides) byPath.set(entry.path, entry);
+  return [...byPath.values()];
+}
+
+function checkAcrossGroups(plans: readonly Plan[], full: Map<string, OwnedEntry>, reads: Map<string, ReadPackage>): void {
+  // Layers stack in plan order, so a package in a lower layer cannot win an overlap against a higher one.
+  const groupOf = new Map(plans.flatMap((plan, index) => plan.packages.map((input) => [input.pkg.name, index] as const)));
+  for (const [index, plan] of plans.entries()) {
+    for (const input of plan.packages) {
+      for (const entry of reads.get(input.pkg.name)?.entries ?? []) {
+        const owner = full.get(entry.path)?.owner;
+        if (entry.type === 'directory' || owner === undefined || owner === input.pkg.name) continue;
+        if ((groupOf.get(owner) ?? index) < index) {
+          throw new InputError(`packages ${owner} and ${input.pkg.name} overlap at "/${entry.path}" across layer groups; put them in one group`);
+        }
+      }
+    }
+  }
+}
+
+function history(plan: Plan, epoch: number): HistoryEntry {
+  const list = plan.packages.map((input) => `${input.pkg.name}=${input.pkg.version}`).join(' ');
+  const what = plan.top && !plan.packages.length ? 'merged-/usr links, maintainer-script effects, package records' : `debian packages: ${list}`;
+  return { created: new Date(epoch * 1000).toISOString(), created_by: `kiln ${what}`, comment: `kiln debian layer "${plan.name}"` };
+}
+
+/**
+ * assembleDebianBase turns packages into layers. Same inputs and options give the same digests; on a warm
+ * cache (every layer's key memoised) no .deb is even opened.
+ */
+export async function assembleDebianBase(inputs: readonly DebInput[], options: AssembleOptions): Promise<AssembledBase> {
+  const names = new Set<string>();
+  for (const input of inputs) {
+    if (names.has(input.pkg.name)) throw new InputError(`package ${input.pkg.name} is listed twice`);
+    names.add(input.pkg.name);
+  }
+  const plans = planLayers(inputs, options);
+  const layerOptions = (plan: Plan) => ({ store: options.store, epoch: options.epoch, cacheKey: plan.cacheKey });
+  const built: Array<BuiltLayer | undefined> = await Promise.all(plans.map((plan) => cachedLayer(layerOptions(plan))));
+  const missing = plans.filter((_, index) => !built[index]);
+  if (missing.length) {
+    const needAll = missing.some((plan) => plan.top);
+    const wanted = needAll ? inputs : missing.flatMap((plan) => plan.packages);
+    const reads = await readAll(wanted, options.concurrency ?? 2);
+    const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
+    if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
+    for (const [index, plan] of plans.entries()) {
+      if (built[index]) continue;
+      const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
+      const entries = plan.top
+        ? withOverrides(own, topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options))
+        : [...own.values()].map((owned) => owned.entry);
+      built[index] = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+    }
+  }
+  const env = effectsEnv(names);
+  return {
+    layers: plans.map((plan, index) => ({ built: built[index]!, history: history(plan, options.epoch) })),
+    config: { architecture: options.architecture, os: 'linux', config: { Env: env } },
+    architecture: options.architecture,
+    os: 'linux',
+  };
+}
+
+/** debianBaseImage assembles the packages and returns them as an Image, ready to build on. */
+export async function debianBaseImage(inputs: readonly DebInput[], options: AssembleOptions): Promise<Image> {
+  const base = await assembleDebianBase(inputs, options);
+  const config: ImageConfig = {
+    created: new Date(options.epoch * 1000).toISOString(),
+    ...base.config,
+    rootfs: { type: 'layers', diff_ids: base.layers.map((layer) => layer.built.diffId) },
+    history: base.layers.map((layer) => layer.history),
+  };
+  return imageFromParts({ config, layers: base.layers.map((layer) => layer.built.layer) });
+}
