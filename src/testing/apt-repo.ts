@@ -60,6 +60,16 @@ export interface AptRepoOptions {
   /** signed: false publishes InRelease without a signature (plain Release text). */
   signed?: boolean;
   distro?: Distro;
+  /** suites adds more suites on the same mirror (like bookworm-updates next to bookworm), sharing the pool. */
+  suites?: AptRepoSuite[];
+}
+
+/** AptRepoSuite is an extra suite: its own packages, codename and dates; the signing follows the main suite. */
+export interface AptRepoSuite {
+  suite: string;
+  codename?: string;
+  packages: AptRepoPackage[];
+  validUntil?: Date;
 }
 
 /** AptRepo is a running repository; `url` is the mirror base (what AptSource.mirror takes). */
@@ -81,7 +91,7 @@ export interface AptRepo {
   /** debPath is the local path of a package's .deb (first match by name, or name+version). */
   debPath(name: string, version?: string): string;
   /** tamperPackages changes every published Packages variant of one index, leaving Release and InRelease as signed. */
-  tamperPackages(architecture?: string, component?: string): Promise<void>;
+  tamperPackages(architecture?: string, component?: string, suite?: string): Promise<void>;
   /** tamperDeb flips one byte in the middle of a package's .deb. */
   tamperDeb(name: string, version?: string): Promise<void>;
   /** tamperInRelease edits the signed text of InRelease so its signature no longer matches. */
@@ -204,7 +214,8 @@ async function writeIndexes(
 }
 
 async function releaseText(
-  mirrorDir: string, suite: string, codename: string, options: AptRepoOptions, components: string[], architectures: string[], files: string[],
+  mirrorDir: string, suite: string, codename: string, options: Pick<AptRepoOptions, 'origin' | 'date' | 'validUntil'>,
+  components: string[], architectures: string[], files: string[],
 ): Promise<string> {
   const lines = [
     `Origin: ${options.origin ?? 'kiln-test'}`,
@@ -230,29 +241,43 @@ export async function createAptRepo(options: AptRepoOptions): Promise<AptRepo> {
   const suite = options.suite ?? 'kiln-test';
   const codename = options.codename ?? suite;
   const architectures = options.architectures ?? ['amd64', 'arm64'];
-  const components = [...new Set(['main', ...options.packages.map((p) => p.component ?? 'main')])].sort();
+  const everything = [...options.packages, ...(options.suites ?? []).flatMap((s) => s.packages)];
+  const components = [...new Set(['main', ...everything.map((p) => p.component ?? 'main')])].sort();
   const kinds = options.indexes ?? ['plain', 'gz', 'xz'];
   const [key, stranger] = await sharedGpgKeys();
   const dir = await mkdtemp(join(tmpdir(), 'kiln-apt-repo-'));
   const mirrorDir = join(dir, 'debian');
   const work = join(dir, 'build');
   const debs: BuiltDeb[] = [];
-  for (const spec of options.packages) debs.push(await buildDeb(spec, work, mirrorDir));
+  const suites: AptRepoSuite[] = [
+    { suite, codename, packages: options.packages, validUntil: options.validUntil },
+    ...(options.suites ?? []),
+  ];
+  for (const one of suites) {
+    const built: BuiltDeb[] = [];
+    for (const spec of one.packages) {
+      const same = debs.find((d) => d.spec.name === spec.name && d.spec.version === spec.version
+        && (d.spec.architecture ?? 'all') === (spec.architecture ?? 'all'));
+      built.push(same ?? (await buildDeb(spec, work, mirrorDir)));
+    }
+    debs.push(...built.filter((b) => !debs.includes(b)));
+    const files: string[] = [];
+    for (const component of components) {
+      for (const arch of architectures) files.push(...(await writeIndexes(mirrorDir, one.suite, component, arch, built, kinds)));
+    }
+    const distsDir = join(mirrorDir, 'dists', one.suite);
+    const release = await releaseText(mirrorDir, one.suite, one.codename ?? one.suite, { ...options, validUntil: one.validUntil },
+      components, architectures, files);
+    await writeFile(join(distsDir, 'Release'), release);
+    if (options.signed === false) {
+      await writeFile(join(distsDir, 'InRelease'), release);
+    } else {
+      await clearsign(key, join(distsDir, 'Release'), join(distsDir, 'InRelease'));
+      await detachSign(key, join(distsDir, 'Release'), join(distsDir, 'Release.gpg'));
+    }
+  }
   await rm(work, { recursive: true, force: true });
-
-  const files: string[] = [];
-  for (const component of components) {
-    for (const arch of architectures) files.push(...(await writeIndexes(mirrorDir, suite, component, arch, debs, kinds)));
-  }
   const distsDir = join(mirrorDir, 'dists', suite);
-  const release = await releaseText(mirrorDir, suite, codename, options, components, architectures, files);
-  await writeFile(join(distsDir, 'Release'), release);
-  if (options.signed === false) {
-    await writeFile(join(distsDir, 'InRelease'), release);
-  } else {
-    await clearsign(key, join(distsDir, 'Release'), join(distsDir, 'InRelease'));
-    await detachSign(key, join(distsDir, 'Release'), join(distsDir, 'Release.gpg'));
-  }
 
   const server = await serveDir(dir);
   const url = `${server.url}/debian`;
@@ -283,8 +308,8 @@ export async function createAptRepo(options: AptRepoOptions): Promise<AptRepo> {
       distro: options.distro ?? 'debian', mirror: url, suite, components, keyring: key.keyring, ...overrides,
     }),
     debPath: (name, version) => find(name, version).path,
-    async tamperPackages(architecture = 'amd64', component = 'main') {
-      const rel = join(distsDir, component, `binary-${architecture}`);
+    async tamperPackages(architecture = 'amd64', component = 'main', which = suite) {
+      const rel = join(mirrorDir, 'dists', which, component, `binary-${architecture}`);
       const plain = await readFile(join(rel, kinds.includes('plain') ? 'Packages' : 'Packages.gz'));
       const text = (kinds.includes('plain') ? plain : gunzipSync(plain)).toString('utf8');
       // A plausible attack: same shape, one changed version, so only the hash check can catch it.

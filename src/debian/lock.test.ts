@@ -1,0 +1,106 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlobStore } from '../cache/blob-store.js';
+import { InputError, IntegrityError } from '../errors.js';
+import { createAptRepo, type AptRepoPackage } from '../testing/apt-repo.js';
+import { formatLock, packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest } from './lock.js';
+
+const basics: AptRepoPackage[] = ['base-files', 'ca-certificates', 'netbase', 'tzdata'].map((name) => ({ name, version: '1' }));
+const main: AptRepoPackage[] = [
+  ...basics,
+  { name: 'python3', version: '3.11.2-1', architecture: 'amd64', depends: 'libfoo1 (>= 1.0), dpkg' },
+  { name: 'libfoo1', version: '1.0-1', architecture: 'amd64' },
+  { name: 'dpkg', version: '1.21.22', architecture: 'amd64' },
+];
+const repo = await createAptRepo({
+  suite: 'bookworm',
+  packages: main,
+  suites: [
+    { suite: 'bookworm-updates', packages: [{ name: 'libfoo1', version: '1.0-1+deb12u1', architecture: 'amd64' }] },
+    { suite: 'bookworm-security', packages: [{ name: 'python3', version: '3.11.2-1+deb12u1', architecture: 'amd64', depends: 'libfoo1 (>= 1.0)' }] },
+  ],
+});
+after(() => repo.close());
+
+const request: BaseRequest = {
+  distro: 'debian', release: 'bookworm', architecture: 'amd64', packages: ['python3'],
+  mirrors: { mirror: repo.url, securityMirror: repo.url }, keyring: repo.keyring,
+};
+
+async function freshStore(): Promise<BlobStore> {
+  return new BlobStore(await mkdtemp(join(tmpdir(), 'kiln-store-')));
+}
+
+test('resolveBase pins the highest versions across bookworm, -updates and -security, leaving out excluded packages', async () => {
+  const base = await resolveBase(request, { store: await freshStore() });
+  assert.equal(base.codename, 'bookworm');
+  assert.equal(base.variant, 'distroless');
+  assert.equal(base.request, requestHash(request));
+  assert.deepEqual(base.repositories.map((r) => `${r.suite} ${r.date}`), [
+    'bookworm Tue, 14 Nov 2023 22:13:20 UTC', 'bookworm-updates Tue, 14 Nov 2023 22:13:20 UTC', 'bookworm-security Tue, 14 Nov 2023 22:13:20 UTC',
+  ]);
+  assert.ok(base.repositories.every((r) => /^sha256:[0-9a-f]{64}$/.test(r.inRelease)));
+  assert.deepEqual(base.packages.map((p) => `${p.name}=${p.version}`), [
+    'base-files=1', 'ca-certificates=1', 'libfoo1=1.0-1+deb12u1', 'netbase=1', 'python3=3.11.2-1+deb12u1', 'tzdata=1',
+  ]);
+  const python = base.packages.find((p) => p.name === 'python3')!;
+  const deb = await readFile(repo.debPath('python3', '3.11.2-1+deb12u1'));
+  assert.equal(python.size, deb.length);
+  assert.match(python.filename, /^pool\/main\/p\/python3\/python3_3\.11\.2-1\+deb12u1_amd64\.deb$/);
+});
+
+test('writeLock and readLock round-trip a stable, sorted TOML lock', async () => {
+  const base = await resolveBase(request, { store: await freshStore() });
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-lock-'));
+  const path = join(dir, 'kiln.lock');
+  const shuffled = { ...base, packages: [...base.packages].reverse() };
+  await writeLock(path, { version: 1, bases: { zeta: shuffled, python: base } });
+  const text = await readFile(path, 'utf8');
+  assert.equal(text, formatLock({ version: 1, bases: { python: base, zeta: base } }), 'order of bases and packages does not matter');
+  assert.ok(text.indexOf('[[bases.python.packages]]') < text.indexOf('[[bases.zeta.packages]]'));
+  assert.match(text, /\nname = "libfoo1"\nversion = "1\.0-1\+deb12u1"\narchitecture = "amd64"\nfilename = /);
+  assert.deepEqual(await readLock(path), { version: 1, bases: { python: base, zeta: base } });
+  assert.deepEqual(await readdir(dir), ['kiln.lock'], 'no temp file left');
+  assert.deepEqual(await readLock(join(dir, 'missing.lock')), { version: 1, bases: {} });
+});
+
+test('readLock names the file and the bad field', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-lock-'));
+  const path = join(dir, 'kiln.lock');
+  await writeFile(path, 'version = 1\n[bases.x]\ndistro = "arch"\n');
+  await assert.rejects(readLock(path), (e) => e instanceof InputError && e.oneLine().startsWith(`${path}: bases.x.distro: `));
+  await writeFile(path, 'version = = 1\n');
+  await assert.rejects(readLock(path), (e) => e instanceof InputError && e.oneLine().startsWith(`${path}:1`));
+});
+
+test('packagesFromLock replays a lock and refuses a changed request or another release', async () => {
+  const base = await resolveBase(request, { store: await freshStore() });
+  const packages = packagesFromLock(base, request, 'python');
+  assert.deepEqual(packages.map((p) => [p.name, p.version, p.mirror]), base.packages.map((p) => [p.name, p.version, repo.url]));
+  assert.deepEqual(packages.find((p) => p.name === 'python3')!.control.slice(0, 3), [['Package', 'python3'], ['Version', '3.11.2-1+deb12u1'], ['Architecture', 'amd64']]);
+
+  assert.throws(() => packagesFromLock(base, { ...request, packages: ['python3', 'libfoo1'] }, 'python'), (e) =>
+    e instanceof InputError && e.message === 'kiln.lock: base "python" is out of date (its packages, exclusions, variant or mirrors changed); run kiln lock');
+  assert.throws(() => packagesFromLock(base, { ...request, variant: 'slim' }, 'python'), InputError);
+  assert.throws(() => packagesFromLock(base, { ...request, release: 'trixie' }, 'python'), (e) =>
+    e instanceof InputError && e.message === 'kiln.lock: base "python" is locked for debian bookworm, but debian trixie is requested; run kiln lock');
+  assert.throws(() => packagesFromLock(base, { ...request, architecture: 'arm64' }, 'python'), (e) =>
+    e instanceof InputError && /locked for amd64, but arm64/.test(e.message));
+  assert.equal(requestHash({ ...request, packages: ['python3', 'python3'] }), requestHash(request), 'duplicates and order do not matter');
+});
+
+test('a bookworm request refuses a mirror that serves a trixie index under that name', async () => {
+  const impostor = await createAptRepo({
+    suite: 'bookworm', codename: 'trixie', packages: main,
+    suites: [{ suite: 'bookworm-updates', codename: 'trixie-updates', packages: [] }, { suite: 'bookworm-security', codename: 'trixie-security', packages: [] }],
+  });
+  try {
+    await assert.rejects(resolveBase({ ...request, mirrors: { mirror: impostor.url, securityMirror: impostor.url } }, { store: await freshStore() }), (e) =>
+      e instanceof IntegrityError && e.message === `${impostor.url}/dists/bookworm/InRelease is codename "trixie", expected debian "bookworm"`);
+  } finally {
+    await impostor.close();
+  }
+});

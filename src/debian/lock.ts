@@ -1,0 +1,259 @@
+// kiln.lock: every Debian/Ubuntu base pinned to exact package files, so a rebuild next month gives the same bytes.
+// resolveBase is the only step that reads live indexes; packagesFromLock replays a lock without them.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { parse, stringify } from 'smol-toml';
+import { z } from 'zod';
+import type { BlobStore } from '../cache/blob-store.js';
+import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
+import type { HttpOptions } from './mirror.js';
+import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
+import { findPreset, presetSources, variantPackages, type MirrorOverrides, type Preset, type Variant } from './presets.js';
+import { fetchRelease, type FetchedRelease } from './release.js';
+import { resolvePackages } from './resolver.js';
+import type { Distro, ResolvedPackage } from './types.js';
+
+/** BaseRequest is what a user asks for: a distro release, an architecture and package names. */
+export interface BaseRequest {
+  distro: Distro;
+  release: string;
+  architecture: string;
+  packages: string[];
+  /** variant defaults to distroless. */
+  variant?: Variant;
+  /** exclude adds to the variant's exclusions. */
+  exclude?: string[];
+  recommends?: boolean;
+  mirrors?: MirrorOverrides;
+  /** keyring overrides the preset's keyring path (not part of the request hash: paths differ between machines). */
+  keyring?: string;
+}
+
+/** LockedRepository records which signed Release a resolution was made from. */
+export interface LockedRepository {
+  mirror: string;
+  suite: string;
+  /** sha256 of the InRelease file as fetched. */
+  inRelease: string;
+  date: string;
+}
+
+/** LockedPackage pins one .deb by path and hash. */
+export interface LockedPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  filename: string;
+  sha256: string;
+  size: number;
+  source?: string;
+  mirror: string;
+}
+
+/** LockedBase is one base in kiln.lock. */
+export interface LockedBase {
+  distro: Distro;
+  release: string;
+  codename: string;
+  architecture: string;
+  variant: Variant;
+  /** request is the hash of the request this base was resolved for. */
+  request: string;
+  repositories: LockedRepository[];
+  packages: LockedPackage[];
+}
+
+/** LockFile is the whole kiln.lock: bases keyed by the name the caller gives them. */
+export interface LockFile {
+  version: 1;
+  bases: Record<string, LockedBase>;
+}
+
+/** ResolveBaseOptions supplies the cache and network settings. */
+export interface ResolveBaseOptions extends HttpOptions {
+  store: BlobStore;
+  now?: Date;
+}
+
+/** requestHash digests the parts of a request that change the result, in a canonical form. */
+export function requestHash(request: BaseRequest): string {
+  const variant = request.variant ?? 'distroless';
+  const canonical = {
+    distro: request.distro,
+    release: request.release,
+    architecture: request.architecture,
+    variant,
+    packages: [...new Set(request.packages)].sort(),
+    exclude: [...new Set(request.exclude ?? [])].sort(),
+    recommends: request.recommends ?? false,
+    mirrors: { mirror: request.mirrors?.mirror ?? null, securityMirror: request.mirrors?.securityMirror ?? null },
+  };
+  return `sha256:${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`;
+}
+
+// A mirror serving another release under this one's name (say trixie behind a bookworm URL) must not slip in.
+function checkCodename(preset: Preset, fetched: FetchedRelease): void {
+  const codename = fetched.release.codename ?? '';
+  if (codename !== preset.codename && !codename.startsWith(`${preset.codename}-`)) {
+    throw new IntegrityError(`${fetched.url} is codename "${codename}", expected ${preset.distro} "${preset.codename}"`);
+  }
+}
+
+/** resolveBase fetches and verifies every Release and Packages index of the preset, resolves, and pins the result. */
+export async function resolveBase(request: BaseRequest, options: ResolveBaseOptions): Promise<LockedBase> {
+  const preset = findPreset(request.distro, request.release);
+  const variant = request.variant ?? 'distroless';
+  const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring);
+  const releases = await Promise.all(sources.map((source) => fetchRelease(source, options)));
+  releases.forEach((fetched) => checkCodename(preset, fetched));
+  const records: PackageRecord[] = [];
+  for (const fetched of releases) {
+    for (const component of fetched.source.components) {
+      if (!fetched.release.components.includes(component)) continue;
+      const index = await fetchPackagesIndex(fetched, component, request.architecture, options.store, options);
+      records.push(...index.packages);
+    }
+  }
+  const extra = variantPackages(variant);
+  const resolved = resolvePackages(records, {
+    packages: [...request.packages, ...extra.add],
+    architecture: request.architecture,
+    exclude: [...extra.exclude, ...(request.exclude ?? [])],
+    recommends: request.recommends,
+  });
+  return {
+    distro: preset.distro,
+    release: preset.release,
+    codename: preset.codename,
+    architecture: request.architecture,
+    variant,
+    request: requestHash(request),
+    repositories: releases.map((f) => ({ mirror: f.source.mirror, suite: f.source.suite, inRelease: `sha256:${f.sha256}`, date: f.release.date ?? '' })),
+    packages: resolved.map(lockPackage),
+  };
+}
+
+function lockPackage(pkg: ResolvedPackage): LockedPackage {
+  const { name, version, architecture, filename, sha256, size, source, mirror } = pkg;
+  return source === undefined
+    ? { name, version, architecture, filename, sha256, size, mirror }
+    : { name, version, architecture, filename, sha256, size, source, mirror };
+}
+
+/**
+ * packagesFromLock turns a locked base back into packages to fetch, refusing a lock made for another
+ * release or for a different request. From a lock, `control` holds only the pinned fields: the .deb's own
+ * control file is the authority for everything else.
+ */
+export function packagesFromLock(base: LockedBase, request: BaseRequest, name = 'base'): ResolvedPackage[] {
+  const preset = findPreset(request.distro, request.release);
+  if (base.distro !== preset.distro || base.codename !== preset.codename) {
+    throw new InputError(`kiln.lock: base "${name}" is locked for ${base.distro} ${base.codename}, but ${preset.distro} ${preset.codename} is requested; run kiln lock`);
+  }
+  if (base.architecture !== request.architecture) {
+    throw new InputError(`kiln.lock: base "${name}" is locked for ${base.architecture}, but ${request.architecture} is requested; run kiln lock`);
+  }
+  if (base.request !== requestHash(request)) {
+    throw new InputError(`kiln.lock: base "${name}" is out of date (its packages, exclusions, variant or mirrors changed); run kiln lock`);
+  }
+  return base.packages.map((p) => {
+    const control: Array<[string, string]> = [['Package', p.name], ['Version', p.version], ['Architecture', p.architecture]];
+    if (p.source !== undefined) control.push(['Source', p.source]);
+    control.push(['Filename', p.filename], ['Size', String(p.size)], ['SHA256', p.sha256]);
+    return { ...p, control };
+  });
+}
+
+const lockedBaseSchema = z.object({
+  distro: z.enum(['debian', 'ubuntu']),
+  release: z.string(),
+  codename: z.string(),
+  architecture: z.string(),
+  variant: z.enum(['distroless', 'slim']),
+  request: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  repositories: z.array(z.object({ mirror: z.string(), suite: z.string(), 'in-release': z.string(), date: z.string() })).default([]),
+  packages: z.array(z.object({
+    name: z.string(),
+    version: z.string(),
+    architecture: z.string(),
+    filename: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.number().int().nonnegative(),
+    source: z.string().optional(),
+    mirror: z.string(),
+  })).default([]),
+});
+
+const lockFileSchema = z.object({
+  version: z.literal(1),
+  bases: z.record(z.string(), lockedBaseSchema).default({}),
+});
+
+/** readLock reads kiln.lock; a missing file is an empty lock, a malformed one an InputError naming the file. */
+export async function readLock(path: string): Promise<LockFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, bases: {} };
+    throw new InputError(`${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (error) {
+    const line = (error as { line?: number }).line;
+    throw new InputError(`not valid TOML: ${errorMessage(error).split('\n')[0]}`, { cause: error, where: { file: path, line } });
+  }
+  const result = lockFileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new InputError(`${issue.path.join('.') || 'lock'}: ${issue.message}`, { where: { file: path } });
+  }
+  const bases: Record<string, LockedBase> = {};
+  for (const [name, base] of Object.entries(result.data.bases)) {
+    bases[name] = {
+      ...base,
+      repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, inRelease: r['in-release'], date: r.date })),
+    };
+  }
+  return { version: 1, bases };
+}
+
+/** formatLock renders a lock as TOML with a fixed order: bases by name, packages by name, fields as declared. */
+export function formatLock(lock: LockFile): string {
+  const bases: Record<string, unknown> = {};
+  for (const name of Object.keys(lock.bases).sort()) {
+    const base = lock.bases[name]!;
+    bases[name] = {
+      distro: base.distro,
+      release: base.release,
+      codename: base.codename,
+      architecture: base.architecture,
+      variant: base.variant,
+      request: base.request,
+      repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, 'in-release': r.inRelease, date: r.date })),
+      packages: [...base.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(lockPackageFields),
+    };
+  }
+  return `# kiln.lock: written by kiln lock; do not edit by hand.\n${stringify({ version: 1, bases })}\n`;
+}
+
+function lockPackageFields(p: LockedPackage): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: p.name, version: p.version, architecture: p.architecture };
+  if (p.source !== undefined) out.source = p.source;
+  Object.assign(out, { filename: p.filename, sha256: p.sha256, size: p.size, mirror: p.mirror });
+  return out;
+}
+
+/** writeLock writes kiln.lock atomically (temp file + rename), so a failed run never leaves half a lock. */
+export async function writeLock(path: string, lock: LockFile): Promise<void> {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, formatLock(lock));
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new OutputError(`writing ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+}

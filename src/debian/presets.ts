@@ -1,0 +1,118 @@
+// Distro presets: which mirrors, suites, components and keyrings make up "debian bookworm" or "ubuntu noble",
+// and which packages a distroless or slim image leaves out or adds.
+import { ConfigError } from '../errors.js';
+import type { AptSource, Distro } from './types.js';
+
+/** Variant is the flavour of base: `distroless` (no shell, no package manager) or `slim` (adds a shell and coreutils). */
+export type Variant = 'distroless' | 'slim';
+
+/** Preset describes one release of a distro. */
+export interface Preset {
+  distro: Distro;
+  release: string;
+  /** codename every main-suite Release must carry (the lock refuses anything else). */
+  codename: string;
+  architectures: string[];
+  keyring: string;
+}
+
+/** MirrorOverrides replaces the preset's default mirrors (e.g. a local cache or snapshot.debian.org). */
+export interface MirrorOverrides {
+  /** mirror serves the release and -updates suites (and, for Ubuntu, -security too). */
+  mirror?: string;
+  /** securityMirror serves Debian's -security suite. */
+  securityMirror?: string;
+}
+
+const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+const UBUNTU_KEYRING = '/usr/share/keyrings/ubuntu-archive-keyring.gpg';
+
+const PRESETS: Preset[] = [
+  { distro: 'debian', release: 'bookworm', codename: 'bookworm', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING },
+  { distro: 'debian', release: 'trixie', codename: 'trixie', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING },
+  { distro: 'ubuntu', release: 'noble', codename: 'noble', architectures: ['amd64', 'arm64'], keyring: UBUNTU_KEYRING },
+];
+
+/** presetNames lists `distro/release` for every preset, for help texts and errors. */
+export function presetNames(): string[] {
+  return PRESETS.map((p) => `${p.distro}/${p.release}`);
+}
+
+/** findPreset returns the preset for a distro and release, or a ConfigError listing the known ones. */
+export function findPreset(distro: string, release: string): Preset {
+  const preset = PRESETS.find((p) => p.distro === distro && p.release === release);
+  if (!preset) throw new ConfigError(`no preset for ${distro} ${release} (known: ${presetNames().join(', ')})`);
+  return preset;
+}
+
+/** presetSources lists the apt sources of a preset for one architecture, main suite first. */
+export function presetSources(preset: Preset, architecture: string, overrides: MirrorOverrides = {}, keyring = preset.keyring): AptSource[] {
+  if (!preset.architectures.includes(architecture)) {
+    throw new ConfigError(`${preset.distro} ${preset.release} has no preset for architecture ${architecture} (known: ${preset.architectures.join(', ')})`);
+  }
+  const r = preset.release;
+  if (preset.distro === 'debian') {
+    const mirror = overrides.mirror ?? 'http://deb.debian.org/debian';
+    const security = overrides.securityMirror ?? 'http://security.debian.org/debian-security';
+    const components = ['main'];
+    return [
+      { distro: 'debian', mirror, suite: r, components, keyring },
+      { distro: 'debian', mirror, suite: `${r}-updates`, components, keyring },
+      { distro: 'debian', mirror: security, suite: `${r}-security`, components, keyring },
+    ];
+  }
+  // Ubuntu keeps amd64 (and i386) on the archive and every other architecture on the ports mirror.
+  const mirror = overrides.mirror
+    ?? (architecture === 'amd64' ? 'http://archive.ubuntu.com/ubuntu' : 'http://ports.ubuntu.com/ubuntu-ports');
+  const components = ['main', 'universe'];
+  return [r, `${r}-updates`, `${r}-security`].map((suite) => ({ distro: 'ubuntu' as const, mirror, suite, components, keyring }));
+}
+
+/**
+ * DISTROLESS_EXCLUDE are packages a Python runtime image never runs: the package manager and its helpers,
+ * maintainer-script interpreters, and the shell. Dependencies on them count as satisfied.
+ */
+export const DISTROLESS_EXCLUDE = [
+  'adduser',
+  'apt',
+  'awk',
+  'bash',
+  'coreutils',
+  'dash',
+  'debconf',
+  'debianutils',
+  'diffutils',
+  'dpkg',
+  'findutils',
+  'grep',
+  'gzip',
+  'init-system-helpers',
+  'libc-bin',
+  'lsb-base',
+  'mawk',
+  'openssl',
+  'perl-base',
+  'sed',
+  'sensible-utils',
+  'sysvinit-utils',
+  'tar',
+  'usrmerge',
+  'usr-is-merged',
+];
+
+/**
+ * DISTROLESS_PACKAGES come with every base, as in Google's distroless: /etc basics, CA certificates, time zones,
+ * /etc/services and protocols. ca-certificates' bundle is built by its postinst, which assembly must emulate
+ * (openssl, which that script calls, is excluded).
+ */
+export const DISTROLESS_PACKAGES = ['base-files', 'ca-certificates', 'netbase', 'tzdata'];
+
+/** SLIM_PACKAGES is what `slim` adds on top of distroless: a POSIX shell and the everyday file tools. */
+export const SLIM_PACKAGES = ['dash', 'coreutils', 'grep', 'sed', 'findutils', 'gzip', 'tar', 'libc-bin'];
+
+/** variantPackages says what a variant adds to the request and what it leaves out. */
+export function variantPackages(variant: Variant): { add: string[]; exclude: string[] } {
+  if (variant === 'distroless') return { add: [...DISTROLESS_PACKAGES], exclude: [...DISTROLESS_EXCLUDE] };
+  const slim = new Set(SLIM_PACKAGES);
+  return { add: [...DISTROLESS_PACKAGES, ...SLIM_PACKAGES], exclude: DISTROLESS_EXCLUDE.filter((name) => !slim.has(name)) };
+}
