@@ -24,7 +24,7 @@ const sourceSchema = z.array(
 /** extractPoetryLock builds a PythonLock from a parsed poetry.lock and the project's pyproject.toml. */
 export function extractPoetryLock(path: string, lock: PoetryLockData, pyproject: PyProject, checkFresh = true): PythonLock {
   if (checkFresh && !poetryContentHashes(pyproject.data).includes(lock.contentHash)) {
-    throw new InputError(`${path} is out of date with ${pyproject.path} (content-hash differs); run \`poetry lock\``, { where: { file: path } });
+    throw new InputError(`lock is out of date with ${pyproject.path} (content-hash differs); run \`poetry lock\``, { where: { file: path } });
   }
   const folder = dirname(resolve(path));
   const packages = lock.packages.map((pkg) =>
