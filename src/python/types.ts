@@ -31,6 +31,7 @@ export type FileHashes = Record<string, string>;
 
 /** LockedFile is one distribution file (wheel or sdist) a lock allows for a package. */
 export interface LockedFile {
+  /** filename is '' when the lock names only a hash (requirements.txt `--hash`): any file of the version with that hash. */
   filename: string;
   /** url is where the lock says the file lives; absent when only an index is known. */
   url?: string;
