@@ -65,7 +65,7 @@ test('bookworm python3 packages assemble into an image where python3 runs and fi
   for (const layer of base.layers) await run('tar', ['-xzf', store.path(layer.built.digest), '-C', root]);
   const script = 'import ssl, sqlite3, json, ctypes, zlib; c = ssl.create_default_context(); print(json.dumps([ssl.OPENSSL_VERSION, c.cert_store_stats()["x509_ca"]]))';
   // No SSL_CERT_FILE here: libssl3's compiled-in /usr/lib/ssl/cert.pem must lead to the bundle by itself.
-  const { stdout } = await run('chroot', [root, '/usr/bin/python3', '-c', script], { env: { PATH: '/usr/bin' } });
+  const { stdout } = await run('chroot', [root, '/usr/bin/python3', '-c', script], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
   const [openssl, cas] = JSON.parse(stdout) as [string, number];
   assert.match(openssl, /^OpenSSL 3\./);
   assert.ok(cas > 100, `python's default SSL context loaded ${cas} CA certificates`);
