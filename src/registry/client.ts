@@ -230,7 +230,9 @@ export class RegistryClient {
     await response.dump();
     const range = /^(?:bytes=)?0-(\d+)$/.exec(response.header('range') ?? '');
     const next = response.header('location') ? this.session(response, repository) : session;
-    return { offset: range ? Number(range[1]) + 1 : 0, session: { ...next, minChunk: session.minChunk } };
+    // Distribution says "0-0" for an empty upload too; kiln never sends a 1-byte first chunk, so it means 0.
+    const last = range ? Number(range[1]) : 0;
+    return { offset: last > 0 ? last + 1 : 0, session: { ...next, minChunk: session.minChunk } };
   }
 
   /** finishUpload closes a chunked upload, naming the digest the registry must verify. */

@@ -206,6 +206,7 @@ class RepositoryPush {
     const { client, group } = this;
     let session = first;
     let offset = 0;
+    // Consecutive failures of one chunk; progress resets it, so a long upload survives many blips.
     let resumes = 0;
     let reader = new ChunkReader(await blob.open());
     try {
@@ -215,6 +216,7 @@ class RepositoryPush {
         try {
           session = await client.patchChunk(group.repository, session, offset, chunk);
           offset += chunk.length;
+          resumes = 0;
           this.result.bytesSent += chunk.length;
           this.progress(blob, 'upload', offset, false);
         } catch (error) {

@@ -134,7 +134,8 @@ export class Transport {
       }
     }
     const host = new URL(req.url).host;
-    throw new NetworkError(redact(`${req.what}: cannot reach ${host} after ${attempts} attempts: ${describeError(lastError)}`), { cause: lastError });
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    throw new NetworkError(redact(`${req.what}: cannot reach ${host}${tries}: ${describeError(lastError)}`), { cause: lastError });
   }
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
