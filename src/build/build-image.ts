@@ -52,8 +52,11 @@ export async function assembleImage(plan: ImagePlan, manifestFile: string, conte
     const runtime = config.config ?? {};
     const env = new Map((runtime.Env ?? []).map((entry) => [entry.split('=')[0]!, entry] as const));
     for (const entry of plan.runtime.Env ?? []) env.set(entry.split('=')[0]!, entry);
+    // As in a Dockerfile, an image that sets ENTRYPOINT does not inherit its base's CMD.
+    const inherited = { ...runtime };
+    if (plan.runtime.Entrypoint && !plan.runtime.Cmd) delete inherited.Cmd;
     config.config = {
-      ...runtime,
+      ...inherited,
       ...plan.runtime,
       Env: [...env.values()],
       Labels: { ...runtime.Labels, ...annotations, ...plan.runtime.Labels },

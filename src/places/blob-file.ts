@@ -29,7 +29,7 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
     await writeFile(temp, data);
     await rename(temp, path);
   } finally {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
@@ -47,6 +47,6 @@ export async function writeBlobFile(path: string, open: () => Promise<Readable>,
     verifyDigest(what, expected.digest, hasher.digest(), expected.size, hasher.bytes);
     await rename(temp, path);
   } finally {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
   }
 }

@@ -77,7 +77,7 @@ export async function writeDockerArchive(path: string, image: Image, reference?:
       await rename(temp, path);
     }, OutputError);
   } finally {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
   }
 }
 

@@ -85,7 +85,7 @@ export async function writeOciLayout(path: string, image: Image, tag?: string): 
       await rename(temp, path);
     }, OutputError);
   } finally {
-    await rm(temp, { recursive: true, force: true });
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
   return (await readIndex(path)).manifests.at(-1)!;
 }

@@ -42,7 +42,7 @@ test('a layout whose layer blob was tampered with fails validation and copying',
   const layerDigest = (await image.manifest()).layers[0]!.digest;
   const blob = join(dir, 'blobs', 'sha256', layerDigest.slice(7));
   const bytes = await readFile(blob);
-  bytes[bytes.length - 5] ^= 0xff;
+  bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
   await writeFile(blob, bytes);
   const back = await readImage(`oci:${dir}`, { store });
   await assert.rejects(validateImage(back), /layer 0 .*(corrupt blob|hashes to)/);
