@@ -1,4 +1,5 @@
 // PEP 508 requirement strings: `name[extra,...] (specifier) ; marker` or `name[extra] @ url ; marker`.
+import { validRange } from '@renovatebot/pep440';
 import { InputError, type SourceLocation } from '../errors.js';
 import { parseMarker } from './markers.js';
 import { normalizeName } from './names.js';
@@ -36,6 +37,7 @@ export function parseRequirement(text: string, where?: SourceLocation): Requirem
     const unwrapped = spec.startsWith('(') && spec.endsWith(')') ? spec.slice(1, -1) : spec;
     if (unwrapped !== '' && !/^\s*(===|==|!=|<=|>=|~=|<|>)/.test(unwrapped)) fail(`unexpected ${JSON.stringify(spec)}`);
     requirement.specifier = unwrapped.split(',').map((part) => part.replace(/\s+/g, '')).filter(Boolean).join(',');
+    if (requirement.specifier !== '' && !validRange(requirement.specifier)) fail(`invalid version specifier ${JSON.stringify(spec)}`);
   }
   if (requirement.marker !== undefined) {
     if (requirement.marker === '') return fail('empty marker after ";"');
