@@ -13,6 +13,7 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import('./commands/build.js'),
   push: () => import('./commands/push.js'),
+  lock: () => import('./commands/lock.js'),
   validate: () => import('./commands/validate.js'),
 };
 

@@ -1,0 +1,87 @@
+// The distro base source: kiln.yaml's `base: {distro, release, packages}` -> locked packages -> verified
+// .debs -> layers. Resolution reads live indexes only when kiln.lock has no entry for the image.
+import { join } from 'node:path';
+import type { DistroBaseSpec } from '../config/schema.js';
+import type { BaseContext, ResolvedBase } from '../build/base.js';
+import type { ImagePlan } from '../build/plan.js';
+import { debianBaseImage, type DebInput } from './assemble.js';
+import type { OsRelease } from './effects.js';
+import { packagesFromLock, readLock, resolveBase, writeLock, type BaseRequest, type LockFile } from './lock.js';
+import { fetchDeb } from './mirror.js';
+import type { ResolvedPackage } from './types.js';
+
+const OS_RELEASES: Record<string, OsRelease> = {
+  'debian/bookworm': { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
+  'debian/trixie': { id: 'debian', versionId: '13', codename: 'trixie', prettyName: 'Debian GNU/Linux 13 (trixie)' },
+  'ubuntu/noble': { id: 'ubuntu', versionId: '24.04', codename: 'noble', prettyName: 'Ubuntu 24.04 LTS' },
+};
+
+/** lockPath is where kiln.lock lives: beside kiln.yaml. */
+export function lockPath(manifestDir: string): string {
+  return join(manifestDir, 'kiln.lock');
+}
+
+/** baseRequest turns a manifest's distro base into the resolver's request for one architecture. */
+export function baseRequest(spec: DistroBaseSpec, architecture: string): BaseRequest {
+  return {
+    distro: spec.distro,
+    release: spec.release,
+    architecture,
+    packages: spec.packages,
+    variant: spec.variant,
+    exclude: spec.exclude,
+    recommends: spec.recommends,
+    mirrors: { ...(spec.mirror ? { mirror: spec.mirror } : {}), ...(spec.security_mirror ? { securityMirror: spec.security_mirror } : {}) },
+    ...(spec.keyring ? { keyring: spec.keyring } : {}),
+  };
+}
+
+/** lockedPackages returns the image's pinned packages, resolving and recording them when kiln.lock has none. */
+export async function lockedPackages(name: string, request: BaseRequest, context: BaseContext, lock?: LockFile): Promise<ResolvedPackage[]> {
+  const path = lockPath(context.manifestDir);
+  const current = lock ?? (await readLock(path));
+  let locked = current.bases[name];
+  if (!locked) {
+    context.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
+    locked = await resolveBase(request, { store: context.store });
+    // Re-read before writing: another image of the same build may have added its entry meanwhile.
+    const fresh = await readLock(path);
+    await writeLock(path, { ...fresh, bases: { ...fresh.bases, [name]: locked } });
+  }
+  return packagesFromLock(locked, request, name);
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** distroBase builds the base image of a plan entry whose base is a distro release. */
+export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
+  const request = baseRequest(spec, plan.platform.architecture);
+  const packages = await lockedPackages(plan.name, request, context);
+  context.log?.(`${plan.name}: fetching ${packages.length} packages`);
+  const inputs: DebInput[] = await mapLimit(packages, 4, async (pkg) => {
+    await fetchDeb(pkg, context.store);
+    return { pkg, debPath: context.store.path(`sha256:${pkg.sha256}`) };
+  });
+  context.log?.(`${plan.name}: assembling ${spec.distro} ${spec.release} (${spec.variant})`);
+  const os = OS_RELEASES[`${spec.distro}/${spec.release}`] ?? { id: spec.distro, versionId: '', codename: spec.release, prettyName: `${spec.distro} ${spec.release}` };
+  const image = await debianBaseImage(inputs, {
+    store: context.store,
+    epoch: plan.epoch,
+    variant: spec.variant,
+    layering: spec.layering,
+    os,
+    architecture: plan.platform.architecture,
+  });
+  return { image, description: `${spec.distro}/${spec.release} ${spec.variant} (${packages.length} packages)`, annotations: {} };
+}
