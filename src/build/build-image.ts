@@ -4,6 +4,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { imageSize, type Image } from '../oci/image.js';
 import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
+import { pythonEnv, pythonLayers } from '../python/image-layers.js';
 import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
@@ -39,7 +40,8 @@ export interface BuildContext {
 export async function assembleImage(plan: ImagePlan, manifestFile: string, context: BuildContext): Promise<Image> {
   context.log(`${plan.name}: base ${plan.base.kind === 'distro' ? `${plan.base.spec.distro}/${plan.base.spec.release}` : plan.base.kind === 'place' ? plan.base.place : 'scratch'}`);
   const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log });
-  const additions: Addendum[] = [];
+  // The venv goes between base and app: it changes with the lock, the app with every edit.
+  const additions: Addendum[] = await pythonLayers(plan, base.image, context);
   if (plan.app) {
     context.log(`${plan.name}: app layer from ${plan.app.dir}`);
     const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch });
@@ -51,6 +53,7 @@ export async function assembleImage(plan: ImagePlan, manifestFile: string, conte
     config.created = plan.created;
     const runtime = config.config ?? {};
     const env = new Map((runtime.Env ?? []).map((entry) => [entry.split('=')[0]!, entry] as const));
+    for (const entry of plan.python ? pythonEnv(plan.python.prefix, runtime.Env ?? []) : []) env.set(entry.split('=')[0]!, entry);
     for (const entry of plan.runtime.Env ?? []) env.set(entry.split('=')[0]!, entry);
     // As in a Dockerfile, an image that sets ENTRYPOINT does not inherit its base's CMD.
     const inherited = { ...runtime };

@@ -21,12 +21,30 @@ export interface PlatformSpec {
   variant?: string;
 }
 
+/** PythonPlan is an image's `python:` section with every path absolute. */
+export interface PythonPlan {
+  /** project is the folder holding pyproject.toml and the lock. */
+  project: string;
+  /** lock is an explicit lock file; absent means detect it in `project`. */
+  lock?: string;
+  groups: string[];
+  extras: string[];
+  prefix: string;
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  findLinks: string[];
+  split: string[];
+  allowUnhashed: boolean;
+  installProject: boolean;
+}
+
 /** ImagePlan is everything needed to build one image, as plain data. */
 export interface ImagePlan {
   name: string;
   base: BaseRef;
   platform: PlatformSpec;
   app?: { dir: string; dest: string };
+  python?: PythonPlan;
   runtime: RuntimeConfig;
   /** annotations go on the manifest and, as labels, into the config. */
   annotations: Record<string, string>;
@@ -78,6 +96,24 @@ function planBase(spec: ImageSpec, manifestDir: string): BaseRef {
   return { kind: 'place', place: resolvePlacePath(spec.base, manifestDir) };
 }
 
+function planPython(spec: ImageSpec, manifestDir: string, appDir: string | undefined): PythonPlan | undefined {
+  const python = spec.python;
+  if (!python) return undefined;
+  return {
+    project: python.project ? resolve(manifestDir, python.project) : appDir ?? manifestDir,
+    ...(python.lock ? { lock: resolve(manifestDir, python.lock) } : {}),
+    groups: python.groups,
+    extras: python.extras,
+    prefix: python.prefix,
+    ...(python.index_url ? { indexUrl: python.index_url } : {}),
+    extraIndexUrls: python.extra_index_urls,
+    findLinks: python.find_links.map((dir) => resolve(manifestDir, dir)),
+    split: python.split,
+    allowUnhashed: python.allow_unhashed,
+    installProject: python.install_project,
+  };
+}
+
 function expandOutputs(outputs: string[], name: string, imageCount: number, base: string): string[] {
   return outputs.map((raw) => {
     let text = raw.replaceAll('{name}', name);
@@ -113,11 +149,13 @@ export function planImage(name: string, spec: ImageSpec, manifestDir: string, op
   };
   const outputs = options.outputs?.length ? options.outputs : spec.outputs;
   const outputBase = options.outputs?.length ? options.cwd : manifestDir;
+  const python = planPython(spec, manifestDir, app?.dir);
   return {
     name,
     base: planBase(spec, manifestDir),
     platform: parsePlatform(spec.platform),
     ...(app ? { app } : {}),
+    ...(python ? { python } : {}),
     runtime,
     annotations,
     created,

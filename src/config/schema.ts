@@ -26,6 +26,22 @@ const appSchema = z.object({
   dest: z.string().default('/app'),
 }).strict();
 
+/** pythonSchema: the image's Python environment, installed from a lock into a venv as layers. */
+export const pythonSchema = z.object({
+  /** project is the folder with pyproject.toml and the lock; default the app's src, else kiln.yaml's folder. */
+  project: z.string().optional(),
+  lock: z.string().optional(),
+  groups: stringList.default(['main']),
+  extras: stringList.default([]),
+  prefix: z.string().regex(/^\/[^\0]*[^/]$/, 'prefix must be an absolute path like /opt/venv').default('/opt/venv'),
+  index_url: z.string().url().optional(),
+  extra_index_urls: z.array(z.string().url()).default([]),
+  find_links: stringList.default([]),
+  split: stringList.default([]),
+  allow_unhashed: z.boolean().default(false),
+  install_project: z.boolean().default(true),
+}).strict();
+
 const annotationsSchema = z.object({
   source: z.string().optional(),
   revision: z.string().optional(),
@@ -48,6 +64,7 @@ export const imageSchema = z.object({
   labels: stringMap.default({}),
   annotations: annotationsSchema.default({}),
   outputs: stringList.default([]),
+  python: pythonSchema.optional(),
 }).strict();
 
 /** manifestSchema: the whole kiln.yaml. */
@@ -62,6 +79,8 @@ export type KilnManifest = z.infer<typeof manifestSchema>;
 export type ImageSpec = z.infer<typeof imageSchema>;
 /** DistroBaseSpec is a validated distro base. */
 export type DistroBaseSpec = z.infer<typeof distroBaseSchema>;
+/** PythonSpec is a validated `python:` section. */
+export type PythonSpec = z.infer<typeof pythonSchema>;
 
 /** KNOWN_KEYS is every key the schema accepts, for "did you mean" suggestions. */
 export const KNOWN_KEYS: readonly string[] = [
@@ -70,4 +89,5 @@ export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(distroBaseSchema.shape),
   ...Object.keys(appSchema.shape),
   ...Object.keys(annotationsSchema.shape),
+  ...Object.keys(pythonSchema.shape),
 ];
