@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImagePlan, PythonPlan } from '../build/plan.js';
+import { InputError } from '../errors.js';
+import type { Addendum } from '../oci/mutate.js';
+import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';
+import { readLayerTree } from '../testing/layer-tree.js';
+import { copyPythonProject } from '../testing/python-project.js';
+import { probeBasePython } from './base-python.js';
+import { pythonEnv, pythonLayers } from './image-layers.js';
+
+const STATUS = [
+  'Package: libc6\nStatus: install ok installed\nVersion: 2.36-9+deb12u7\n',
+  'Package: libpython3.11-minimal\nStatus: install ok installed\nVersion: 3.11.2-6+deb12u6\n',
+].join('\n');
+
+const debianLike = {
+  'usr/bin/python3.11': 'ELF',
+  'usr/bin/python3': 'ELF',
+  'usr/lib/python3.11/os.py': '',
+  'var/lib/dpkg/status': STATUS,
+};
+
+test('probeBasePython reads the interpreter, its full version and glibc from the layers and dpkg', async () => {
+  const store = await tempStore();
+  const image = await imageWithLayers(store, debianLike, { 'usr/lib/python3/dist-packages/pip/__init__.py': '' });
+  assert.deepEqual(await probeBasePython(image, { store, what: 'demo' }), {
+    pythonFullVersion: '3.11.2',
+    interpreter: '/usr/bin/python3',
+    executable: '/usr/bin/python3.11',
+    libc: { kind: 'glibc', version: [2, 36] },
+    distroPackages: true,
+  });
+});
+
+test('probeBasePython: no dpkg means micro 0 and an old glibc; a whited-out interpreter is gone', async () => {
+  const store = await tempStore();
+  const bare = await imageWithLayers(store, { 'usr/local/bin/python3.12': 'ELF', 'usr/lib/x86_64-linux-gnu/libc.so.6': '' });
+  assert.deepEqual(await probeBasePython(bare, { store, what: 'demo' }), {
+    pythonFullVersion: '3.12.0',
+    interpreter: '/usr/local/bin/python3.12',
+    executable: '/usr/local/bin/python3.12',
+    libc: { kind: 'glibc', version: [2, 17] },
+    distroPackages: false,
+  });
+  const removed = await imageWithLayers(store, { 'usr/bin/python3.11': 'ELF' }, { 'usr/bin/.wh.python3.11': '' });
+  await assert.rejects(probeBasePython(removed, { store, what: 'demo' }), (error) =>
+    error instanceof InputError && error.oneLine() === 'demo: the base has no Python interpreter (no python3.X in /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); add python3 to the base\'s packages');
+});
+
+test('pythonEnv puts the venv first on PATH once', () => {
+  assert.deepEqual(pythonEnv('/opt/venv', ['PATH=/usr/bin:/opt/venv/bin:/bin']), ['VIRTUAL_ENV=/opt/venv', 'PATH=/opt/venv/bin:/usr/bin:/bin']);
+});
+
+async function fixtureProject(): Promise<{ dir: string; wheels: string }> {
+  return copyPythonProject(await tempDir());
+}
+
+function imagePlan(python: PythonPlan): ImagePlan {
+  return {
+    name: 'demo',
+    base: { kind: 'scratch' },
+    platform: { os: 'linux', architecture: 'amd64' },
+    python,
+    runtime: {},
+    annotations: {},
+    created: '1970-01-01T00:00:00Z',
+    epoch: 0,
+    outputs: [],
+  };
+}
+
+function pythonPlan(dir: string, wheels: string, overrides: Partial<PythonPlan> = {}): PythonPlan {
+  return {
+    project: join(dir, 'demo-server'),
+    groups: ['main'],
+    extras: [],
+    prefix: '/opt/venv',
+    extraIndexUrls: [],
+    findLinks: [wheels],
+    split: [],
+    allowUnhashed: false,
+    installProject: true,
+    ...overrides,
+  };
+}
+
+async function layerPaths(addendum: Addendum): Promise<string[]> {
+  return [...(await readLayerTree(addendum.layer))].filter(([, node]) => node.type === 'file').map(([path]) => path).sort();
+}
+
+test('pythonLayers: venv, dependencies with a split package, path dependencies, project; warm rebuild needs no wheels', async () => {
+  const store = await tempStore();
+  const base = await imageWithLayers(store, debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const logs: string[] = [];
+  const context = { store, env: {}, log: (line: string) => logs.push(line) };
+  const plan = imagePlan(pythonPlan(dir, wheels, { split: ['TinyFormat'] }));
+  const layers = await pythonLayers(plan, base, context);
+  assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies', 'python package tinyformat', 'python path dependencies', 'python project']);
+  const site = 'opt/venv/lib/python3.11/site-packages';
+  const venv = await readLayerTree(layers[0]!.layer);
+  assert.equal(venv.get('opt/venv/pyvenv.cfg')!.data.toString(), 'home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\nexecutable = /usr/bin/python3.11\ncommand = /usr/bin/python3 -m venv --without-pip /opt/venv\n');
+  assert.equal(venv.get('opt/venv/bin/python3')!.linkname, '/usr/bin/python3');
+  assert.ok((await layerPaths(layers[1]!)).includes(`${site}/colorlite/__init__.py`));
+  assert.ok(!(await layerPaths(layers[1]!)).some((path) => path.includes('tinyformat')), 'the split package has its own layer');
+  assert.ok((await layerPaths(layers[2]!)).includes(`${site}/tinyformat/__init__.py`));
+  assert.ok((await layerPaths(layers[3]!)).includes(`${site}/demo_common/__init__.py`));
+  const project = await readLayerTree(layers[4]!.layer);
+  assert.match(project.get('opt/venv/bin/demo-server')!.data.toString(), /^#!\/opt\/venv\/bin\/python\n/);
+  assert.equal(project.get('opt/venv/bin/demo-server')!.mode & 0o777, 0o755);
+  assert.ok(project.has(`${site}/demo_server-0.3.0.dist-info/RECORD`));
+
+  // Warm: same digests although the find-links folder is gone, since no wheel is fetched or unpacked again.
+  await rm(wheels, { recursive: true });
+  logs.length = 0;
+  const again = await pythonLayers(plan, base, context);
+  assert.deepEqual(await Promise.all(again.map((a) => a.layer.digest())), await Promise.all(layers.map((a) => a.layer.digest())));
+  assert.ok(!logs.some((line) => /fetching|installing python dependencies|installing python package/.test(line)), logs.join('\n'));
+});
+
+test('pythonLayers: a split name that is not installed is a one-line error; another prefix moves everything', async () => {
+  const store = await tempStore();
+  const base = await imageWithLayers(store, debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const context = { store, env: {}, log: () => undefined };
+  await assert.rejects(pythonLayers(imagePlan(pythonPlan(dir, wheels, { split: ['torch'] })), base, context), /python\.split names torch, which is not among the packages installed from .*poetry\.lock/);
+  const layers = await pythonLayers(imagePlan(pythonPlan(dir, wheels, { prefix: '/srv/env', installProject: false })), base, context);
+  assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies', 'python path dependencies']);
+  assert.ok((await layerPaths(layers[1]!)).every((path) => path.startsWith('srv/env/')));
+});
