@@ -3,16 +3,15 @@
 // installed, not editable; an app edit changes only the top layer; bad Python input fails cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { runKiln, repoRoot } from '../../src/testing/cli.js';
+import { runKiln } from '../../src/testing/cli.js';
 import { freePort, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
-import { buildWheel, writeWheel, type WheelSpec } from '../../src/testing/wheels.js';
-import { thirdPartyWheels } from '../fixtures/python-project/wheels.js';
+import { copyPythonProject, thirdPartyWheels } from '../../src/testing/python-project.js';
+import { buildWheel, type WheelSpec } from '../../src/testing/wheels.js';
 
-const FIXTURE = join(repoRoot, 'test/fixtures/python-project');
 const TAG = 'kiln-test/python-project:e2e';
 const EXPECTED_OUTPUT = '[HELLO FROM DEMO-COMMON!] served by kiln (python 3.11)';
 
@@ -36,9 +35,7 @@ function manifest(python: string[]): string {
 
 /** project copies the fixture to `dir`, writes its wheels into dir/wheels (a find-links folder) and a kiln.yaml. */
 async function project(dir: string, python: string[] = ['find_links: [wheels]']): Promise<string> {
-  await mkdir(join(dir, 'wheels'), { recursive: true });
-  for (const name of ['demo-server', 'demo-common', 'app']) await cp(join(FIXTURE, name), join(dir, name), { recursive: true });
-  for (const spec of thirdPartyWheels) await writeWheel(join(dir, 'wheels'), spec);
+  await copyPythonProject(dir);
   await writeFile(join(dir, 'kiln.yaml'), manifest(python));
   return dir;
 }
