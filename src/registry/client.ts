@@ -78,7 +78,11 @@ export class RegistryClient {
   }
 
   private async fail(response: HttpResponse, what: string, where: string): Promise<never> {
-    throw await registryError(response, what, where);
+    let hint = '';
+    if (response.status === 401 || response.status === 403) {
+      hint = (await this.auth.hasCredentials()) ? ` (credentials for ${this.registry} rejected)` : ` (no credentials found for ${this.registry})`;
+    }
+    throw await registryError(response, what, where, hint);
   }
 
   /** getManifest fetches a manifest by tag or digest and checks it against the digest it was asked for or told. */

@@ -12,7 +12,7 @@ export class RegistryError extends NetworkError {
 
 const MEANING: Record<number, string> = {
   400: 'bad request',
-  401: 'authentication required or credentials rejected',
+  401: 'unauthorized',
   403: 'access denied',
   404: 'not found',
   405: 'operation not supported by this registry',
@@ -31,10 +31,10 @@ function firstError(body: string): { code?: string; message?: string } {
 }
 
 /** registryError reads a failed response's body and makes a RegistryError for `what` at `where`. */
-export async function registryError(response: HttpResponse, what: string, where: string): Promise<RegistryError> {
+export async function registryError(response: HttpResponse, what: string, where: string, hint = ''): Promise<RegistryError> {
   const body = await response.text().catch(() => '');
   const { code, message } = firstError(body);
   const meaning = MEANING[response.status] ?? (response.status >= 500 ? 'registry server error' : 'unexpected response');
   const detail = code ? ` (${code}${message && message.toLowerCase() !== code.toLowerCase().replace(/_/g, ' ') ? `: ${message.slice(0, 160)}` : ''})` : '';
-  return new RegistryError(`${what} ${where}: HTTP ${response.status} ${meaning}${detail}`, response.status, code);
+  return new RegistryError(`${what} ${where}: HTTP ${response.status} ${meaning}${hint}${detail}`, response.status, code);
 }

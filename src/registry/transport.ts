@@ -165,13 +165,22 @@ export class Transport {
 
 function wrap(url: string, response: Dispatcher.ResponseData): HttpResponse {
   const body = response.body;
+  // undici throws from deep inside if a consumed body is read again; callers may do that on error paths.
+  let consumed = false;
+  const once = <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
+    if (consumed) return Promise.resolve(fallback);
+    consumed = true;
+    return read();
+  };
   return {
     status: response.statusCode,
     url,
     header: (name) => headerValue(response.headers, name),
     body: body as unknown as Readable,
-    text: () => body.text(),
+    text: () => once(() => body.text(), ''),
     async buffer(limit?: number) {
+      if (consumed) return Buffer.alloc(0);
+      consumed = true;
       const chunks: Buffer[] = [];
       let total = 0;
       for await (const chunk of body) {
@@ -184,6 +193,6 @@ function wrap(url: string, response: Dispatcher.ResponseData): HttpResponse {
       }
       return Buffer.concat(chunks);
     },
-    dump: () => body.dump().catch(() => undefined),
+    dump: () => once(() => body.dump().catch(() => undefined), undefined),
   };
 }
