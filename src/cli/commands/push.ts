@@ -1,0 +1,103 @@
+// kiln push SRC DEST...: copy an image from any place to one or more registries, tags last.
+import { parseArgs } from 'node:util';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { Command } from '../main.js';
+import type { CommandContext } from '../context.js';
+import { parsePlace, readImage } from '../../places/index.js';
+import { UsageError } from '../../errors.js';
+import { dockerConfigCredentials, insecureRegistries, pushImage, type PushProgress } from '../../registry/index.js';
+import { formatBytes, progressLogger } from '../progress.js';
+
+/** PushReporter turns push progress into bars on a terminal and one line per blob elsewhere. */
+interface PushReporter {
+  onProgress(event: PushProgress): void;
+  stop(): void;
+}
+
+function reporter(context: CommandContext, quiet: boolean): PushReporter {
+  if (quiet) return { onProgress: () => undefined, stop: () => undefined };
+  if (context.stderr.isTTY !== true) {
+    const { log, done } = progressLogger(context);
+    return {
+      onProgress(event) {
+        if (!event.done) return;
+        const verb = event.action === 'upload' ? 'uploaded' : event.action === 'mount' ? 'mounted' : 'exists';
+        log(`${event.destination}: ${verb} ${event.digest.slice(0, 19)} (${formatBytes(event.total)})`);
+      },
+      stop: done,
+    };
+  }
+  const multibar = new MultiBar({
+    stream: context.stderr as NodeJS.WriteStream,
+    format: ' {what} [{bar}] {percentage}% {size}',
+    hideCursor: true,
+    clearOnComplete: false,
+  }, Presets.shades_classic);
+  const bars = new Map<string, SingleBar>();
+  return {
+    onProgress(event) {
+      const key = `${event.destination} ${event.digest}`;
+      let bar = bars.get(key);
+      if (!bar) {
+        bar = multibar.create(Math.max(event.total, 1), 0, { what: `${event.destination} ${event.digest.slice(7, 19)}`, size: formatBytes(event.total) });
+        bars.set(key, bar);
+      }
+      bar.update(event.done ? Math.max(event.total, 1) : event.sent, { size: event.action === 'upload' ? formatBytes(event.total) : event.action });
+    },
+    stop: () => multibar.stop(),
+  };
+}
+
+export const command: Command = {
+  summary: 'Copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to one or more docker://REF destinations.',
+  usage: 'kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
+  async run(args, context) {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        insecure: { type: 'string', multiple: true, default: [] },
+        concurrency: { type: 'string', default: '4' },
+      },
+    });
+    const [source, ...destinations] = positionals;
+    if (!source || destinations.length === 0) throw new UsageError('push needs a source and at least one docker://REF destination');
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency "${values.concurrency}" is not a positive integer`);
+    const references = destinations.map((text) => {
+      const place = parsePlace(text);
+      if (place.transport !== 'docker') throw new UsageError(`push destination "${text}" must be docker://REF`);
+      return place.reference;
+    });
+    // Importing the registry module registers docker:// with places, so a docker:// source works too.
+    const store = context.cache();
+    const image = await readImage(source, { store, env: context.env });
+    const progress = reporter(context, values.quiet || values.json);
+    let results;
+    try {
+      results = await pushImage(image, references, {
+        store,
+        credentials: dockerConfigCredentials(context.env),
+        insecure: [...insecureRegistries(context.env), ...(values.insecure ?? [])],
+        concurrency,
+        env: context.env,
+        onProgress: (event) => progress.onProgress(event),
+        onNotice: (message) => context.stderr.write(`kiln: ${message}\n`),
+      });
+    } finally {
+      progress.stop();
+    }
+    if (values.json) {
+      context.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      return 0;
+    }
+    for (const result of results) {
+      if (result.skippedReason) continue;
+      for (const reference of result.references) context.stdout.write(`${reference}\n`);
+      context.stderr.write(`  ${result.repository}: ${result.uploaded} uploaded, ${result.mounted} mounted, ${result.skipped} already there, ${formatBytes(result.bytesSent)} sent\n`);
+    }
+    return 0;
+  },
+};

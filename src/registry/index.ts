@@ -1,0 +1,65 @@
+// The registry client's public face: pull and push, plus the adaptor src/places uses for docker:// places.
+import type { BlobStore } from '../cache/blob-store.js';
+import type { Image } from '../oci/image.js';
+import { setRegistryPlaces } from '../places/index.js';
+import { dockerConfigCredentials } from './docker-config.js';
+import { pullImage, type PlatformWanted, type PulledImage } from './pull.js';
+import { pushImage, type PushOptions, type PushResult } from './push.js';
+import { stripDockerScheme } from './reference.js';
+
+export { parseReference, formatReference, repositoryName, type Reference } from './reference.js';
+export { pullImage, type PulledImage, type PullOptions, type PlatformWanted } from './pull.js';
+export { pushImage, PushError, type PushDestination, type PushOptions, type PushProgress, type PushResult } from './push.js';
+export { dockerConfigCredentials } from './docker-config.js';
+export { envCredential, chainCredentials, staticCredentials, type Credential, type CredentialSource } from './credentials.js';
+export { Transport, type TransportOptions } from './transport.js';
+export { Registries } from './registries.js';
+export { redact } from './redact.js';
+
+/** RegistryContext is what a docker:// place needs: the cache, a platform, the environment. */
+export interface RegistryContext {
+  store: BlobStore;
+  platform?: PlatformWanted;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** insecureRegistries reads $KILN_INSECURE_REGISTRIES (comma-separated hosts allowed over plain HTTP). */
+export function insecureRegistries(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.KILN_INSECURE_REGISTRIES ?? '').split(',').map((host) => host.trim()).filter(Boolean);
+}
+
+/** pullFromContext pulls with Docker's config.json credentials and the context's insecure list. */
+export function pullFromContext(reference: string, context: RegistryContext): Promise<PulledImage> {
+  const env = context.env ?? process.env;
+  return pullImage(stripDockerScheme(reference), {
+    store: context.store,
+    platform: context.platform,
+    credentials: dockerConfigCredentials(env),
+    insecure: insecureRegistries(env),
+  });
+}
+
+/** readRegistryImage pulls `reference` (with or without `docker://`) for src/places. */
+export async function readRegistryImage(reference: string, context: RegistryContext): Promise<Image> {
+  return (await pullFromContext(reference, context)).image;
+}
+
+/** writeRegistryImage pushes an image to one reference for src/places. */
+export async function writeRegistryImage(reference: string, image: Image, context: RegistryContext, options: PushOptions = {}): Promise<PushResult[]> {
+  const env = context.env ?? process.env;
+  return pushImage(image, [stripDockerScheme(reference)], {
+    store: context.store,
+    credentials: dockerConfigCredentials(env),
+    insecure: insecureRegistries(env),
+    env,
+    ...options,
+  });
+}
+
+// Importing the registry client is what makes docker:// places work (places loads it lazily).
+setRegistryPlaces({
+  readRegistryImage,
+  writeRegistryImage: async (reference, image, context) => {
+    await writeRegistryImage(reference, image, context);
+  },
+});
