@@ -118,3 +118,16 @@ test('a malformed config.json is a one-line input error naming the file', async 
   await writeFile(join(env.DOCKER_CONFIG!, 'config.json'), '{not json');
   await assert.rejects(dockerConfigCredentials(env)('example.com'), (error: Error) => error instanceof InputError && /config\.json: not valid JSON$/.test(error.message));
 });
+
+test('a destination whose credential variables are unset is skipped with a notice, not an error', async () => {
+  const image = await busyboxImage(store);
+  const notices: string[] = [];
+  const results = await pushImage(image, [
+    { reference: `${basic.host}/kiln/env:1`, env: { username: 'KILN_T_USER', password: 'KILN_T_PASS' } },
+  ], { env: {}, onNotice: (m) => notices.push(m) });
+  assert.deepEqual(notices, [`skipping ${basic.host}/kiln/env: no credentials: $KILN_T_USER or $KILN_T_PASS is not set`]);
+  assert.equal(results[0]!.references.length, 0);
+  const [pushed] = await pushImage(image, [{ reference: `${basic.host}/kiln/env:1`, env: { username: 'KILN_T_USER', password: 'KILN_T_PASS' } }],
+    { env: { KILN_T_USER: basic.user, KILN_T_PASS: basic.password } });
+  assert.equal(pushed!.references.length, 1);
+});
