@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePlan, PythonPlan } from '../build/plan.js';
 import { InputError } from '../errors.js';
 import type { Addendum } from '../oci/mutate.js';
 import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';
 import { readLayerTree } from '../testing/layer-tree.js';
-import { copyPythonProject } from '../testing/python-project.js';
+import { copyPythonProject, thirdPartyWheels } from '../testing/python-project.js';
+import { wheelFilename } from '../testing/wheels.js';
 import { probeBasePython } from './base-python.js';
 import { pythonEnv, pythonLayers } from './image-layers.js';
 
@@ -130,4 +132,25 @@ test('pythonLayers: a split name that is not installed is a one-line error; anot
   const layers = await pythonLayers(imagePlan(pythonPlan(dir, wheels, { prefix: '/srv/env', installProject: false })), base, context);
   assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies', 'python path dependencies']);
   assert.ok((await layerPaths(layers[1]!)).every((path) => path.startsWith('srv/env/')));
+});
+
+test('pythonLayers: requirements.txt pinned by hash only finds its wheels in find-links, and is warm the second time', async () => {
+  const store = await tempStore();
+  const base = await imageWithLayers(store, debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const project = join(dir, 'plain');
+  await mkdir(project);
+  const lines = await Promise.all(thirdPartyWheels.map(async (spec) => {
+    const data = await readFile(join(wheels, wheelFilename(spec)));
+    return `${spec.name}==${spec.version} --hash=sha256:${createHash('sha256').update(data).digest('hex')}\n`;
+  }));
+  await writeFile(join(project, 'requirements.txt'), lines.join(''));
+  const context = { store, env: {}, log: () => undefined };
+  const plan = imagePlan(pythonPlan(dir, wheels, { project, installProject: false }));
+  const layers = await pythonLayers(plan, base, context);
+  assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies']);
+  assert.ok((await layerPaths(layers[1]!)).includes('opt/venv/lib/python3.11/site-packages/tinyformat/__init__.py'));
+  await rm(wheels, { recursive: true });
+  const again = await pythonLayers(plan, base, context);
+  assert.equal(await again[1]!.layer.digest(), await layers[1]!.layer.digest());
 });

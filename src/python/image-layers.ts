@@ -1,5 +1,6 @@
 // pythonLayers: an image's `python:` section -> venv layers on top of its base: the venv skeleton,
 // third-party wheels (one layer, plus one per `split` package), local path dependencies, the project.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -9,11 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobStore } from '../cache/blob-store.js';
 import type { ImagePlan, PythonPlan } from '../build/plan.js';
 import { ConfigError, InputError, IntegrityError, UsageError } from '../errors.js';
-import { HashingStream, sha256 } from '../oci/digest.js';
+import { sha256 } from '../oci/digest.js';
 import type { Image } from '../oci/image.js';
 import type { Addendum } from '../oci/mutate.js';
 import { buildLayer, cachedLayer, type BuiltLayer } from '../layer/build.js';
-import { pipeline } from 'node:stream/promises';
 import { probeBasePython, type BasePython } from './base-python.js';
 import { buildLocalWheel } from './build/wheel.js';
 import { downloadAll, type DownloadRequest } from './index/download.js';
@@ -84,20 +84,21 @@ export async function pythonLayers(plan: ImagePlan, baseImage: Image, context: P
   try {
     const groups = await layerGroups(python, lock, selected, target, work, plan.epoch);
     const additions: Addendum[] = [await venvLayer(plan, python, base, context)];
-    const todo: LayerGroup[] = [];
+    const todo: Array<{ group: LayerGroup; key: string; unhashed: boolean }> = [];
     const built = new Map<LayerGroup, BuiltLayer>();
     for (const group of groups) {
+      // Keyed by what the lock vouches for, so a warm build neither fetches nor unpacks a wheel.
       const key = layerKey(python, target, group);
       // An unhashed wheel may change behind its URL, so its layer is never taken from the cache.
       const unhashed = group.wheels.some((wheel) => wheel.sha256.startsWith('unhashed:'));
       const cached = unhashed ? undefined : await cachedLayer({ store: context.store, epoch: plan.epoch, cacheKey: key });
       if (cached) built.set(group, cached);
-      else todo.push(group);
+      else todo.push({ group, key, unhashed });
     }
-    await fetchWheels(todo.flatMap((group) => group.wheels), python, lock, target, work, context, plan.name);
-    for (const group of todo) {
-      // Keyed again after fetching: unhashed wheels are known by their content only now.
-      const key = layerKey(python, target, group);
+    await fetchWheels(todo.flatMap(({ group }) => group.wheels), python, lock, target, work, context, plan.name);
+    for (const { group, key: lockKey, unhashed } of todo) {
+      // Unhashed wheels are known by their content only after fetching.
+      const key = unhashed ? layerKey(python, target, group) : lockKey;
       context.log(`${plan.name}: installing ${group.comment} (${group.wheels.length} wheel${group.wheels.length === 1 ? '' : 's'})`);
       built.set(group, await installLayer(group, python, target, key, plan.epoch, context.store));
     }
@@ -172,13 +173,13 @@ async function localWheel(name: string, path: string, work: string, epoch: numbe
 }
 
 async function fileSha256(path: string, what: string): Promise<string> {
-  const hasher = new HashingStream();
+  const hash = createHash('sha256');
   try {
-    await pipeline(createReadStream(path), hasher);
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   } catch (error) {
     throw new InputError(`${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return hasher.digest().slice('sha256:'.length);
+  return hash.digest('hex');
 }
 
 function remoteWheel(pkg: LockedPackage, ranking: TagRanking): WheelItem {
