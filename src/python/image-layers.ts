@@ -26,6 +26,7 @@ import { installWheel } from './wheel/install.js';
 import { WheelSource } from './wheel/source.js';
 import { selectWheel, TagRanking } from './wheel/tags.js';
 import { TarDestination } from './wheel/tar-destination.js';
+import { parseWheelFilename } from './wheel/filename.js';
 import { venvEntries } from './wheel/venv.js';
 
 /** PythonLayerContext is what building the Python layers uses: the blob cache, environment (credentials) and log. */
@@ -227,10 +228,10 @@ async function fetchWheels(wheels: WheelItem[], python: PythonPlan, lock: Python
   const indexUrls = python.indexUrl ? [python.indexUrl] : lock.indexes.map((index) => index.url);
   const locator = new FileLocator([...python.findLinks, ...lock.findLinks], [...indexUrls, ...python.extraIndexUrls], context.env);
   const ranking = new TagRanking(target);
-  const lockedFiles = new Map(lock.packages.map((pkg) => [pkg.name, pkg.files] as const));
+  const locked = new Map(lock.packages.map((pkg) => [pkg.name, pkg] as const));
   const requests: DownloadRequest[] = [];
   for (const wheel of remote) {
-    if (wheel.filename === '') await resolveHashOnly(wheel, lockedFiles.get(wheel.packageName) ?? [], locator, ranking);
+    if (wheel.filename === '') await resolveHashOnly(wheel, locked.get(wheel.packageName)!, locator, ranking);
     const request = wheel.request!;
     const digest = request.hashes.sha256 ? `sha256:${request.hashes.sha256.toLowerCase()}` as const : undefined;
     // A wheel already in the cache is not looked up: downloadAll takes it from the cache by its hash.
@@ -259,9 +260,12 @@ function progressQuiet(done: number, total: number): boolean {
 }
 
 // A requirements.txt pin with hashes only: pick the best wheel of that version that one of the hashes vouches for.
-async function resolveHashOnly(wheel: WheelItem, files: readonly LockedFile[], locator: FileLocator, ranking: TagRanking): Promise<void> {
-  const allowed = new Set(files.map((file) => file.hashes.sha256?.toLowerCase()).filter(Boolean));
-  const offered = await locator.files(wheel.packageName);
+async function resolveHashOnly(wheel: WheelItem, pkg: LockedPackage, locator: FileLocator, ranking: TagRanking): Promise<void> {
+  const allowed = new Set(pkg.files.map((file) => file.hashes.sha256?.toLowerCase()).filter(Boolean));
+  // The first source with a wheel of the locked version answers; later indexes are not asked.
+  const version = normalizeVersion(pkg.version);
+  const offered = (await locator.files(wheel.packageName, (file) => file.filename.endsWith('.whl') && normalizeVersion(parseWheelFilename(file.filename).version) === version))
+    .filter((file) => file.filename.endsWith('.whl') && normalizeVersion(parseWheelFilename(file.filename).version) === version);
   for (const file of offered) {
     if (!file.hashes.sha256 && file.url.startsWith('file:')) file.hashes.sha256 = await fileSha256(fileURLToPath(file.url), wheel.packageName);
   }
@@ -270,6 +274,11 @@ async function resolveHashOnly(wheel: WheelItem, files: readonly LockedFile[], l
   const chosen = selectWheel(wheel.packageName, vouched, ranking);
   wheel.filename = chosen.filename;
   wheel.request = { packageName: wheel.packageName, filename: chosen.filename, url: chosen.url, hashes: { sha256: chosen.hashes.sha256! } };
+}
+
+// Enough of PEP 440 normalisation to compare a pin with a file name's version (1.0 == 1.0.0, case, leading v).
+function normalizeVersion(version: string): string {
+  return version.toLowerCase().replace(/^v/, '').replace(/(\.0)+(?=$|[^.\d])/, '');
 }
 
 async function installLayer(group: LayerGroup, python: PythonPlan, target: TargetEnvironment, cacheKey: string, epoch: number, store: BlobStore): Promise<BuiltLayer> {
