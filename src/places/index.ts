@@ -68,6 +68,8 @@ export function setRegistryPlaces(places: RegistryPlaces): void {
 }
 
 async function registryPlaces(): Promise<RegistryPlaces> {
-  if (!registry) throw new UsageError('docker:// places need the registry client, which is not available in this build');
+  // Loaded on first use so builds that never touch a registry do not load the client.
+  if (!registry) await import('../registry/index.js');
+  if (!registry) throw new UsageError('docker:// places need the registry client, which did not register itself');
   return registry;
 }
