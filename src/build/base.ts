@@ -30,6 +30,14 @@ const sources: Partial<Record<BaseRef['kind'], BaseSource>> = {
   scratch: async (_base, plan) => ({ image: emptyImage(plan.platform), description: 'scratch', annotations: {} }),
   place: async (base, plan, context) => {
     if (base.kind !== 'place') throw new Error('unreachable');
+    if (base.place.startsWith('docker://')) {
+      // A registry base is pinned: the image records base.name and base.digest, and the log shows name@digest.
+      const { pullFromContext, formatReference } = await import('../registry/index.js');
+      const pulled = await pullFromContext(base.place, { store: context.store, platform: plan.platform, env: context.env });
+      const pinned = formatReference(pulled.reference);
+      context.log?.(`${plan.name}: base pinned as ${pinned}`);
+      return { image: pulled.image, description: pinned, annotations: pulled.baseAnnotations };
+    }
     const image = await readImage(base.place, { store: context.store, platform: plan.platform, env: context.env });
     return { image, description: base.place, annotations: {} };
   },

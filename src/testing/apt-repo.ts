@@ -40,6 +40,8 @@ export interface AptRepoPackage {
   conffiles?: string[];
   /** extra control fields appended as given. */
   control?: Record<string, string>;
+  /** deb publishes these bytes instead of what dpkg-deb builds (for hostile packages); the index still describes it. */
+  deb?: Buffer;
   /** compression of the .deb members; dpkg-deb's -Z. Defaults to xz, like Debian. */
   compression?: 'xz' | 'gzip' | 'zstd' | 'none';
 }
@@ -179,6 +181,7 @@ async function buildDeb(spec: AptRepoPackage, work: string, mirrorDir: string): 
   await run('dpkg-deb', ['--root-owner-group', `-Z${spec.compression ?? 'xz'}`, '--build', tree, path], {
     env: { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH) },
   });
+  if (spec.deb) await writeFile(path, spec.deb);
   const deb = await readFile(path);
   const stanza = control.replace(/Description:/, `Filename: ${filename}\nSize: ${deb.length}\nMD5sum: ${md5(deb)}\nSHA256: ${sha256(deb)}\nDescription:`);
   return { spec, path, filename, stanza };
