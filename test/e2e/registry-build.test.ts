@@ -11,7 +11,7 @@ import { startRegistry } from '../../src/testing/registry.js';
 import { busyboxImage } from '../../src/testing/registry-images.js';
 import { writeImage } from '../../src/places/index.js';
 
-test('build on a docker:// base by tag, push to docker://: base pinned, blobs mounted, image runs', { timeout: 600_000 }, async (t) => {
+test('build on a docker:// base by tag, push to docker://: base pinned by digest, image runs', { timeout: 600_000 }, async (t) => {
   const registry = await startRegistry();
   const work = await tempDir();
   try {
