@@ -8,6 +8,7 @@ import { debianBaseImage, type DebInput } from './assemble.js';
 import type { OsRelease } from './effects.js';
 import { packagesFromLock, readLock, resolveBase, writeLock, type BaseRequest, type LockFile } from './lock.js';
 import { fetchDeb } from './mirror.js';
+import { limiter } from '../limit.js';
 import type { ResolvedPackage } from './types.js';
 
 const OS_RELEASES: Record<string, OsRelease> = {
@@ -51,28 +52,16 @@ export async function lockedPackages(name: string, request: BaseRequest, context
   return packagesFromLock(locked, request, name);
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
 /** distroBase builds the base image of a plan entry whose base is a distro release. */
 export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
   const request = baseRequest(spec, plan.platform.architecture);
   const packages = await lockedPackages(plan.name, request, context);
   context.log?.(`${plan.name}: fetching ${packages.length} packages`);
-  const inputs: DebInput[] = await mapLimit(packages, 4, async (pkg) => {
+  const slot = limiter(4);
+  const inputs: DebInput[] = await Promise.all(packages.map((pkg) => slot(async () => {
     await fetchDeb(pkg, context.store);
     return { pkg, debPath: context.store.path(`sha256:${pkg.sha256}`) };
-  });
+  })));
   context.log?.(`${plan.name}: assembling ${spec.distro} ${spec.release} (${spec.variant})`);
   const os = OS_RELEASES[`${spec.distro}/${spec.release}`] ?? { id: spec.distro, versionId: '', codename: spec.release, prettyName: `${spec.distro} ${spec.release}` };
   const image = await debianBaseImage(inputs, {

@@ -38,17 +38,8 @@ export interface LockedRepository {
   date: string;
 }
 
-/** LockedPackage pins one .deb by path and hash. */
-export interface LockedPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  filename: string;
-  sha256: string;
-  size: number;
-  source?: string;
-  mirror: string;
-}
+/** LockedPackage pins one .deb by path and hash: a ResolvedPackage without its control stanza. */
+export type LockedPackage = Omit<ResolvedPackage, 'control'>;
 
 /** LockedBase is one base in kiln.lock. */
 export interface LockedBase {

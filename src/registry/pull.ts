@@ -9,7 +9,7 @@ import { Annotation, type Descriptor, type ImageConfig, type Index, type Manifes
 import type { Digest } from '../oci/digest.js';
 import { recordBlobOrigin } from './blob-origins.js';
 import type { RegistryClient } from './client.js';
-import { limiter } from './limit.js';
+import { limiter } from '../limit.js';
 import { formatReference, parseReference, pinReference, repositoryName, type Reference } from './reference.js';
 import { Registries, type RegistriesOptions } from './registries.js';
 import { redact } from './redact.js';

@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import { get } from 'node:http';
 import type { TestContext } from 'node:test';
 
+export { freePort } from './registry.js';
+
 const exec = promisify(execFile);
 
 /** sh runs a command and returns its stdout; a failure throws with its stderr. */
@@ -36,18 +38,6 @@ export async function requireTool(t: TestContext, what: 'docker' | 'skopeo' | 'u
   if (process.env.KILN_TEST_SERVICES === '1') throw new Error(`${what} is not available although the test services were started`);
   t.skip(`${what} not available (run scripts/test-services.sh install && start)`);
   return false;
-}
-
-/** freePort asks the kernel for an unused TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function httpGetOnce(url: string): Promise<{ status: number; body: string }> {
