@@ -1,8 +1,10 @@
 // planBuild: kiln.yaml + command-line choices -> a BuildPlan of plain data, computed without building.
 import { execFileSync } from 'node:child_process';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { DistroBaseSpec, ImageSpec } from '../config/schema.js';
+import picomatch from 'picomatch';
+import type { DistroBaseSpec, ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
+import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/write.js';
@@ -38,9 +40,35 @@ export interface PythonPlan {
   installProject: boolean;
 }
 
-/** ImagePlan is everything needed to build one image, as plain data. */
+/** Destination is one registry an entry is published to; credentials are named, never included. */
+export interface Destination {
+  /** registry is the name under `registries:` in kiln.yaml. */
+  registry: string;
+  /** repository is `host[:port]/namespace/image`. */
+  repository: string;
+  /** references are `docker://repository:tag`, one per tag. */
+  references: string[];
+  insecure: boolean;
+  /** credentials name the environment variables holding them; absent means Docker's config.json. */
+  credentials?: { usernameEnv: string; passwordEnv: string };
+  /** skipped says why nothing goes to this registry (its only_if or credential variables are unset). */
+  skipped?: string;
+}
+
+/** ImagePlan is everything needed to build one image (one matrix entry), as plain data. */
 export interface ImagePlan {
+  /** name is the entry name: `image`, or `image/suffix` for a matrix entry. */
   name: string;
+  /** image is the image's name under `images:`. */
+  image: string;
+  /** entry holds the matrix values of this entry. */
+  entry: Record<string, string>;
+  tags: string[];
+  destinations: Destination[];
+  /** publish is false when the image is marked `publish: false` (or no registry is named). */
+  publish: boolean;
+  scan: boolean;
+  immutableTags: boolean;
   base: BaseRef;
   platform: PlatformSpec;
   app?: { dir: string; dest: string };
@@ -58,6 +86,8 @@ export interface ImagePlan {
 export interface BuildPlan {
   manifestFile: string;
   images: ImagePlan[];
+  /** notices are things a user should know but that are not errors (a registry skipped). */
+  notices: string[];
 }
 
 /** PlanOptions are the command line's choices. */
@@ -68,6 +98,8 @@ export interface PlanOptions {
   outputs?: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** only selects entries by name or glob (`server`, `server/3.11-*`); unset means all. */
+  only?: string[];
 }
 
 function gitRevision(dir: string): string | undefined {
@@ -126,11 +158,46 @@ function expandOutputs(outputs: string[], name: string, imageCount: number, base
   });
 }
 
-/** planImage turns one validated manifest entry into an ImagePlan. */
-export function planImage(name: string, spec: ImageSpec, manifestDir: string, options: PlanOptions & { imageCount: number; epoch: number }): ImagePlan {
+/** entrySlug is an entry name usable in file names and OCI layout tags: `server/3.11-cpu` -> `server-3.11-cpu`. */
+export function entrySlug(name: string): string {
+  return name.replaceAll('/', '-');
+}
+
+function planDestinations(entry: EntrySpec, manifest: KilnManifest, env: NodeJS.ProcessEnv): Destination[] {
+  return entry.publish.map((registry) => {
+    const spec = manifest.registries![registry]!;
+    const repository = `${spec.repository}/${entry.image}`;
+    const destination: Destination = {
+      registry,
+      repository,
+      references: entry.tags.map((tag) => `docker://${repository}:${tag}`),
+      insecure: spec.insecure,
+      ...(spec.username_env && spec.password_env ? { credentials: { usernameEnv: spec.username_env, passwordEnv: spec.password_env } } : {}),
+    };
+    const unset = [spec.only_if, spec.username_env, spec.password_env].filter((name): name is string => name !== undefined && !env[name]);
+    if (unset.length) destination.skipped = `$${unset[0]} is not set`;
+    return destination;
+  });
+}
+
+/** selectEntries keeps the entries an `--only` pattern names: an image name, an entry name or a glob. */
+export function selectEntries<T extends { name: string; image: string }>(entries: T[], only: string[] | undefined): T[] {
+  if (!only?.length) return entries;
+  const matchers = only.map((pattern) => ({ pattern, test: picomatch(pattern) }));
+  for (const { pattern, test } of matchers) {
+    if (!entries.some((entry) => entry.image === pattern || test(entry.name))) {
+      throw new UsageError(`--only "${pattern}" matches no entry (entries: ${entries.map((entry) => entry.name).join(', ')})`);
+    }
+  }
+  return entries.filter((entry) => matchers.some(({ pattern, test }) => entry.image === pattern || test(entry.name)));
+}
+
+/** planImage turns one expanded manifest entry into an ImagePlan. */
+export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir: string, options: PlanOptions & { imageCount: number; epoch: number }): ImagePlan {
+  const { name, spec } = entry;
   const created = new Date(options.epoch * 1000).toISOString().replace(/\.000Z$/, 'Z');
   const app = spec.app ? { dir: resolve(manifestDir, spec.app.src), dest: spec.app.dest } : undefined;
-  const annotations: Record<string, string> = { [Annotation.created]: created, [Annotation.title]: name };
+  const annotations: Record<string, string> = { [Annotation.created]: created, [Annotation.title]: entry.image };
   const revision = spec.annotations.revision ?? gitRevision(manifestDir);
   if (spec.annotations.source) annotations[Annotation.source] = spec.annotations.source;
   if (revision) annotations[Annotation.revision] = revision;
@@ -150,8 +217,16 @@ export function planImage(name: string, spec: ImageSpec, manifestDir: string, op
   const outputs = options.outputs?.length ? options.outputs : spec.outputs;
   const outputBase = options.outputs?.length ? options.cwd : manifestDir;
   const python = planPython(spec, manifestDir, app?.dir);
+  const destinations = planDestinations(entry, manifest, options.env);
   return {
     name,
+    image: entry.image,
+    entry: entry.axes,
+    tags: entry.tags,
+    destinations,
+    publish: destinations.length > 0,
+    scan: entry.scan,
+    immutableTags: entry.immutableTags,
     base: planBase(spec, manifestDir),
     platform: parsePlatform(spec.platform),
     ...(app ? { app } : {}),
@@ -160,21 +235,23 @@ export function planImage(name: string, spec: ImageSpec, manifestDir: string, op
     annotations,
     created,
     epoch: options.epoch,
-    outputs: expandOutputs(outputs, name, options.imageCount, outputBase),
+    outputs: expandOutputs(outputs, entrySlug(name), options.imageCount, outputBase),
   };
 }
 
 /** planBuild reads the manifest and plans every image in it. */
 export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
-  const { manifest } = await loadManifest(options.manifestFile);
+  const loaded = await loadManifest(options.manifestFile, { env: options.env });
+  const { manifest } = loaded;
   const manifestDir = dirname(resolve(options.manifestFile));
-  const names = Object.keys(manifest.images).sort();
+  const entries = selectEntries(loaded.entries, options.only);
   let epoch: number;
   try {
     epoch = sourceDateEpoch(options.env);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  const images = names.map((name) => planImage(name, manifest.images[name]!, manifestDir, { ...options, imageCount: names.length, epoch }));
-  return { manifestFile: resolve(options.manifestFile), images };
+  const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, imageCount: entries.length, epoch }));
+  const notices = [...new Set(images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)))];
+  return { manifestFile: resolve(options.manifestFile), images, notices };
 }

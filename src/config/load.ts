@@ -4,43 +4,32 @@ import type { z } from 'zod';
 import { ConfigError, InputError } from '../errors.js';
 import { KNOWN_KEYS, manifestSchema, type KilnManifest } from './schema.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { suggest } from './suggest.js';
+import { closestIssue } from './issues.js';
+import { expandEntries, type EntrySpec } from './entries.js';
+import { dirname, resolve } from 'node:path';
 
-/** LoadedManifest is a validated manifest and the source it came from. */
+export { suggest };
+
+/** LoadedManifest is a validated manifest, the source it came from, and its entries (matrices expanded). */
 export interface LoadedManifest {
   manifest: KilnManifest;
   source: YamlSource;
+  entries: EntrySpec[];
 }
 
-/** suggest returns the known word closest to `word` when it is a likely typo. */
-export function suggest(word: string, known: readonly string[]): string | undefined {
-  let best: { word: string; distance: number } | undefined;
-  for (const candidate of new Set(known)) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { word: candidate, distance };
-  }
-  return best && best.distance <= Math.max(1, Math.floor(word.length / 3)) ? best.word : undefined;
+/** LoadOptions feed template variables: `{git.sha}` reads the manifest's folder, `{date}` SOURCE_DATE_EPOCH. */
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, source: YamlSource): ConfigError {
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+function describeIssue(raw: z.core.$ZodIssue, source: YamlSource): ConfigError {
+  const { path, issue } = closestIssue(raw);
   const dotted = path.join('.');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    const hint = suggest(key, KNOWN_KEYS);
+    const hint = suggest(key, KNOWN_KEYS.filter((known) => known !== key));
     const where = source.locate(path, key);
     return new ConfigError(`unknown key "${key}"${dotted ? ` in ${dotted}` : ''}${hint ? ` (did you mean "${hint}"?)` : ''}`, { where });
   }
@@ -49,23 +38,24 @@ function describeIssue(issue: z.core.$ZodIssue, source: YamlSource): ConfigError
 }
 
 /** parseManifest validates YAML text as a kiln manifest. */
-export function parseManifest(file: string, text: string): LoadedManifest {
+export function parseManifest(file: string, text: string, options: LoadOptions = {}): LoadedManifest {
   const source = parseYamlSource(file, text);
   if (source.value === null || typeof source.value !== 'object') {
     throw new ConfigError('kiln.yaml must be a mapping with an "images" key', { where: { file, line: 1, column: 1 } });
   }
   const result = manifestSchema.safeParse(source.value);
   if (!result.success) throw describeIssue(result.error.issues[0]!, source);
-  return { manifest: result.data, source };
+  const entries = expandEntries(result.data, source, { manifestDir: dirname(resolve(file)), env: options.env ?? process.env, ...(options.now ? { now: options.now } : {}) });
+  return { manifest: result.data, source, entries };
 }
 
 /** loadManifest reads and validates a kiln.yaml file. */
-export async function loadManifest(file: string): Promise<LoadedManifest> {
+export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new InputError(`${file}: cannot read the manifest (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-  return parseManifest(file, text);
+  return parseManifest(file, text, options);
 }

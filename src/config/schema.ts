@@ -67,15 +67,91 @@ export const imageSchema = z.object({
   python: pythonSchema.optional(),
 }).strict();
 
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'names are lower-case letters, digits, ".", "_" and "-"');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+// YAML reads 3.10 as the number 3.1, so a decimal matrix value would silently lose digits.
+const matrixValue = z.union([
+  z.string().min(1),
+  z.number().refine(Number.isInteger, 'a decimal number here loses digits in YAML (3.10 reads as 3.1): quote it, e.g. "3.10"'),
+  z.boolean(),
+]).transform(String);
+const axisName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'axis names are lower-case letters, digits and "_"');
+const selectorSchema = z.record(axisName, z.union([matrixValue, z.array(matrixValue).min(1)]));
+
+// Layers (defaults, presets, images, overrides) may each give part of an image; the merged whole must be a full image.
+const baseLayerSchema = z.union([z.string().min(1), distroBaseSchema.partial()]);
+const imageLayerShape = {
+  ...imageSchema.partial().shape,
+  base: baseLayerSchema.optional(),
+  app: appSchema.partial().optional(),
+  python: pythonSchema.partial().optional(),
+  annotations: annotationsSchema.partial().optional(),
+};
+
+/** publishingShape: how an image is tagged, published and scanned. */
+const publishingShape = {
+  /** tags are templates: `{version}`, `{python}`, `{git.short}`, ... (default `latest`, or the entry name in a matrix). */
+  tags: z.array(z.string().min(1)).min(1).optional(),
+  /** publish lists registry names (default: every registry), or false to build only. */
+  publish: z.union([z.array(name), z.literal(false)]).optional(),
+  scan: z.boolean().optional(),
+  /** immutable_tags refuse to move a tag that already names another digest. */
+  immutable_tags: z.boolean().optional(),
+};
+
+const extendsSchema = z.union([name, z.array(name)]);
+
+/** layerSchema: image fields any layer may set (defaults, override `set`). */
+export const layerSchema = z.object({ ...imageLayerShape, ...publishingShape }).strict();
+
+/** presetSchema: named image fields that images (and other presets) extend. */
+export const presetSchema = z.object({ ...imageLayerShape, ...publishingShape, extends: extendsSchema.optional() }).strict();
+
+/** overrideSchema: fields set on the matrix entries `when` selects. */
+export const overrideSchema = z.object({ when: selectorSchema, set: layerSchema }).strict();
+
+/** imageEntrySchema: one image of the manifest, possibly a matrix of entries. */
+export const imageEntrySchema = z.object({
+  ...imageLayerShape,
+  ...publishingShape,
+  extends: extendsSchema.optional(),
+  matrix: z.record(axisName, z.array(matrixValue)).optional(),
+  include: z.array(z.record(axisName, matrixValue)).optional(),
+  exclude: z.array(selectorSchema).optional(),
+  overrides: z.array(overrideSchema).optional(),
+  /** name is a template for the entry name after the `image/` (default: the axis values joined by "-"). */
+  name: z.string().min(1).optional(),
+}).strict();
+
+/** registrySchema: a place images are published to, with credentials from named environment variables. */
+export const registrySchema = z.object({
+  /** repository is `host[:port]/namespace`; images go to `<repository>/<image>:<tag>`. */
+  repository: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, 'repository must look like host[:port]/namespace'),
+  username_env: envName.optional(),
+  password_env: envName.optional(),
+  /** only_if names an environment variable: when unset, the registry is skipped with a notice. */
+  only_if: envName.optional(),
+  insecure: z.boolean().default(false),
+}).strict().refine((r) => (r.username_env === undefined) === (r.password_env === undefined), 'username_env and password_env go together');
+
 /** manifestSchema: the whole kiln.yaml. */
 export const manifestSchema = z.object({
-  images: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'image names are lower-case letters, digits, ".", "_" and "-"'), imageSchema)
+  version: z.literal(1).optional(),
+  defaults: layerSchema.optional(),
+  presets: z.record(name, presetSchema).optional(),
+  registries: z.record(name, registrySchema).optional(),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and "_"'), scalar).optional(),
+  /** version_file holds the `{version}` when the project's pyproject.toml has none. */
+  version_file: z.string().min(1).optional(),
+  images: z.record(name, imageEntrySchema)
     .refine((images) => Object.keys(images).length > 0, 'at least one image is needed'),
 }).strict();
 
-/** KilnManifest is kiln.yaml after validation and defaults. */
+/** KilnManifest is kiln.yaml after validation; image layers are merged and defaulted per entry (see entries.ts). */
 export type KilnManifest = z.infer<typeof manifestSchema>;
-/** ImageSpec is one validated image entry. */
+/** ImageSpec is one fully merged, validated image (one matrix entry). */
 export type ImageSpec = z.infer<typeof imageSchema>;
 /** DistroBaseSpec is a validated distro base. */
 export type DistroBaseSpec = z.infer<typeof distroBaseSchema>;
@@ -85,7 +161,9 @@ export type PythonSpec = z.infer<typeof pythonSchema>;
 /** KNOWN_KEYS is every key the schema accepts, for "did you mean" suggestions. */
 export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(manifestSchema.shape),
-  ...Object.keys(imageSchema.shape),
+  ...Object.keys(imageEntrySchema.shape),
+  ...Object.keys(overrideSchema.shape),
+  'repository', 'username_env', 'password_env', 'only_if', 'insecure',
   ...Object.keys(distroBaseSchema.shape),
   ...Object.keys(appSchema.shape),
   ...Object.keys(annotationsSchema.shape),

@@ -63,6 +63,13 @@ async function fixtureProject(): Promise<{ dir: string; wheels: string }> {
 function imagePlan(python: PythonPlan): ImagePlan {
   return {
     name: 'demo',
+    image: 'demo',
+    entry: {},
+    tags: ['latest'],
+    destinations: [],
+    publish: false,
+    scan: true,
+    immutableTags: false,
     base: { kind: 'scratch' },
     platform: { os: 'linux', architecture: 'amd64' },
     python,

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseManifest } from './load.js';
+import { ConfigError } from '../errors.js';
+
+const MATRIX = `
+defaults:
+  user: "1000"
+  env: { LANG: C.UTF-8 }
+vars:
+  org: acme
+presets:
+  server:
+    base: { distro: debian, packages: [python3] }
+    env: { PORT: "8080" }
+  gpu:
+    extends: server
+    env: { DEVICE: cuda }
+    labels: { accelerator: nvidia }
+registries:
+  local:
+    repository: 127.0.0.1:5000/acme
+  hub:
+    repository: docker.io/acme
+    only_if: HUB_TOKEN
+images:
+  sklearn:
+    extends: [server]
+    matrix:
+      python: ["3.11", "3.13"]
+      variant: [cpu, gpu]
+    base: { release: bookworm }
+    app: { src: servers/sklearn }
+    entrypoint: [python3, /app/server.py]
+    labels: { org: "{org}", python: "{python}" }
+    tags: ["{python}-{variant}", "{python}-{variant}-{git.short}"]
+    overrides:
+      - when: { python: "3.13" }
+        set: { base: { release: trixie } }
+      - when: { variant: gpu }
+        set: { env: { DEVICE: cuda } }
+`;
+
+function errorOf(text: string): string {
+  try {
+    parseManifest('kiln.yaml', text, { env: {} });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.oneLine();
+  }
+  assert.fail('no error');
+}
+
+test('a matrix expands in axis order with presets, overrides and rendered tags', () => {
+  const { entries } = parseManifest('kiln.yaml', MATRIX.replace('        set: { env: { DEVICE: cuda } }', '        set: { env: { DEVICE: cuda } }'), { env: {} });
+  assert.deepEqual(entries.map((entry) => entry.name), ['sklearn/3.11-cpu', 'sklearn/3.11-gpu', 'sklearn/3.13-cpu', 'sklearn/3.13-gpu']);
+  const [cpu311, gpu311, cpu313] = entries;
+  assert.deepEqual(cpu311!.axes, { python: '3.11', variant: 'cpu' });
+  assert.equal(typeof cpu311!.spec.base === 'object' && cpu311!.spec.base.release, 'bookworm');
+  assert.equal(typeof cpu313!.spec.base === 'object' && cpu313!.spec.base.release, 'trixie');
+  // defaults < preset < image < override, maps merged key by key.
+  assert.deepEqual(cpu311!.spec.env, { LANG: 'C.UTF-8', PORT: '8080' });
+  assert.deepEqual(gpu311!.spec.env, { LANG: 'C.UTF-8', PORT: '8080', DEVICE: 'cuda' });
+  assert.equal(cpu311!.spec.user, '1000');
+  assert.deepEqual(cpu311!.spec.labels, { org: 'acme', python: '3.11' });
+  assert.match(cpu311!.tags[1]!, /^3\.11-cpu-[0-9a-f]{7}$/);
+  assert.equal(cpu311!.tags[0], '3.11-cpu');
+  assert.deepEqual(cpu311!.publish, ['local', 'hub']);
+});
+
+test('a plain image is one entry named like the image, tagged latest', () => {
+  const { entries } = parseManifest('kiln.yaml', 'images:\n  hello:\n    base: scratch\n    publish: false\n', { env: {} });
+  assert.deepEqual(entries.map((e) => [e.name, e.tags, e.publish, e.scan]), [['hello', ['latest'], [], true]]);
+});
+
+test('{version} comes from pyproject, else from version_file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-version-'));
+  await writeFile(join(dir, 'pyproject.toml'), '[project]\nname = "demo"\nversion = "1.4.2"\n');
+  await writeFile(join(dir, 'version.txt'), '2.0.0rc1\n');
+  const manifest = (appSrc: string) => `version_file: version.txt\nimages:\n  demo:\n    base: scratch\n    app: { src: ${appSrc} }\n    tags: ["{version}", "v{version}-{date}"]\n`;
+  const fromPyproject = parseManifest(join(dir, 'kiln.yaml'), manifest('.'), { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  assert.deepEqual(fromPyproject.entries[0]!.tags, ['1.4.2', 'v1.4.2-20231114']);
+  const fromFile = parseManifest(join(dir, 'kiln.yaml'), manifest('/nonexistent'), { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  assert.deepEqual(fromFile.entries[0]!.tags, ['2.0.0rc1', 'v2.0.0rc1-20231114']);
+});
+
+test('acceptance: a typo, a wrong type, an unknown preset, a dead exclude, an unknown variable: one line each at file:line:column', () => {
+  assert.equal(errorOf(MATRIX.replace('    entrypoint:', '    entrypiont:')), 'kiln.yaml:29:5: unknown key "entrypiont" in images.sklearn (did you mean "entrypoint"?)');
+  assert.equal(errorOf(MATRIX.replace('  user: "1000"', '  user: [1000]')), 'kiln.yaml:3:9: defaults.user: Invalid input: expected string, received array');
+  assert.equal(errorOf(MATRIX.replace('extends: [server]', 'extends: [sever]')), 'kiln.yaml:23:15: unknown preset "sever" (did you mean "server"?)');
+  assert.equal(errorOf(MATRIX.replace('    overrides:', '    exclude: [{ python: "3.12" }]\n    overrides:')),
+    'kiln.yaml:32:15: exclude {python: 3.12} matches no entry of the matrix');
+  assert.equal(errorOf(MATRIX.replace('"{python}-{variant}-{git.short}"', '"{python}-{varaint}"')),
+    'kiln.yaml:31:34: unknown variable {varaint} in "{python}-{varaint}" (did you mean {variant}?); known: {org} {python} {variant} {image} {git.sha} {git.short} {date} {version}');
+});
+
+test('more mistakes: unknown axis in an override, unknown registry, a dangling override, a clashing tag, a decimal version, a missing base', () => {
+  assert.equal(errorOf(MATRIX.replace('when: { python: "3.13" }', 'when: { pyton: "3.13" }')),
+    'kiln.yaml:33:17: unknown axis "pyton" (did you mean "python"? axes: python, variant)');
+  assert.equal(errorOf(MATRIX.replace('    tags:', '    publish: [locl]\n    tags:')), 'kiln.yaml:31:15: unknown registry "locl" (did you mean "local"?)');
+  assert.equal(errorOf(MATRIX.replace('when: { variant: gpu }', 'when: { variant: tpu }')), 'kiln.yaml:35:15: override when {variant: tpu} matches no entry of the matrix');
+  assert.equal(errorOf(MATRIX.replace('tags: ["{python}-{variant}", "{python}-{variant}-{git.short}"]', 'tags: ["{python}"]')),
+    'kiln.yaml:31:12: tag "sklearn:3.11" would be pushed by both sklearn/3.11-cpu and sklearn/3.11-gpu: add a matrix variable to the tag');
+  assert.match(errorOf(MATRIX.replace('python: ["3.11", "3.13"]', 'python: [3.10, "3.13"]')), /^kiln\.yaml:25:\d+: images\.sklearn\.matrix\.python\.0: a decimal number here loses digits in YAML/);
+  assert.equal(errorOf(MATRIX.replace('    extends: [server]\n', '')), 'kiln.yaml:26:11: images.sklearn.base.distro: Invalid option: expected one of "debian"|"ubuntu" (entry sklearn/3.11-cpu)');
+  assert.match(errorOf(MATRIX.replace('    extends: server\n', '    extends: gpu\n')), /^kiln\.yaml:12:14: preset "gpu" extends itself \(gpu -> gpu\)/);
+});
