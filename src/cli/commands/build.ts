@@ -9,6 +9,7 @@ import { buildAll, type ImageReport } from '../../build/build-image.js';
 import { UsageError } from '../../errors.js';
 import { formatBytes, progressLogger } from '../progress.js';
 import '../../build/register-bases.js';
+import { buildWithBackend } from '../../backends/build-all.js';
 
 /** manifestPath finds kiln.yaml given a directory or a file argument. */
 export async function manifestPath(argument: string | undefined, cwd: string, file?: string): Promise<string> {
@@ -31,7 +32,7 @@ function printHuman(reports: ImageReport[], context: CommandContext): void {
 
 export const command: Command = {
   summary: 'Build the images described by kiln.yaml, natively: no Docker daemon, no privileges.',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--json] [--quiet]',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -41,6 +42,7 @@ export const command: Command = {
         file: { type: 'string', short: 'f' },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
+        backend: { type: 'string', default: 'native' },
       },
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
@@ -50,7 +52,9 @@ export const command: Command = {
       if (image.outputs.length === 0) throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
     }
     const progress = progressLogger(context, values.quiet);
-    const reports = await buildAll(plan, { store: context.cache(), env: context.env, log: progress.log });
+    const reports = values.backend === 'native'
+      ? await buildAll(plan, { store: context.cache(), env: context.env, log: progress.log })
+      : await buildWithBackend(values.backend!, plan, context, progress.log);
     progress.done();
     if (values.json) context.stdout.write(`${JSON.stringify({ images: reports }, null, 2)}\n`);
     else printHuman(reports, context);

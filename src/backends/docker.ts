@@ -1,0 +1,77 @@
+// The docker backend: the generated Dockerfile built by Docker Engine with BuildKit (DOCKER_BUILDKIT=1),
+// tagged in the daemon (--load semantics), then saved and written to the entry's outputs by kiln.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImagePlan } from '../build/plan.js';
+import { UsageError } from '../errors.js';
+import { writeImage } from '../places/index.js';
+import { parsePlace } from '../places/place.js';
+import { prepareContext, publishArchive, tempArchive } from './daemon-build.js';
+import { runTool, ToolError } from './exec.js';
+import type { Backend, BackendContext } from './types.js';
+
+/** dockerClient is the docker CLI to run: $KILN_DOCKER or `docker`. */
+export function dockerClient(env: NodeJS.ProcessEnv): string {
+  return env.KILN_DOCKER || 'docker';
+}
+
+/** dockerTags are the daemon tags of an entry: every docker-archive and docker:// output's reference, else kiln/<name>:latest. */
+export function dockerTags(plan: ImagePlan): string[] {
+  const tags = new Set<string>();
+  for (const output of plan.outputs) {
+    const place = parsePlace(output);
+    if (place.transport === 'docker') tags.add(place.reference);
+    if (place.transport === 'docker-archive' && place.reference) tags.add(place.reference);
+  }
+  if (tags.size === 0) tags.add(`kiln/${plan.name}:latest`);
+  return [...tags];
+}
+
+/** dockerBuildArgs is the `docker build` command line for a generated context. */
+export function dockerBuildArgs(plan: ImagePlan, contextDir: string): string[] {
+  return ['build', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
+}
+
+function buildEnv(context: BackendContext): NodeJS.ProcessEnv {
+  return { ...context.env, DOCKER_BUILDKIT: '1' };
+}
+
+// kiln's images are handed over as a docker-archive and `docker load`ed, named by digest so a warm build skips the load.
+async function loadIntoDocker(context: BackendContext, image: Parameters<Parameters<typeof prepareContext>[2]>[0], name: string): Promise<string> {
+  const docker = dockerClient(context.env);
+  const reference = `${name}:${(await image.digest()).slice(7, 19)}`;
+  const present = await runTool(docker, ['image', 'inspect', '--format', '{{.Id}}', reference], { env: context.env, what: name }).then(() => true, () => false);
+  if (present) return reference;
+  const archive = await tempArchive(context, 'base');
+  try {
+    context.log(`${name}: docker load ${reference}`);
+    await writeImage(`docker-archive:${archive}:${reference}`, image, { store: context.store, env: context.env });
+    await runTool(docker, ['load', '-i', archive], { env: context.env, what: name });
+  } finally {
+    await rm(archive, { force: true });
+  }
+  return reference;
+}
+
+/** docker builds with Docker Engine's BuildKit. */
+export const docker: Backend = {
+  name: 'docker',
+  async build(plan, context) {
+    const client = dockerClient(context.env);
+    const generated = await prepareContext(plan, context, (image, name) => loadIntoDocker(context, image, name));
+    const args = dockerBuildArgs(plan, generated.dir);
+    context.log(`${plan.name}: DOCKER_BUILDKIT=1 ${client} ${args.join(' ')}`);
+    try {
+      await runTool(client, args, { env: buildEnv(context), log: context.log, what: plan.name });
+    } catch (error) {
+      if (error instanceof ToolError && /buildx component is missing/.test(error.message)) {
+        throw new UsageError(`${plan.name}: ${client} has no BuildKit (the buildx plugin is missing): install docker-buildx, or set KILN_DOCKER to a client with BuildKit built in (docker 20.10, e.g. Debian's /usr/bin/docker)`);
+      }
+      throw error;
+    }
+    const [reference] = dockerTags(plan);
+    const archive = await tempArchive(context, plan.name);
+    await runTool(client, ['save', '-o', archive, reference!], { env: context.env, what: plan.name });
+    return { report: await publishArchive(plan, archive, context), reference: reference!, commandLine: [client, ...args] };
+  },
+};

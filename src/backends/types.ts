@@ -1,0 +1,30 @@
+// The Backend interface: one plan entry in, one built image (written to the entry's outputs) out.
+import type { BuildContext, ImageReport } from '../build/build-image.js';
+import type { ImagePlan } from '../build/plan.js';
+
+/** BackendName lists the builders `kiln build --backend` accepts. */
+export type BackendName = 'native' | 'docker' | 'buildah' | 'kaniko';
+
+/** BackendContext is a BuildContext plus where the manifest and the generated contexts live. */
+export interface BackendContext extends BuildContext {
+  manifestFile: string;
+  /** generatedDir receives `<entry>/` build contexts (default `generated/` beside kiln.yaml). */
+  generatedDir: string;
+  /** print shows text meant for the user on stdout (kaniko's command line and pod spec). */
+  print: (text: string) => void;
+}
+
+/** BackendResult is the built image: its report (digest, layers, outputs) and, for daemons, its local reference. */
+export interface BackendResult {
+  report: ImageReport;
+  /** reference is the tag in the builder's local store (docker, buildah). */
+  reference?: string;
+  /** commandLine is the builder invocation kiln ran or printed. */
+  commandLine?: string[];
+}
+
+/** Backend builds one plan entry. */
+export interface Backend {
+  name: BackendName;
+  build(plan: ImagePlan, context: BackendContext): Promise<BackendResult>;
+}
