@@ -50,7 +50,7 @@ function basePythonFor(plan: ImagePlan, options: ContextOptions): BasePythonInfo
   if (plan.base.kind === 'distro') {
     const version = RELEASE_PYTHON[`${plan.base.spec.distro}/${plan.base.spec.release}`];
     if (version) {
-      const distroPackages = plan.base.spec.packages.some((name) => name.startsWith('python3-') && !['python3-minimal', 'python3-venv', 'python3-pip'].includes(name));
+      const distroPackages = plan.base.spec.packages.some((name) => name.startsWith('python3-') && !['python3-minimal', 'python3-venv'].includes(name));
       return { pythonFullVersion: version, interpreter: '/usr/bin/python3', distroPackages };
     }
   }

@@ -106,6 +106,8 @@ function pipInstall(python: PythonContext, source: string, mount: string, flags:
     '--cache-dir=/root/.cache/pip',
     ...flags,
     `-r ${mount}/requirements.txt`,
+    // kiln's installer writes no REQUESTED marker; the same files either way.
+    `&& find ${python.prefix} -path '*.dist-info/REQUESTED' -delete`,
   ]);
 }
 
@@ -163,7 +165,8 @@ export function generateDockerfile(plan: ImagePlan, options: DockerfileOptions =
   const base = baseReference(plan, options);
   const out: string[] = [];
   if (syntax) out.push(`# syntax=${syntax}`);
-  out.push(HEADER, `# image ${plan.name}: python venv built in a builder stage and copied over, app last, run as ${plan.runtime.User ?? 'the base user'}`, '');
+  const layout = plan.python ? 'venv made in a builder stage and copied over, app last' : 'app on the base';
+  out.push(HEADER, `# image ${plan.name}: ${layout}, run as ${plan.runtime.User ?? 'the base user'}`, '');
 
   const stockDistro = base.stock && plan.base.kind === 'distro';
   out.push(`FROM ${base.image} AS base`);

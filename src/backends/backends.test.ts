@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ImagePlan } from '../build/plan.js';
+import { buildahBudArgs } from './buildah.js';
+import { builderSpec } from './daemon-build.js';
+import { dockerBuildArgs, dockerTags } from './docker.js';
+import { backends, loadBackend } from './index.js';
+import { kanikoArgs, kanikoPodSpec } from './kaniko.js';
+
+function plan(outputs: string[]): ImagePlan {
+  return {
+    name: 'demo',
+    base: { kind: 'scratch' },
+    platform: { os: 'linux', architecture: 'amd64' },
+    runtime: {},
+    annotations: {},
+    created: '1980-01-01T00:00:00Z',
+    epoch: 315532800,
+    outputs,
+  } as ImagePlan;
+}
+
+test('every registered backend loads under its own name; an unknown one is a usage error listing them', async () => {
+  for (const name of Object.keys(backends)) assert.equal((await loadBackend(name)).name, name);
+  await assert.rejects(loadBackend('podman'), /unknown backend "podman": use native, docker, buildah, kaniko/);
+});
+
+test('docker and buildah command lines: BuildKit context, tags from the outputs, chroot isolation', () => {
+  const outputs = ['oci:/out/layout', 'docker-archive:/out/demo.tar:kiln/demo:1', 'docker://registry.example/demo:1'];
+  assert.deepEqual(dockerTags(plan(outputs)), ['kiln/demo:1', 'registry.example/demo:1']);
+  assert.deepEqual(dockerTags(plan(['oci:/out/layout'])), ['kiln/demo:latest']);
+  assert.deepEqual(dockerBuildArgs(plan(outputs), '/g/demo'), ['build', '-t', 'kiln/demo:1', '-t', 'registry.example/demo:1', '--platform', 'linux/amd64', '-f', '/g/demo/Dockerfile', '/g/demo']);
+  assert.deepEqual(buildahBudArgs(plan(outputs), '/g/demo'), ['bud', '--isolation', 'chroot', '--layers', '-t', 'kiln/demo:1', '-t', 'registry.example/demo:1', '--platform', 'linux/amd64', '-f', '/g/demo/Dockerfile', '/g/demo']);
+});
+
+test('kaniko: registry outputs are destinations, a local build gets --no-push; the pod spec carries the same args', () => {
+  assert.deepEqual(kanikoArgs(plan(['docker://registry.example/demo:1', 'oci:/out']), '/g/demo'), [
+    '--context=dir:///g/demo', '--dockerfile=/g/demo/Dockerfile', '--destination=registry.example/demo:1', '--cache=true', '--snapshot-mode=redo', '--reproducible',
+  ]);
+  assert.deepEqual(kanikoArgs(plan(['oci:/out']), '/g/demo', '/tmp/x.tar'), [
+    '--context=dir:///g/demo', '--dockerfile=/g/demo/Dockerfile', '--destination=kiln/demo:latest', '--no-push', '--tar-path=/tmp/x.tar', '--cache=true', '--snapshot-mode=redo', '--reproducible',
+  ]);
+  const pod = kanikoPodSpec(plan(['docker://registry.example/demo:1']), '/g/demo');
+  assert.match(pod, /^apiVersion: v1\nkind: Pod\n/);
+  assert.match(pod, /image: gcr\.io\/kaniko-project\/executor:latest\n {6}args:\n {8}- "--context=dir:\/\/\/g\/demo"\n {8}- "--dockerfile=\/g\/demo\/Dockerfile"\n {8}- "--destination=registry\.example\/demo:1"/);
+  assert.match(pod, /mountPath: \/g\/demo\n/);
+});
+
+test('the builder base adds pip and a shell to a distroless base, and is the base itself when it has both', () => {
+  const spec = { distro: 'debian' as const, release: 'bookworm', packages: ['python3'], exclude: [], variant: 'distroless' as const, recommends: false, layering: 'grouped' as const };
+  assert.deepEqual(builderSpec(spec), { ...spec, packages: ['python3', 'python3-pip'], variant: 'slim' });
+  const ready = { ...spec, packages: ['python3', 'python3-pip'], variant: 'slim' as const };
+  assert.equal(builderSpec(ready).packages, ready.packages);
+});

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { ImagePlan } from '../build/plan.js';
+import { tempDir } from '../testing/images.js';
+import { copyPythonProject } from '../testing/python-project.js';
+import { buildWheel } from '../testing/wheels.js';
+import { thirdPartyWheels } from '../testing/python-project.js';
+import { writeDockerContext } from './context.js';
+
+function fixturePlan(dir: string): ImagePlan {
+  return {
+    name: 'demo',
+    base: { kind: 'distro', spec: { distro: 'debian', release: 'bookworm', packages: ['python3', 'python3-pip'], exclude: [], variant: 'slim', recommends: false, layering: 'grouped' } },
+    platform: { os: 'linux', architecture: 'amd64' },
+    app: { dir: join(dir, 'app'), dest: '/app' },
+    python: { project: join(dir, 'demo-server'), groups: ['main'], extras: [], prefix: '/opt/venv', extraIndexUrls: [], findLinks: [join(dir, 'wheels')], split: [], allowUnhashed: false, installProject: true },
+    runtime: { User: '65532', Env: [], Entrypoint: ['demo-server'], WorkingDir: '/app', Labels: {} },
+    annotations: {},
+    created: '1980-01-01T00:00:00Z',
+    epoch: 315532800,
+    outputs: [],
+  } as ImagePlan;
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+test('the fixture project: hashed requirements from poetry.lock, built wheels, app files minus .dockerignore, context.txt', async () => {
+  const work = await tempDir();
+  const dir = (await copyPythonProject(join(work, 'project'))).dir;
+  await writeFile(join(dir, 'app/.dockerignore'), 'secret.txt\n');
+  await writeFile(join(dir, 'app/secret.txt'), 'do not ship\n');
+  // The generated folder inside the app never copies itself.
+  const out = join(dir, 'app/generated/demo');
+  const result = await writeDockerContext(fixturePlan(dir), out, { manifestDir: dir, syntax: null });
+
+  const requirements = await readFile(join(out, 'python/deps/requirements.txt'), 'utf8');
+  assert.deepEqual(requirements.replace(/ \\\n\s+/g, ' ').split('\n').filter((line) => line && !line.startsWith('#')),
+    thirdPartyWheels.map((spec) => `${spec.name}==${spec.version} --hash=sha256:${sha256(buildWheel(spec))}`).sort());
+  const local = (await readFile(join(out, 'python/local/requirements.txt'), 'utf8')).split('\n').filter((line) => line && !line.startsWith('#'));
+  assert.deepEqual(local.map((line) => line.split(' ')[0]), ['demo-common==0.1.0', 'demo-server==0.3.0']);
+  for (const line of local) {
+    const [spec, hash] = line.split(' --hash=sha256:');
+    const [name, version] = spec!.split('==');
+    const wheel = await readFile(join(out, 'python/local/wheels', `${name!.replace(/-/g, '_')}-${version}-py3-none-any.whl`));
+    assert.equal(sha256(wheel), hash, `${name}: the pinned hash is the built wheel's`);
+  }
+  // Every pin has its file in the context, so pip needs no index (the lock's 127.0.0.1 index is never asked).
+  assert.match(result.dockerfile.replace(/ \\\n\s+/g, ' '), /--no-index --find-links \/kiln\/deps\/find-links\/0 -r \/kiln\/deps\/requirements\.txt/);
+  assert.doesNotMatch(result.dockerfile, /--index-url/);
+
+  const listed = (await readFile(join(out, 'context.txt'), 'utf8')).trim().split('\n');
+  assert.deepEqual(listed, result.contextFiles);
+  assert.ok(listed.includes('app/message.txt'));
+  assert.ok(!listed.some((file) => file.includes('secret') || file.includes('generated')), listed.join(' '));
+  await assert.rejects(stat(join(out, 'app/secret.txt')), /ENOENT/);
+  for (const file of listed) await stat(join(out, file));
+  assert.equal(await readFile(join(out, 'Dockerfile'), 'utf8'), result.dockerfile);
+  await rm(work, { recursive: true, force: true });
+});
+
+test('writing is atomic: a failure leaves the previous folder and no temp folder', async () => {
+  const work = await tempDir();
+  const dir = (await copyPythonProject(join(work, 'project'))).dir;
+  const out = join(work, 'generated/demo');
+  await writeDockerContext(fixturePlan(dir), out, { manifestDir: dir, syntax: null });
+  const before = await readFile(join(out, 'Dockerfile'), 'utf8');
+  await rm(join(dir, 'demo-server/poetry.lock'));
+  await mkdir(join(dir, 'demo-server/empty'), { recursive: true });
+  await assert.rejects(writeDockerContext(fixturePlan(dir), out, { manifestDir: dir, syntax: null }), /lock/i);
+  assert.equal(await readFile(join(out, 'Dockerfile'), 'utf8'), before);
+  assert.deepEqual(await readdir(join(work, 'generated')), ['demo']);
+  await rm(work, { recursive: true, force: true });
+});
