@@ -12,7 +12,7 @@ REGISTRY_PORT=${KILN_TEST_REGISTRY_PORT:-5000}
 AUTH_REGISTRY_PORT=${KILN_TEST_AUTH_REGISTRY_PORT:-5001}
 AUTH_USER=kiln
 AUTH_PASSWORD=kiln-test-password
-PACKAGES=(docker.io docker-registry skopeo umoci apache2-utils gnupg debian-archive-keyring
+PACKAGES=(docker.io docker-registry skopeo umoci buildah apache2-utils gnupg debian-archive-keyring
   python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl python3-poetry xz-utils zstd curl
   busybox-static openssl time)
 

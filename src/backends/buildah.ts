@@ -1,5 +1,7 @@
 // The buildah backend: the generated Dockerfile built rootless-capable with `buildah bud --isolation chroot`,
 // bases handed over as OCI layouts (buildah reads `oci:` in FROM), the result pushed to a docker-archive for kiln.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePlan } from '../build/plan.js';
 import { writeImage } from '../places/index.js';
@@ -18,11 +20,20 @@ export const buildah: Backend = {
   name: 'buildah',
   async build(plan, context) {
     const client = context.env.KILN_BUILDAH || 'buildah';
+    // kiln's bases reach buildah's store as an OCI layout it pulls, tagged by digest (localhost/ avoids short-name lookups).
     const generated = await prepareContext(plan, context, async (image, name) => {
-      const layout = join(context.generatedDir, '.bases', name.replace(/[/:]/g, '_'));
-      const tag = (await image.digest()).slice(7, 19);
-      await writeImage(`oci:${layout}:${tag}`, image, { store: context.store, env: context.env });
-      return `oci:${layout}:${tag}`;
+      const reference = `localhost/${name}:${(await image.digest()).slice(7, 19)}`;
+      const present = await runTool(client, ['inspect', '--type', 'image', reference], { env: context.env, what: name }).then(() => true, () => false);
+      if (present) return reference;
+      const layout = join(context.generatedDir, 'bases', `${process.pid}-${randomBytes(4).toString('hex')}`);
+      try {
+        await writeImage(`oci:${layout}:base`, image, { store: context.store, env: context.env });
+        const id = (await runTool(client, ['pull', '--quiet', `oci:${layout}:base`], { env: context.env, what: name })).trim();
+        await runTool(client, ['tag', id, reference], { env: context.env, what: name });
+      } finally {
+        await rm(layout, { recursive: true, force: true });
+      }
+      return reference;
     });
     const args = buildahBudArgs(plan, generated.dir);
     context.log(`${plan.name}: ${client} ${args.join(' ')}`);

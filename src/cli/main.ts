@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   push: () => import('./commands/push.js'),
   lock: () => import('./commands/lock.js'),
   validate: () => import('./commands/validate.js'),
+  dockerfile: () => import('./commands/dockerfile.js'),
 };
 
 function help(): string {
@@ -26,6 +27,7 @@ function help(): string {
     '  push SRC DEST...                    copy an image to one or more registries',
     '  lock [DIR] [--update]               resolve distro packages and write kiln.lock',
     '  validate IMAGE                      re-check every digest, size and diffId of an image',
+    '  dockerfile [DIR] [-o generated/]    write a multi-stage Dockerfile and context per image',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',

@@ -13,6 +13,13 @@ import { writeDockerContext } from './context.js';
 function fixturePlan(dir: string): ImagePlan {
   return {
     name: 'demo',
+    image: 'demo',
+    entry: {},
+    tags: ['latest'],
+    destinations: [],
+    publish: false,
+    scan: true,
+    immutableTags: false,
     base: { kind: 'distro', spec: { distro: 'debian', release: 'bookworm', packages: ['python3', 'python3-pip'], exclude: [], variant: 'slim', recommends: false, layering: 'grouped' } },
     platform: { os: 'linux', architecture: 'amd64' },
     app: { dir: join(dir, 'app'), dest: '/app' },

@@ -1,0 +1,149 @@
+// Issue 6 acceptance (Dockerfile half): `kiln build --backend docker` builds the same entries with Docker
+// Engine's BuildKit, FROM the base kiln assembled and loaded into docker; the native and docker images of an
+// entry run the same command and answer the same way, with the same user, entrypoint, env and files.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, runKiln } from '../../src/testing/cli.js';
+import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
+import { tempDir } from '../../src/testing/images.js';
+import { copyPythonProject } from '../../src/testing/python-project.js';
+
+const exec = promisify(execFile);
+
+/** buildkitClient finds a docker CLI whose `DOCKER_BUILDKIT=1 docker build` works (the buildx plugin, or docker 20.10's built-in BuildKit). */
+async function buildkitClient(t: TestContext, work: string): Promise<string | undefined> {
+  if (!(await requireTool(t, 'docker'))) return undefined;
+  const probe = join(work, 'buildkit-probe');
+  await mkdir(probe, { recursive: true });
+  await writeFile(join(probe, 'Dockerfile'), 'FROM scratch\nCOPY Dockerfile /\n');
+  for (const client of [...new Set([process.env.KILN_DOCKER, 'docker', '/usr/bin/docker'].filter((c): c is string => Boolean(c)))]) {
+    const works = await exec(client, ['build', '-q', '-t', 'kiln-test/buildkit-probe:e2e', probe], { env: { ...process.env, DOCKER_BUILDKIT: '1' }, timeout: 60_000 }).then(() => true, () => false);
+    if (works) return client;
+  }
+  throw new Error('no docker client builds with BuildKit here (install docker-buildx or use docker 20.10)');
+}
+
+interface Inspected { User: string; Entrypoint: string[] | null; Cmd: string[] | null; Env: string[]; WorkingDir: string; ExposedPorts?: Record<string, unknown>; Labels: Record<string, string> }
+
+async function inspect(tag: string): Promise<Inspected> {
+  return JSON.parse(await sh('docker', ['image', 'inspect', '--format', '{{json .Config}}', tag])) as Inspected;
+}
+
+// Every file under the given folders with its mode and content hash, read inside the container by its Python.
+const LIST_FILES = [
+  'import hashlib, os, sys',
+  'for top in sys.argv[1:]:',
+  '    for root, dirs, files in os.walk(top):',
+  '        for name in sorted(files):',
+  '            path = os.path.join(root, name)',
+  '            st = os.lstat(path)',
+  '            data = os.readlink(path).encode() if os.path.islink(path) else open(path, "rb").read()',
+  '            print(path, oct(st.st_mode), st.st_uid, hashlib.sha256(data).hexdigest())',
+].join('\n');
+
+async function files(tag: string, dirs: string[]): Promise<string[]> {
+  return (await sh('docker', ['run', '--rm', '--entrypoint', 'python3', tag, '-c', LIST_FILES, ...dirs])).trim().split('\n').sort();
+}
+
+/** buildBoth builds `dir` natively and with the docker backend into docker-archives and loads the native one. */
+async function buildBoth(work: string, dir: string, name: string, env: NodeJS.ProcessEnv): Promise<{ native: string; docker: string }> {
+  const native = `kiln-test/${name}-native:e2e`;
+  const docker = `kiln-test/${name}-docker:e2e`;
+  const built = await runKiln(['build', dir, '-q', '-o', `docker-archive:${work}/${name}-native.tar:${native}`], { env });
+  assert.equal(built.code, 0, built.stderr);
+  const viaDocker = await runKiln(['build', dir, '--backend', 'docker', '--json', '-q', '-o', `docker-archive:${work}/${name}-docker.tar:${docker}`], { env });
+  assert.equal(viaDocker.code, 0, viaDocker.stderr);
+  const report = (JSON.parse(viaDocker.stdout) as { images: Array<{ digest: string; outputs: string[] }> }).images[0]!;
+  assert.match(report.digest, /^sha256:[0-9a-f]{64}$/);
+  await stat(`${work}/${name}-docker.tar`);
+  await sh('docker', ['load', '-i', `${work}/${name}-native.tar`]);
+  return { native, docker };
+}
+
+async function cleanup(tags: string[]): Promise<void> {
+  const bases = (await sh('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'kiln-base/*']).catch(() => '')).split('\n').filter(Boolean);
+  await sh('docker', ['rmi', '-f', ...tags, ...bases, 'kiln-test/buildkit-probe:e2e']).catch(() => undefined);
+}
+
+test('hello-python: native and docker-backend images answer the same, as the same user, with the same config and app files', { timeout: 600_000 }, async (t) => {
+  const work = await tempDir();
+  const client = await buildkitClient(t, work);
+  if (!client) return;
+  const dir = join(work, 'hello');
+  await mkdir(dir);
+  for (const file of ['kiln.yaml', 'kiln.lock', 'server.py']) await cp(join(repoRoot, 'examples/hello-python', file), join(dir, file)).catch(() => undefined);
+  const env = { KILN_CACHE_DIR: join(work, 'cache'), KILN_DOCKER: client, KILN_GENERATED_DIR: join(work, 'generated') };
+  const { native, docker } = await buildBoth(work, dir, 'hello', env);
+  try {
+    const dockerfile = await readFile(join(work, 'generated/hello-python/Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^# generated by kiln, do not edit\n/);
+    assert.match(dockerfile, /^FROM kiln-base\/hello-python:[0-9a-f]{12} AS base$/m, 'FROM the base kiln assembled and loaded');
+    const [a, b] = [await inspect(native), await inspect(docker)];
+    for (const key of ['User', 'Entrypoint', 'Cmd', 'WorkingDir', 'ExposedPorts'] as const) assert.deepEqual(b[key], a[key], key);
+    assert.deepEqual([...b.Env].sort(), [...a.Env].sort());
+    assert.equal(a.User, '65532');
+    for (const [key, value] of Object.entries(a.Labels)) assert.equal(b.Labels[key], value, `label ${key}`);
+    assert.deepEqual(await files(docker, ['/app']), await files(native, ['/app']));
+
+    const answers: string[] = [];
+    for (const tag of [native, docker]) {
+      const port = await freePort();
+      const id = (await sh('docker', ['run', '-d', '--rm', '-p', `127.0.0.1:${port}:8080`, tag])).trim();
+      try {
+        const response = await httpGetWithRetry(`http://127.0.0.1:${port}/`);
+        assert.equal(response.status, 200);
+        answers.push(response.body);
+      } finally {
+        await sh('docker', ['rm', '-f', id]).catch(() => undefined);
+      }
+    }
+    assert.equal(answers[1], answers[0]);
+    assert.equal((JSON.parse(answers[0]!) as { uid: number }).uid, 65532);
+  } finally {
+    await cleanup([native, docker]);
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+test('the poetry fixture project: the docker backend builds the venv with pip from hashed pins; same output, venv and app as native', { timeout: 600_000 }, async (t) => {
+  const work = await tempDir();
+  const client = await buildkitClient(t, work);
+  if (!client) return;
+  const dir = join(work, 'project');
+  await copyPythonProject(dir);
+  await writeFile(join(dir, 'kiln.yaml'), [
+    'images:',
+    '  demo:',
+    '    base: {distro: debian, release: bookworm, packages: [python3, python3-pip], variant: slim}',
+    '    app: {src: app, dest: /app}',
+    '    entrypoint: [demo-server]',
+    '    python: {project: demo-server, find_links: [wheels]}',
+    '',
+  ].join('\n'));
+  const env = { KILN_CACHE_DIR: join(work, 'cache'), KILN_DOCKER: client, KILN_GENERATED_DIR: join(work, 'generated') };
+  const { native, docker } = await buildBoth(work, dir, 'demo', env);
+  try {
+    const dockerfile = await readFile(join(work, 'generated/demo/Dockerfile'), 'utf8');
+    assert.match(dockerfile, /RUN --mount=type=cache,target=\/root\/\.cache\/pip/);
+    assert.equal((await sh('docker', ['run', '--rm', docker])).trim(), (await sh('docker', ['run', '--rm', native])).trim());
+    assert.equal((await sh('docker', ['run', '--rm', docker])).trim(), '[HELLO FROM DEMO-COMMON!] served by kiln (python 3.11)');
+    const [a, b] = [await inspect(native), await inspect(docker)];
+    for (const key of ['User', 'Entrypoint', 'Cmd', 'WorkingDir'] as const) assert.deepEqual(b[key], a[key], key);
+    assert.deepEqual([...b.Env].sort(), [...a.Env].sort());
+    const uid = async (tag: string): Promise<string> => (await sh('docker', ['run', '--rm', '--entrypoint', 'id', tag, '-u'])).trim();
+    assert.equal(await uid(docker), '65532');
+    assert.equal(await uid(native), '65532');
+    // Same installed files (content and mode); pyvenv.cfg's `command` line records the venv flags differently.
+    const venv = async (tag: string): Promise<string[]> => (await files(tag, ['/opt/venv', '/app'])).filter((line) => !line.startsWith('/opt/venv/pyvenv.cfg '));
+    assert.deepEqual(await venv(docker), await venv(native));
+    const leftovers = (await sh('docker', ['run', '--rm', '--entrypoint', 'sh', docker, '-c', 'ls -A /root/.cache /kiln 2>/dev/null; echo end'])).trim();
+    assert.equal(leftovers, 'end', 'no pip cache and no build inputs in the final image');
+  } finally {
+    await cleanup([native, docker]);
+    await rm(work, { recursive: true, force: true });
+  }
+});
