@@ -12,6 +12,7 @@ export interface Command {
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import('./commands/build.js'),
+  plan: () => import('./commands/plan.js'),
   push: () => import('./commands/push.js'),
   lock: () => import('./commands/lock.js'),
   validate: () => import('./commands/validate.js'),
@@ -23,7 +24,9 @@ function help(): string {
     'usage: kiln <command> [options]',
     '',
     'commands:',
-    '  build [DIR] [-o DEST]... [--json]   build the images described by DIR/kiln.yaml',
+    '  plan [DIR] [--only GLOB] [--json]   print every entry (matrices expanded) with tags and destinations',
+    '  build [DIR] [-o DEST]... [--json]   build the images described by DIR/kiln.yaml (--push to publish)',
+    '  push [DIR] [--only GLOB]            publish the entries of DIR/kiln.yaml to their registries',
     '  push SRC DEST...                    copy an image to one or more registries',
     '  lock [DIR] [--update]               resolve distro packages and write kiln.lock',
     '  validate IMAGE                      re-check every digest, size and diffId of an image',

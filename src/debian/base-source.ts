@@ -6,7 +6,7 @@ import type { BaseContext, ResolvedBase } from '../build/base.js';
 import type { ImagePlan } from '../build/plan.js';
 import { debianBaseImage, type DebInput } from './assemble.js';
 import type { OsRelease } from './effects.js';
-import { packagesFromLock, readLock, resolveBase, writeLock, type BaseRequest, type LockFile } from './lock.js';
+import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
 import { fetchDeb } from './mirror.js';
 import { limiter } from '../limit.js';
 import type { ResolvedPackage } from './types.js';
@@ -37,17 +37,39 @@ export function baseRequest(spec: DistroBaseSpec, architecture: string): BaseReq
   };
 }
 
+// Entries of one build run in parallel: one resolution per distinct request, one kiln.lock writer at a time.
+const resolving = new Map<string, Promise<LockedBase>>();
+let lockWrites: Promise<unknown> = Promise.resolve();
+
 /** lockedPackages returns the image's pinned packages, resolving and recording them when kiln.lock has none. */
 export async function lockedPackages(name: string, request: BaseRequest, context: BaseContext, lock?: LockFile): Promise<ResolvedPackage[]> {
   const path = lockPath(context.manifestDir);
   const current = lock ?? (await readLock(path));
   let locked = current.bases[name];
   if (!locked) {
-    context.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
-    locked = await resolveBase(request, { store: context.store });
-    // Re-read before writing: another image of the same build may have added its entry meanwhile.
-    const fresh = await readLock(path);
-    await writeLock(path, { ...fresh, bases: { ...fresh.bases, [name]: locked } });
+    // A matrix gives many entries the same base: an entry already locked for the same request is reused.
+    const hash = requestHash(request);
+    const twin = Object.values(current.bases).find((base) => base.request === hash);
+    const key = `${path}\0${hash}`;
+    if (twin) locked = twin;
+    else {
+      let pending = resolving.get(key);
+      if (!pending) {
+        context.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
+        pending = resolveBase(request, { store: context.store });
+        resolving.set(key, pending);
+        pending.catch(() => resolving.delete(key));
+      }
+      locked = await pending;
+    }
+    const entry = locked;
+    // Re-read before writing, one writer at a time: other entries of the same build add theirs meanwhile.
+    const write = lockWrites.then(async () => {
+      const fresh = await readLock(path);
+      await writeLock(path, { ...fresh, bases: { ...fresh.bases, [name]: entry } });
+    });
+    lockWrites = write.catch(() => undefined);
+    await write;
   }
   return packagesFromLock(locked, request, name);
 }

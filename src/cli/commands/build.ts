@@ -1,15 +1,16 @@
 // kiln build [DIR] [-o DEST]... [--json]: build the images of DIR/kiln.yaml natively.
 import { parseArgs } from 'node:util';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Command } from '../main.js';
-import type { CommandContext } from '../context.js';
 import { planBuild } from '../../build/plan.js';
-import { buildAll, type ImageReport } from '../../build/build-image.js';
+import type { EntryBuilder } from '../../build/build-entries.js';
 import { UsageError } from '../../errors.js';
-import { formatBytes, progressLogger } from '../progress.js';
+import { parseJobs, runPlan } from '../run-plan.js';
 import '../../build/register-bases.js';
-import { buildWithBackend } from '../../backends/build-all.js';
+import type { ImageReport } from '../../build/build-image.js';
+import type { BuildPlan, ImagePlan } from '../../build/plan.js';
+import type { CommandContext } from '../context.js';
 
 /** manifestPath finds kiln.yaml given a directory or a file argument. */
 export async function manifestPath(argument: string | undefined, cwd: string, file?: string): Promise<string> {
@@ -20,19 +21,20 @@ export async function manifestPath(argument: string | undefined, cwd: string, fi
   return info.isDirectory() ? join(target, 'kiln.yaml') : target;
 }
 
-function printHuman(reports: ImageReport[], context: CommandContext): void {
-  for (const report of reports) {
-    context.stdout.write(`${report.name}  ${report.digest}  ${formatBytes(report.size)} (${formatBytes(report.unpackedSize)} unpacked)\n`);
-    for (const layer of report.layers) {
-      context.stdout.write(`  ${layer.digest.slice(0, 19)}  ${formatBytes(layer.size).padStart(8)}  ${layer.holds}\n`);
-    }
-    for (const output of report.outputs) context.stdout.write(`  -> ${output}\n`);
-  }
+/** backendBuilder builds entries with `--backend NAME`; generated contexts go to generated/ beside kiln.yaml. */
+async function backendBuilder(name: string, plan: BuildPlan, context: CommandContext): Promise<EntryBuilder> {
+  const { loadBackend } = await import('../../backends/index.js');
+  const backend = await loadBackend(name);
+  const generatedDir = context.env.KILN_GENERATED_DIR ?? join(dirname(plan.manifestFile), 'generated');
+  return async (entry: ImagePlan, log): Promise<{ report: ImageReport }> => backend.build(entry, {
+    store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir,
+    print: (text) => context.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  });
 }
 
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml, natively: no Docker daemon, no privileges.',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml, natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -43,21 +45,32 @@ export const command: Command = {
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         backend: { type: 'string', default: 'native' },
+        only: { type: 'string', multiple: true },
+        jobs: { type: 'string', short: 'j', default: '2' },
+        'fail-fast': { type: 'boolean', default: false },
+        push: { type: 'boolean', default: false },
+        partial: { type: 'boolean', default: false },
       },
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
+    if (values.partial && !values.push) throw new UsageError('--partial only makes sense with --push');
+    const jobs = parseJobs(values.jobs);
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const plan = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env });
+    const plan = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
     for (const image of plan.images) {
-      if (image.outputs.length === 0) throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
+      if (image.outputs.length === 0 && !(values.push && image.publish && values.backend === 'native')) {
+        throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
+      }
     }
-    const progress = progressLogger(context, values.quiet);
-    const reports = values.backend === 'native'
-      ? await buildAll(plan, { store: context.cache(), env: context.env, log: progress.log })
-      : await buildWithBackend(values.backend!, plan, context, progress.log);
-    progress.done();
-    if (values.json) context.stdout.write(`${JSON.stringify({ images: reports }, null, 2)}\n`);
-    else printHuman(reports, context);
-    return 0;
+    return runPlan(plan, context, {
+      jobs,
+      failFast: values['fail-fast'],
+      push: values.push,
+      partial: values.partial,
+      writeOutputs: true,
+      json: values.json,
+      quiet: values.quiet,
+      ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),
+    });
   },
 };

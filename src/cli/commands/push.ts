@@ -48,10 +48,43 @@ function reporter(context: CommandContext, quiet: boolean): PushReporter {
   };
 }
 
+// `kiln push [DIR]`: the plan's entries are rebuilt natively from the cache (same inputs, same digest) and published.
+async function pushPlan(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      only: { type: 'string', multiple: true },
+      jobs: { type: 'string', short: 'j', default: '2' },
+      partial: { type: 'boolean', default: false },
+      'fail-fast': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`push takes one directory, or SRC DEST...`);
+  const [{ manifestPath }, { planBuild }, { parseJobs, runPlan }] = await Promise.all([
+    import('./build.js'), import('../../build/plan.js'), import('../run-plan.js'),
+  ]);
+  const jobs = parseJobs(values.jobs);
+  const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
+  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only });
+  const unpublished = plan.images.filter((image) => !image.publish).map((image) => image.name);
+  if (unpublished.length === plan.images.length) throw new UsageError(`nothing to publish: ${unpublished.join(', ')} ${unpublished.length === 1 ? 'has' : 'have'} no registries (publish: false, or no registries: in kiln.yaml)`);
+  plan.images = plan.images.filter((image) => image.publish);
+  return runPlan(plan, context, { jobs, failFast: values['fail-fast'], push: true, partial: values.partial, writeOutputs: false, json: values.json, quiet: values.quiet });
+}
+
+function isPlace(text: string): boolean {
+  return /^(oci|docker-archive|docker):/.test(text);
+}
+
 export const command: Command = {
-  summary: 'Copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to one or more docker://REF destinations.',
-  usage: 'kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
+  summary: 'Publish the entries of kiln.yaml to their registries (tags only once every entry is uploaded, unless --partial), or copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to docker://REF destinations.',
+  usage: 'kiln push [DIR|FILE] [--only NAME|GLOB]... [--partial] [--jobs N] [--json]  |  kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
   async run(args, context) {
+    if (!args.some(isPlace)) return pushPlan(args, context);
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,

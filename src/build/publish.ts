@@ -1,0 +1,140 @@
+// publishEntries: send built entries to their registries, and tag only once every upload landed.
+// Phase 1 uploads blobs and each manifest by digest (no tag yet), checking immutable tags first;
+// phase 2 writes the tags. A failure in phase 1 holds every tag back unless `partial` is set.
+import type { BlobStore } from '../cache/blob-store.js';
+import type { Image } from '../oci/image.js';
+import { errorMessage, OutputError } from '../errors.js';
+import { limiter } from '../limit.js';
+import {
+  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, redact, Registries,
+  type CredentialSource, type PushDestination,
+} from '../registry/index.js';
+import type { Destination, ImagePlan } from './plan.js';
+
+/** PublishResult says what happened to one entry at one registry. */
+export interface PublishResult {
+  name: string;
+  registry: string;
+  /** pushed (tags written); uploaded (content there, tags held back); skipped; failed. */
+  status: 'pushed' | 'uploaded' | 'skipped' | 'failed';
+  references: string[];
+  message?: string;
+}
+
+/** PublishContext carries the cache, environment and logging. */
+export interface PublishContext {
+  store: BlobStore;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+/** PublishOptions: `partial` tags what succeeded even when something failed. */
+export interface PublishOptions {
+  partial?: boolean;
+  /** concurrency bounds entry x registry pushes at once (default 2). */
+  concurrency?: number;
+}
+
+/** ImmutableTagError: an immutable tag already names another digest. */
+export class ImmutableTagError extends OutputError {}
+
+interface Job {
+  entry: ImagePlan;
+  image: Image;
+  destination: Destination;
+  result: PublishResult;
+  digest: string;
+}
+
+function hostOf(repository: string): string {
+  return parseReference(`${repository}:x`).registry;
+}
+
+/** publishEntries pushes every built entry to its destinations; it never throws for one destination's failure. */
+export async function publishEntries(built: Array<{ entry: ImagePlan; image: Image }>, context: PublishContext, options: PublishOptions = {}): Promise<PublishResult[]> {
+  const env = context.env;
+  const insecure = [
+    ...insecureRegistries(env),
+    ...built.flatMap(({ entry }) => entry.destinations.filter((d) => d.insecure).map((d) => hostOf(d.repository))),
+  ];
+  const fallback = dockerConfigCredentials(env);
+  // One client set per kiln registry, so tokens are shared across entries.
+  const clients = new Map<string, Registries>();
+  const credentialsOf = (destination: Destination): CredentialSource => {
+    if (!destination.credentials) return fallback;
+    const found = envCredential({ username: destination.credentials.usernameEnv, password: destination.credentials.passwordEnv }, env);
+    return async () => found;
+  };
+  const registriesOf = (destination: Destination): Registries => {
+    let registries = clients.get(destination.registry);
+    if (!registries) clients.set(destination.registry, (registries = new Registries({ insecure, credentials: credentialsOf(destination) })));
+    return registries;
+  };
+  const pushOptions = (destination: Destination) => ({
+    store: context.store,
+    env,
+    insecure,
+    registries: registriesOf(destination),
+    credentials: credentialsOf(destination),
+  });
+
+  const jobs: Job[] = [];
+  for (const { entry, image } of built) {
+    const digest = await image.digest();
+    for (const destination of entry.destinations) {
+      const result: PublishResult = { name: entry.name, registry: destination.registry, status: 'skipped', references: [] };
+      if (destination.skipped) result.message = destination.skipped;
+      jobs.push({ entry, image, destination, result, digest });
+    }
+  }
+  const active = jobs.filter((job) => !job.destination.skipped);
+  const slot = limiter(options.concurrency ?? 2);
+
+  // Phase 1: refuse to move immutable tags, then upload everything and store each manifest by digest.
+  await Promise.all(active.map((job) => slot(async () => {
+    const { entry, destination, digest } = job;
+    try {
+      const registries = registriesOf(destination);
+      const host = hostOf(destination.repository);
+      const repository = parseReference(`${destination.repository}:x`).repository;
+      if (entry.immutableTags) {
+        const client = registries.client(host, credentialsOf(destination));
+        for (const tag of entry.tags) {
+          const existing = await client.headManifest(repository, tag);
+          if (existing && existing !== digest) {
+            throw new ImmutableTagError(`${destination.repository}:${tag} is immutable and already names ${existing} (this build is ${digest})`);
+          }
+        }
+      }
+      context.log(`${entry.name}: uploading to ${destination.repository}`);
+      await pushImage(job.image, [{ reference: `${destination.repository}@${digest}` } satisfies PushDestination], pushOptions(destination));
+      job.result.status = 'uploaded';
+    } catch (error) {
+      job.result.status = 'failed';
+      job.result.message = redact(errorMessage(error));
+      context.log(`${entry.name}: ${destination.registry}: ${job.result.message}`);
+    }
+  })));
+
+  // Phase 2: tags, only when every selected entry reached every registry (or --partial).
+  const complete = active.every((job) => job.result.status === 'uploaded');
+  if (complete || options.partial) {
+    await Promise.all(active.filter((job) => job.result.status === 'uploaded').map((job) => slot(async () => {
+      const { entry, destination } = job;
+      try {
+        const results = await pushImage(job.image, destination.references.map((reference) => reference.replace(/^docker:\/\//, '')), pushOptions(destination));
+        job.result.status = 'pushed';
+        job.result.references = results.flatMap((result) => result.references);
+      } catch (error) {
+        job.result.status = 'failed';
+        job.result.message = redact(errorMessage(error));
+        context.log(`${entry.name}: ${destination.registry}: tagging: ${job.result.message}`);
+      }
+    })));
+  } else {
+    for (const job of active) {
+      if (job.result.status === 'uploaded') job.result.message = 'tags held back: another entry or registry failed (use --partial to tag what succeeded)';
+    }
+  }
+  return jobs.map((job) => job.result);
+}

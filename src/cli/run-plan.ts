@@ -1,0 +1,92 @@
+// What `kiln build` and `kiln push` share: build the plan's entries, publish them, print the summary.
+import type { CommandContext } from './context.js';
+import type { BuildPlan } from '../build/plan.js';
+import { buildEntries, type EntryBuilder, type EntryResult } from '../build/build-entries.js';
+import { readImage } from '../places/index.js';
+import type { PublishResult } from '../build/publish.js';
+import { KilnError, OutputError, UsageError } from '../errors.js';
+import { formatBytes, progressLogger } from './progress.js';
+import { summaryTable } from './summary.js';
+
+/** RunPlanOptions are the flags both commands take. */
+export interface RunPlanOptions {
+  jobs: number;
+  failFast: boolean;
+  push: boolean;
+  partial: boolean;
+  writeOutputs: boolean;
+  json: boolean;
+  quiet: boolean;
+  builder?: EntryBuilder;
+}
+
+/** parseJobs reads --jobs. */
+export function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs "${text}" is not a positive integer`);
+  return jobs;
+}
+
+function printDetails(results: EntryResult[], context: CommandContext): void {
+  for (const { report } of results) {
+    if (!report) continue;
+    context.stdout.write(`${report.name}  ${report.digest}  ${formatBytes(report.size)} (${formatBytes(report.unpackedSize)} unpacked)\n`);
+    for (const layer of report.layers) {
+      context.stdout.write(`  ${layer.digest.slice(0, 19)}  ${formatBytes(layer.size).padStart(8)}  ${layer.holds}\n`);
+    }
+    for (const output of report.outputs) context.stdout.write(`  -> ${output}\n`);
+  }
+}
+
+/** runPlan builds (and maybe publishes) a plan and returns the exit code; a failure is thrown after the summary. */
+export async function runPlan(plan: BuildPlan, context: CommandContext, options: RunPlanOptions): Promise<number> {
+  const progress = progressLogger(context, options.quiet);
+  for (const notice of plan.notices) context.stderr.write(`kiln: ${notice}\n`);
+  const store = context.cache();
+  const results = await buildEntries(plan, { store, env: context.env, log: progress.log }, {
+    jobs: options.jobs,
+    failFast: options.failFast,
+    writeOutputs: options.writeOutputs,
+    ...(options.builder ? { builder: options.builder } : {}),
+  });
+  const failures = results.filter((result) => result.status !== 'built');
+  let published: PublishResult[] = [];
+  let held = '';
+  if (options.push) {
+    // A backend that built into a daemon left the image at the entry's outputs: publish from there.
+    const built = [];
+    for (const [i, result] of results.entries()) {
+      const entry = plan.images[i]!;
+      const output = entry.outputs.find((place) => !place.startsWith('docker://'));
+      const image = result.image ?? (result.status === 'built' && output ? await readImage(output, { store, env: context.env, platform: entry.platform }) : undefined);
+      if (image) built.push({ entry, image });
+    }
+    if (failures.length && !options.partial) {
+      held = `nothing pushed: ${failures.length} of ${results.length} entries did not build (use --partial to push the others)`;
+    } else {
+      const { publishEntries } = await import('../build/publish.js');
+      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs });
+    }
+  }
+  progress.done();
+  if (options.json) {
+    context.stdout.write(`${JSON.stringify({
+      images: results.flatMap((r) => (r.report ? [r.report] : [])),
+      entries: results.map(({ name, status, seconds, error, report }) => ({ name, status, seconds: Math.round(seconds * 1000) / 1000, ...(report ? { digest: report.digest, size: report.size } : {}), ...(error ? { error } : {}) })),
+      ...(options.push ? { published } : {}),
+    }, null, 2)}\n`);
+  } else {
+    if (results.length === 1 && !options.push) printDetails(results, context);
+    else context.stdout.write(summaryTable(results, published));
+  }
+  if (held) context.stderr.write(`kiln: ${held}\n`);
+  const pushFailures = published.filter((p) => p.status === 'failed' || p.status === 'uploaded');
+  if (failures.length === 1 && results.length === 1 && failures[0]!.cause instanceof KilnError) throw failures[0]!.cause;
+  if (failures.length) {
+    throw new OutputError(`${failures.length} of ${results.length} entries failed: ${failures.map((f) => f.name).join(', ')}`);
+  }
+  if (pushFailures.length) {
+    throw new OutputError(`publishing failed for ${pushFailures.map((p) => `${p.name} -> ${p.registry}`).join(', ')}${pushFailures.some((p) => p.status === 'uploaded') ? '; tags held back' : ''}`);
+  }
+  return 0;
+}
