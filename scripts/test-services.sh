@@ -13,7 +13,7 @@ AUTH_REGISTRY_PORT=${KILN_TEST_AUTH_REGISTRY_PORT:-5001}
 AUTH_USER=kiln
 AUTH_PASSWORD=kiln-test-password
 PACKAGES=(docker.io docker-registry skopeo umoci buildah apache2-utils gnupg debian-archive-keyring
-  python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl python3-poetry xz-utils zstd curl
+  python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl python3-poetry python3-sklearn xz-utils zstd curl
   busybox-static openssl time)
 
 log() { printf 'test-services: %s\n' "$*" >&2; }
