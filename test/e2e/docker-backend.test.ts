@@ -153,3 +153,39 @@ test('the poetry fixture project: the docker backend builds the venv with pip fr
     await rm(work, { recursive: true, force: true });
   }
 });
+
+test('buildah (--isolation chroot) builds the same hello-python entry; it answers like the native image', { timeout: 600_000 }, async (t) => {
+  const buildahWorks = await exec('buildah', ['--version']).then(() => true, () => false);
+  if (!buildahWorks) {
+    if (process.env.KILN_TEST_SERVICES === '1') throw new Error('buildah is not available although the test services were started');
+    t.skip('buildah not available (scripts/test-services.sh install)');
+    return;
+  }
+  if (!(await requireTool(t, 'docker'))) return;
+  const work = await tempDir();
+  const dir = join(work, 'hello');
+  await mkdir(dir);
+  for (const file of ['kiln.yaml', 'kiln.lock', 'server.py']) await cp(join(repoRoot, 'examples/hello-python', file), join(dir, file)).catch(() => undefined);
+  const env = { KILN_CACHE_DIR: join(work, 'cache'), KILN_GENERATED_DIR: join(work, 'generated') };
+  const tag = 'kiln-test/hello-buildah:e2e';
+  const built = await runKiln(['build', dir, '--backend', 'buildah', '-q', '-o', `docker-archive:${work}/buildah.tar:${tag}`], { env });
+  assert.equal(built.code, 0, built.stderr);
+  await sh('docker', ['load', '-i', `${work}/buildah.tar`]);
+  try {
+    const config = await inspect(tag);
+    assert.equal(config.User, '65532');
+    assert.deepEqual(config.Entrypoint, ['python3', '/app/server.py']);
+    const port = await freePort();
+    const id = (await sh('docker', ['run', '-d', '--rm', '-p', `127.0.0.1:${port}:8080`, tag])).trim();
+    try {
+      const body = JSON.parse((await httpGetWithRetry(`http://127.0.0.1:${port}/`)).body) as { message: string; uid: number };
+      assert.deepEqual([body.message, body.uid], ['hello from kiln', 65532]);
+    } finally {
+      await sh('docker', ['rm', '-f', id]).catch(() => undefined);
+    }
+  } finally {
+    await sh('docker', ['rmi', '-f', tag]).catch(() => undefined);
+    await exec('buildah', ['rmi', '-f', tag]).catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+});
