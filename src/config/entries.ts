@@ -221,9 +221,21 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
       const merged = new Merged(imagePath);
       for (const layer of layers) merged.add(at(raw, layer.path), layer.path, layer.path === imagePath ? MATRIX_KEYS : undefined);
       overrides.forEach((override, i) => {
-        if (selects(override.when, combination)) merged.add(at(raw, [...imagePath, 'overrides', i, 'set']), [...imagePath, 'overrides', i, 'set']);
+        if (!selects(override.when, combination)) return;
+        const setPath = [...imagePath, 'overrides', i, 'set'];
+        for (const layer of presetLayers(override.set.extends, [...setPath, 'extends'], [])) merged.add(at(raw, layer.path), layer.path);
+        merged.add(at(raw, setPath), setPath, new Set(['extends']));
       });
-      const table: Record<string, string> = { ...vars, ...combination, image };
+      // Variables: the manifest's, then any layer's `vars:` (a preset's, an override's), then the matrix values.
+      const { vars: layerVars, ...mergedFields } = merged.value;
+      for (const key of Object.keys(merged.value)) delete merged.value[key];
+      Object.assign(merged.value, mergedFields);
+      const table: Record<string, string> = {
+        ...vars,
+        ...Object.fromEntries(Object.entries((layerVars ?? {}) as Record<string, unknown>).map(([key, value]) => [key, String(value)])),
+        ...combination,
+        image,
+      };
       const withoutVersion = new Variables(table, builtins);
       const render = (text: string, path: Path, variables: Variables, keep: string[] = []): string => {
         try {

@@ -99,6 +99,8 @@ const publishingShape = {
   scan: z.boolean().optional(),
   /** immutable_tags refuse to move a tag that already names another digest. */
   immutable_tags: z.boolean().optional(),
+  /** vars add or change template variables for the images this layer applies to (e.g. per matrix entry). */
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and "_"'), scalar).optional(),
 };
 
 const extendsSchema = z.union([name, z.array(name)]);
@@ -109,8 +111,8 @@ export const layerSchema = z.object({ ...imageLayerShape, ...publishingShape }).
 /** presetSchema: named image fields that images (and other presets) extend. */
 export const presetSchema = z.object({ ...imageLayerShape, ...publishingShape, extends: extendsSchema.optional() }).strict();
 
-/** overrideSchema: fields set on the matrix entries `when` selects. */
-export const overrideSchema = z.object({ when: selectorSchema, set: layerSchema }).strict();
+/** overrideSchema: fields set (and presets extended) on the matrix entries `when` selects. */
+export const overrideSchema = z.object({ when: selectorSchema, set: layerSchema.extend({ extends: extendsSchema.optional() }).strict() }).strict();
 
 /** imageEntrySchema: one image of the manifest, possibly a matrix of entries. */
 export const imageEntrySchema = z.object({
