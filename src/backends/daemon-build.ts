@@ -71,7 +71,8 @@ export async function prepareContext(plan: ImagePlan, context: BackendContext, h
 export async function tempArchive(context: BackendContext, name: string): Promise<string> {
   const dir = join(context.generatedDir, '.archives');
   await mkdir(dir, { recursive: true });
-  return join(dir, `${name}-${process.pid}-${randomBytes(4).toString('hex')}.tar`);
+  // Matrix entry names hold a slash (`server/3.11-cpu`): keep the archive in this one folder.
+  return join(dir, `${name.replaceAll('/', '-')}-${process.pid}-${randomBytes(4).toString('hex')}.tar`);
 }
 
 /** publishArchive copies the image in a builder's docker-archive to the entry's outputs and reports it. */

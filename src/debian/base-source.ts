@@ -78,6 +78,20 @@ export async function lockedPackages(name: string, request: BaseRequest, context
 export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
   const request = baseRequest(spec, plan.platform.architecture);
   const packages = await lockedPackages(plan.name, request, context);
+  // Matrix entries building at once often want the same base: assemble it once per process.
+  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, plan.epoch, plan.platform.architecture, packages.map((p) => p.sha256)]);
+  let assembling = assembled.get(key);
+  if (!assembling) {
+    assembling = assembleDistroBase(spec, plan, context, packages);
+    assembled.set(key, assembling);
+    assembling.catch(() => assembled.delete(key));
+  } else context.log?.(`${plan.name}: base shared with another entry of this build`);
+  return assembling;
+}
+
+const assembled = new Map<string, Promise<ResolvedBase>>();
+
+async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext, packages: ResolvedPackage[]): Promise<ResolvedBase> {
   context.log?.(`${plan.name}: fetching ${packages.length} packages`);
   const slot = limiter(4);
   const inputs: DebInput[] = await Promise.all(packages.map((pkg) => slot(async () => {

@@ -4,57 +4,13 @@
 // A broken entry fails alone and holds every tag back unless --partial; immutable tags refuse to move.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runKiln } from '../../src/testing/cli.js';
 import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
 import { startRegistry, type TestRegistry } from '../../src/testing/registry.js';
-
-const SERVER = (name: string) => `import json, os, sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({"server": "${name}", "python": "%d.%d" % sys.version_info[:2], "device": os.environ.get("DEVICE", "cpu")}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
-`;
-
-function manifest(one: TestRegistry, two: TestRegistry): string {
-  return `# 2 servers x 2 Python versions x 2 variants
-defaults:
-  entrypoint: [python3, /app/server.py]
-  env: { PORT: "8080", PYTHONUNBUFFERED: "1" }
-  ports: [8080]
-presets:
-  server:
-    base: { distro: debian, packages: [python3] }
-    matrix_note: null
-    tags: ["py{python}-{variant}", "{version}-py{python}-{variant}"]
-    overrides_note: null
-registries:
-  one: { repository: "${one.host}/kiln", insecure: true }
-  two: { repository: "${two.host}/kiln", insecure: true, username_env: MATRIX_REG_USER, password_env: MATRIX_REG_PASS }
-version_file: version.txt
-images:
-${['server-a', 'server-b'].map((name) => `  ${name}:
-    extends: server
-    app: { src: ${name} }
-    matrix: { python: ["3.11", "3.13"], variant: [cpu, gpu] }
-    overrides:
-      - when: { python: "3.11" }
-        set: { base: { release: bookworm } }
-      - when: { python: "3.13" }
-        set: { base: { release: trixie } }
-      - when: { variant: gpu }
-        set: { env: { DEVICE: cuda }, labels: { accelerator: nvidia } }
-`).join('')}`.replace(/ {4}(matrix|overrides)_note: null\n/g, '');
-}
+import { matrixManifest, matrixServer, writeMatrixProject, type MatrixRegistry } from '../../src/testing/matrix-project.js';
 
 async function tagsOf(registry: TestRegistry, repository: string, auth = false): Promise<string[]> {
   const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}` } : {};
@@ -76,13 +32,11 @@ test('matrix: 8 entries planned, built natively, run, pushed to two registries; 
     await Promise.all([one.stop(), two.stop(), three.stop()]);
     await rm(work, { recursive: true, force: true });
   });
-  const project = join(work, 'project');
-  for (const name of ['server-a', 'server-b']) {
-    await mkdir(join(project, name), { recursive: true });
-    await writeFile(join(project, name, 'server.py'), SERVER(name));
-  }
-  await writeFile(join(project, 'version.txt'), '0.3.0\n');
-  await writeFile(join(project, 'kiln.yaml'), manifest(one, two));
+  const registries: MatrixRegistry[] = [
+    { name: 'one', host: one.host },
+    { name: 'two', host: two.host, auth: { usernameEnv: 'MATRIX_REG_USER', passwordEnv: 'MATRIX_REG_PASS' } },
+  ];
+  const project = await writeMatrixProject(join(work, 'project'), registries);
   const env = { KILN_CACHE_DIR: join(work, 'cache'), MATRIX_REG_USER: two.user, MATRIX_REG_PASS: two.password };
 
   // The plan: 8 entries, their tags and both destinations, without building.
@@ -139,7 +93,7 @@ test('matrix: 8 entries planned, built natively, run, pushed to two registries; 
   // A broken entry (its app dir is missing) fails alone; nothing is tagged without --partial.
   const broken = join(work, 'broken');
   await cp(project, broken, { recursive: true });
-  const text = manifest(three, three).replace(/ {2}two: .*\n/, '').replace(
+  const text = matrixManifest([{ name: 'three', host: three.host }]).replace(
     '        set: { env: { DEVICE: cuda }, labels: { accelerator: nvidia } }\n',
     '        set: { env: { DEVICE: cuda }, labels: { accelerator: nvidia } }\n      - when: { python: "3.13", variant: gpu }\n        set: { app: { src: missing } }\n',
   );
@@ -158,10 +112,10 @@ test('matrix: 8 entries planned, built natively, run, pushed to two registries; 
   assert.deepEqual(await tagsOf(three, 'kiln/server-b'), [], '--only server-a leaves server-b alone');
 
   // Immutable tags: re-pushing the same image is fine, a changed one is refused and its tags stay put.
-  await writeFile(join(broken, 'kiln.yaml'), text.replace('images:\n', 'images:\n').replace(/( {2}server-a:\n)/, '$1    immutable_tags: true\n'));
+  await writeFile(join(broken, 'kiln.yaml'), text.replace(/( {2}server-a:\n)/, '$1    immutable_tags: true\n'));
   const same = await runKiln(['push', broken, '--only', 'server-a/3.11-cpu'], { env });
   assert.equal(same.code, 0, same.stderr);
-  await writeFile(join(broken, 'server-a/server.py'), SERVER('server-a') + '# changed\n');
+  await writeFile(join(broken, 'server-a/server.py'), matrixServer('server-a') + '# changed\n');
   const moved = await runKiln(['push', broken, '--only', 'server-a/3.11-cpu'], { env });
   assert.notEqual(moved.code, 0);
   assert.match(moved.stdout, new RegExp(`${three.host.replace('.', '\\.')}/kiln/server-a:py3\\.11-cpu is immutable and already names sha256:`));

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { planBuild } from '../../build/plan.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
-import { packagesFromLock, readLock, resolveBase, writeLock } from '../../debian/lock.js';
+import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
@@ -26,6 +26,7 @@ export const command: Command = {
     const progress = progressLogger(context);
     const bases = { ...(values.update ? {} : lock.bases) };
     let changed = 0;
+    const resolved = new Map<string, LockedBase>();
     for (const image of plan.images) {
       if (image.base.kind !== 'distro') continue;
       const request = baseRequest(image.base.spec, image.platform.architecture);
@@ -38,8 +39,12 @@ export const command: Command = {
           // Stale: resolve again below.
         }
       }
-      progress.log(`${image.name}: resolving ${request.distro} ${request.release} ${request.architecture}`);
-      bases[image.name] = await resolveBase(request, { store: context.cache() });
+      // Matrix entries often share a base: resolve each distinct request once per run.
+      const hash = requestHash(request);
+      const twin = resolved.get(hash);
+      if (!twin) progress.log(`${image.name}: resolving ${request.distro} ${request.release} ${request.architecture}`);
+      bases[image.name] = twin ?? (await resolveBase(request, { store: context.cache() }));
+      resolved.set(hash, bases[image.name]!);
       changed++;
     }
     // Entries for images that no longer exist are dropped.
