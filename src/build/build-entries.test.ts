@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlobStore } from '../cache/blob-store.js';
+import { tempDir } from '../testing/images.js';
+import { buildEntries } from './build-entries.js';
+import { planBuild } from './plan.js';
+
+async function project(parts: string[]): Promise<string> {
+  const dir = await tempDir();
+  for (const part of parts.filter((p) => p !== 'missing')) {
+    await mkdir(join(dir, part), { recursive: true });
+    await writeFile(join(dir, part, 'file.txt'), `${part}\n`);
+  }
+  await writeFile(join(dir, 'kiln.yaml'), [
+    'images:',
+    '  demo:',
+    '    base: scratch',
+    '    app: { src: "{part}" }',
+    `    matrix: { part: [${parts.join(', ')}] }`,
+    '    outputs: ["oci:out/layout"]',
+    '',
+  ].join('\n'));
+  return dir;
+}
+
+async function run(dir: string, options: { jobs: number; failFast?: boolean }) {
+  const plan = await planBuild({ manifestFile: join(dir, 'kiln.yaml'), cwd: dir, env: {} });
+  const lines: string[] = [];
+  const results = await buildEntries(plan, { store: new BlobStore(join(dir, 'cache')), env: {}, log: (line) => lines.push(line) }, options);
+  return results.map((r) => [r.name, r.status]);
+}
+
+test('one failed entry does not stop the others; all entries land in one shared OCI layout', async () => {
+  const dir = await project(['a', 'missing', 'c', 'd']);
+  assert.deepEqual(await run(dir, { jobs: 3 }), [['demo/a', 'built'], ['demo/missing', 'failed'], ['demo/c', 'built'], ['demo/d', 'built']]);
+  // Three writers at once into one layout: every tag survives (index.json has one writer at a time).
+  const index = JSON.parse(await readFile(join(dir, 'out/layout/index.json'), 'utf8')) as { manifests: Array<{ annotations: Record<string, string> }> };
+  assert.deepEqual(index.manifests.map((m) => m.annotations['org.opencontainers.image.ref.name']).sort(), ['demo-a', 'demo-c', 'demo-d']);
+});
+
+test('--fail-fast starts nothing after the first failure', async () => {
+  const dir = await project(['missing', 'b', 'c']);
+  assert.deepEqual(await run(dir, { jobs: 1, failFast: true }), [['demo/missing', 'failed'], ['demo/b', 'cancelled'], ['demo/c', 'cancelled']]);
+});
