@@ -2,6 +2,7 @@
 // the host's Debian Python (python3-sklearn), ask that Python for the expected predictions, and serve a built
 // image under Docker the way a cluster would (non-root, read-only root filesystem, tmpfs /tmp).
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,4 +98,11 @@ export async function waitReady(server: RunningServer, seconds = 60, docker = 'd
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, body: await response.json() };
+}
+
+/** buildkitClient is a docker CLI with BuildKit: $KILN_DOCKER, docker with buildx, or Debian's docker.io 20.10 (built in). */
+export async function buildkitClient(): Promise<string> {
+  if (process.env.KILN_DOCKER) return process.env.KILN_DOCKER;
+  const buildx = await sh('docker', ['buildx', 'version']).then(() => true, () => false);
+  return buildx || !existsSync('/usr/bin/docker') ? 'docker' : '/usr/bin/docker';
 }
