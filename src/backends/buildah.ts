@@ -2,6 +2,7 @@
 // bases handed over as OCI layouts (buildah reads `oci:` in FROM), the result pushed to a docker-archive for kiln.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImagePlan } from '../build/plan.js';
 import { writeImage } from '../places/index.js';
@@ -25,7 +26,9 @@ export const buildah: Backend = {
       const reference = `localhost/${name}:${(await image.digest()).slice(7, 19)}`;
       const present = await runTool(client, ['inspect', '--type', 'image', reference], { env: context.env, what: name }).then(() => true, () => false);
       if (present) return reference;
-      const layout = join(context.generatedDir, 'bases', `${process.pid}-${randomBytes(4).toString('hex')}`);
+      // buildah names a pulled layout after its path, which must be a valid (lower-case) reference:
+      // a generated dir under a mkdtemp name (mixed case) would be refused.
+      const layout = join(tmpdir(), 'kiln-buildah-bases', `${process.pid}-${randomBytes(4).toString('hex')}`);
       try {
         await writeImage(`oci:${layout}:base`, image, { store: context.store, env: context.env });
         const id = (await runTool(client, ['pull', '--quiet', `oci:${layout}:base`], { env: context.env, what: name })).trim();
