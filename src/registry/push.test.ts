@@ -1,3 +1,4 @@
+import { requireTool } from '../testing/docker.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -29,17 +30,6 @@ after(async () => {
   await rm(cacheDir, { recursive: true, force: true });
 });
 
-async function dockerAvailable(t: { skip(reason: string): void }): Promise<boolean> {
-  try {
-    await run('docker', ['info'], { timeout: 20_000 });
-    return true;
-  } catch {
-    if (process.env.KILN_TEST_SERVICES === '1') throw new Error('docker is required (KILN_TEST_SERVICES=1) but `docker info` fails: run scripts/test-services.sh start');
-    t.skip('dockerd is not running (scripts/test-services.sh start)');
-    return false;
-  }
-}
-
 test('push writes every tag, skopeo reads it back, and docker pulls and runs it', async (t) => {
   const image = await busyboxImage(store, 'pushed by kiln');
   const events: PushProgress[] = [];
@@ -64,7 +54,7 @@ test('push writes every tag, skopeo reads it back, and docker pulls and runs it'
   const { stdout: inspect } = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}:latest`]);
   assert.equal(JSON.parse(inspect).Digest, digest);
 
-  if (!(await dockerAvailable(t))) return;
+  if (!(await requireTool(t, 'docker'))) return;
   await run('docker', ['pull', `${ref}:v1`], { timeout: 120_000 });
   try {
     const { stdout: said } = await run('docker', ['run', '--rm', `${ref}:v1`], { timeout: 120_000 });
