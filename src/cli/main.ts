@@ -63,7 +63,8 @@ export async function main(argv: string[], context: CommandContext = createConte
     context.stderr.write(`kiln: ${errorMessage(error)}\n`);
     if (debug && error instanceof Error) context.stderr.write(`${error.stack}\n`);
     if (debug && error instanceof Error && error.cause instanceof Error) context.stderr.write(`caused by: ${error.cause.stack}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    const badArguments = error instanceof UsageError || String((error as NodeJS.ErrnoException)?.code ?? '').startsWith('ERR_PARSE_ARGS');
+    return badArguments ? 2 : 1;
   }
 }
 
