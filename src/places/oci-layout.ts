@@ -76,18 +76,18 @@ export async function writeOciLayout(path: string, image: Image, tag?: string): 
   }
   const temp = tempSibling(path);
   try {
-    await withContext(`writing ${path}`, async () => {
+    return await withContext(`writing ${path}`, async () => {
       await mkdir(temp, { recursive: true });
       const descriptor = await writeImageBlobs(temp, image);
       const entry = tag ? { ...descriptor, annotations: { [Annotation.refName]: tag } } : descriptor;
       await writeFileAtomic(join(temp, 'oci-layout'), serializeJson({ imageLayoutVersion: '1.0.0' }));
       await writeFileAtomic(join(temp, 'index.json'), serializeJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [entry] }));
       await rename(temp, path);
+      return descriptor;
     }, OutputError);
   } finally {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
-  return (await readIndex(path)).manifests.at(-1)!;
 }
 
 /** PlatformWanted selects one image from an index. */
