@@ -44,7 +44,8 @@ interface Result {
 const docker = await buildkitClient();
 process.env.DOCKER_BUILDKIT = '1';
 const work = await tempDir('kiln-bench-strategies-');
-const cache = join(work, 'cache');
+// KILN_BENCH_CACHE keeps downloaded .debs between runs (memo records are still dropped before each cold build).
+const cache = process.env.KILN_BENCH_CACHE ?? join(work, 'cache');
 const kilnEnv = { KILN_CACHE_DIR: cache, KILN_DOCKER: docker };
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
@@ -94,14 +95,14 @@ const BASES = `images:
 `;
 
 // kiln's manifest for the bench app: the example's sklearn server, with the wheelhouse as find-links.
-const APP_MANIFEST = `images:
+const appManifest = (wheels: string): string => `images:
   app:
     base: {distro: debian, release: bookworm, variant: distroless, packages: [python3, python3-sklearn]}
     app: {src: models/sklearn, dest: /mnt/models}
     entrypoint: [sklearn-server]
     env: {PORT: "8080", MODEL_NAME: iris, MODEL_DIR: /mnt/models}
     ports: [8080]
-    python: {project: sklearn-server, find_links: [../wheelhouse]}
+    python: {project: sklearn-server, find_links: [${wheels}]}
 `;
 
 const registry = await startRegistry();
@@ -122,16 +123,25 @@ try {
   // The app, three states: v1; v2 = a one-line code change; v3 = v2 plus one more dependency (relocked).
   const app = await copyModelServers(join(work, 'app'));
   await trainModels(app);
+  // The shared package goes in the wheelhouse: poetry 1.3 installs path dependencies with `pip --isolated`, whose
+  // build isolation needs poetry-core from PyPI, which this offline machine cannot reach.
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('poetry', ['build', '-f', 'wheel', '--no-ansi'], { cwd: join(app, 'common'), stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`poetry build exited with ${code}`))));
+  });
+  await cp(join(app, 'common/dist/model_common-0.1.0-py3-none-any.whl'), join(wheelhouse.dir, 'model_common-0.1.0-py3-none-any.whl'));
+  await rm(join(app, 'common/dist'), { recursive: true });
   const project = join(app, 'sklearn-server');
   const pyproject = await readFile(join(project, 'pyproject.toml'), 'utf8');
   const deps = DEPENDENCIES.filter((spec) => !DEPENDENCIES.some((other) => other.requires?.some((r) => r.startsWith(spec.name))));
-  const withDeps = pyproject.replace(/^model-common = .*$/m, (line) => [line, ...deps.map((spec) => `${spec.name} = "^1.0"`)].join('\n')) +
+  const withDeps = pyproject.replace(/^model-common = .*$/m, () => ['model-common = "^0.1"', ...deps.map((spec) => `${spec.name} = "^1.0"`)].join('\n')) +
     `\n[[tool.poetry.source]]\nname = "local"\nurl = "${wheelhouse.indexUrl}"\ndefault = true\n`;
   await writeFile(join(project, 'pyproject.toml'), withDeps);
   await poetryLock(project);
-  await writeFile(join(app, 'kiln.yaml'), APP_MANIFEST);
+  await writeFile(join(app, 'kiln.yaml'), appManifest(wheelhouse.dir));
   const states = join(work, 'states');
   await cp(project, join(states, 'v1'), { recursive: true });
+  await cp(join(app, 'common'), join(states, 'common'), { recursive: true });
   await cp(join(states, 'v1'), join(states, 'v3'), { recursive: true });
   await writeFile(join(states, 'v3/pyproject.toml'), withDeps.replace(/^model-common = .*$/m, (line) => `${line}\n${ADDED.name} = "^1.0"`));
   await poetryLock(join(states, 'v3'));

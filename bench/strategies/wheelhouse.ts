@@ -1,7 +1,7 @@
 // The bench's wheelhouse: deterministic pure-Python wheels standing in for a server's third-party
 // dependencies (a web stack's worth of source), served as a PEP 503 index on loopback for poetry and pip.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { wheelFilename, writeWheel, type WheelSpec } from '../../src/testing/wheels.js';
@@ -47,12 +47,17 @@ export interface Wheelhouse {
   close(): Promise<void>;
 }
 
-/** startWheelhouse writes every wheel to `dir` and serves them as a simple index on 127.0.0.1. */
+/** startWheelhouse writes every wheel to `dir` and serves the folder's wheels as a simple index on 127.0.0.1. */
 export async function startWheelhouse(dir: string): Promise<Wheelhouse> {
   await mkdir(dir, { recursive: true });
   const files = new Map<string, Buffer>();
   for (const spec of [...DEPENDENCIES, ADDED]) files.set(wheelFilename(spec), await readFile(await writeWheel(dir, spec)));
-  const server: Server = createServer((req, res) => {
+  // Wheels dropped in later (the app's shared package) are served too.
+  const refresh = async (): Promise<void> => {
+    for (const name of await readdir(dir)) if (name.endsWith('.whl') && !files.has(name)) files.set(name, await readFile(`${dir}/${name}`));
+  };
+  const server: Server = createServer(async (req, res) => {
+    await refresh();
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const page = /^\/simple\/([^/]+)\/?$/.exec(path);
     if (page) {
