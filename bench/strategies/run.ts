@@ -213,7 +213,7 @@ try {
   if (!values.keep) await rm(work, { recursive: true, force: true });
 }
 
-const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
+const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : (bytes / 1e6).toFixed(1));
 const reference = results.find((r) => r.strategy === 'layered-slim');
 const rows = results.map((r) => {
   const ratio = reference && r !== reference ? ` (${(r.size / reference.size).toFixed(2)}x)` : '';
