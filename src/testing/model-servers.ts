@@ -70,10 +70,22 @@ export interface RunningServer {
 }
 
 /** serveImage starts `image` detached with a read-only root filesystem and a tmpfs /tmp; ready() waits for it. */
-export async function serveImage(image: string, docker = 'docker'): Promise<RunningServer> {
+export async function serveImage(image: string, docker = "docker"): Promise<RunningServer> {
   const port = await freePort();
   const id = (await sh(docker, ['run', '-d', '--read-only', '--tmpfs', '/tmp', '-p', `127.0.0.1:${port}:8080`, image])).trim();
   return { id, url: `http://127.0.0.1:${port}`, stop: async () => void (await sh(docker, ['rm', '-f', id]).catch(() => undefined)) };
+}
+
+// AbortSignal.timeout's timer is unref'd: a request hanging on docker-proxy (container not listening yet) would let
+// the event loop drain. This timer is ref'd, so the request is aborted instead.
+async function fetchWithin(url: string, ms: number, init: RequestInit = {}): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    return await fetch(url, { ...init, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** waitReady polls /v2/health/ready until it answers 200. */
@@ -82,10 +94,13 @@ export async function waitReady(server: RunningServer, seconds = 60, docker = 'd
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${server.url}/v2/health/ready`);
+      const state = (await sh(docker, ['inspect', '-f', '{{.State.Status}}', server.id])).trim();
+      if (state !== 'running') throw new Error(`container ${state}: ${await sh(docker, ['logs', server.id]).catch(() => '')}`);
+      const response = await fetchWithin(`${server.url}/v2/health/ready`, 2000);
       if (response.status === 200) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
+      if (String(error).includes('container ')) throw error;
       last = String(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -96,7 +111,7 @@ export async function waitReady(server: RunningServer, seconds = 60, docker = 'd
 
 /** postJson POSTs a JSON body and returns the status and parsed answer. */
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetchWithin(url, 30_000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, body: await response.json() };
 }
 

@@ -23,7 +23,7 @@ async function checkServer(dir: string, kind: ServerKind, image: string): Promis
   const server = await serveImage(image);
   try {
     await waitReady(server);
-    const live = await fetch(`${server.url}/v2/health/live`);
+    const live = await fetch(`${server.url}/v2/health/live`, { signal: AbortSignal.timeout(10_000) });
     assert.deepEqual([live.status, await live.json()], [200, { live: true }], `${image}: live`);
 
     const rows = await irisRows(dir);
