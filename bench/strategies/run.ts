@@ -84,17 +84,14 @@ const BASES = `images:
     base: {distro: debian, release: bookworm, variant: slim, packages: [python3, python3-venv, python3-pip, python3-sklearn]}
     user: "0"
     cmd: [python3]
-    env: {LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/blas:/usr/lib/x86_64-linux-gnu/lapack"}
   python-slim-poetry:
     base: {distro: debian, release: bookworm, variant: slim, packages: [python3, python3-venv, python3-pip, python3-sklearn, python3-poetry]}
     user: "0"
     cmd: [python3]
-    env: {LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/blas:/usr/lib/x86_64-linux-gnu/lapack"}
   python-full:
     base: {distro: debian, release: bookworm, variant: slim, packages: [python3, python3-venv, python3-pip, python3-sklearn, python3-poetry, python3-dev, build-essential, git, curl]}
     user: "0"
     cmd: [python3]
-    env: {LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/blas:/usr/lib/x86_64-linux-gnu/lapack"}
 `;
 
 // kiln's manifest for the bench app: the example's sklearn server, with the wheelhouse as find-links.
@@ -103,7 +100,7 @@ const appManifest = (wheels: string): string => `images:
     base: {distro: debian, release: bookworm, variant: distroless, packages: [python3, python3-sklearn]}
     app: {src: models/sklearn, dest: /mnt/models}
     entrypoint: [sklearn-server]
-    env: {PORT: "8080", MODEL_NAME: iris, MODEL_DIR: /mnt/models, LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/blas:/usr/lib/x86_64-linux-gnu/lapack"}
+    env: {PORT: "8080", MODEL_NAME: iris, MODEL_DIR: /mnt/models}
     ports: [8080]
     python: {project: sklearn-server, find_links: [${wheels}]}
 `;

@@ -12,6 +12,7 @@ import { readDeb, type DebContents } from './deb.js';
 import { effectsEnv, maintainerEffects, type OsRelease } from './effects.js';
 import { defaultLayerGroups, type LayerGroup } from './layer-groups.js';
 import { mergePackages, orderHardlinks, type OwnedEntry } from './merge.js';
+import { alternativeEntries, parseAlternatives } from './alternatives.js';
 import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
 import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
 import { trimDocs } from './trim.js';
@@ -54,7 +55,7 @@ export interface AssembledBase {
 }
 
 /** ASSEMBLY_FORMAT changes whenever kiln's way of turning packages into files changes, invalidating caches. */
-export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-1';
+export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-2';
 
 interface Plan {
   name: string;
@@ -143,6 +144,7 @@ function topEntries(all: readonly ReadPackage[], tree: Map<string, OwnedEntry>, 
   return [
     ...mergedUsrSkeleton(mergedDirs),
     ...maintainerEffects({ files, packages, os: options.os }),
+    ...alternativeEntries(all.flatMap((read) => (read.deb.postinst ? parseAlternatives(read.deb.postinst, read.input.pkg.name) : [])), files),
     ...(options.variant === 'slim' ? dpkgDatabase(records) : dpkgStatusD(records)),
   ];
 }

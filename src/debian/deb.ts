@@ -8,13 +8,15 @@ import { decompressMember, MEMBER_PATTERN } from './decompress.js';
 import { aliasedTop, isMergedUsrLink, mergedUsrPath, rewriteSymlinkTarget } from './merged-usr.js';
 import { readTar, type RawTarEntry } from './tar-read.js';
 
-/** DebContents is what kiln takes from one package: no maintainer script is ever read or run. */
+/** DebContents is what kiln takes from one package; maintainer scripts are never run (postinst is only scanned for alternatives). */
 export interface DebContents {
   /** control is the control file's text as shipped. */
   control: string;
   fields: ControlFields;
   /** md5sums is the md5sums file's text, when the package has one. */
   md5sums?: string;
+  /** postinst is the postinst script's text, read only to learn the update-alternatives it registers. */
+  postinst?: string;
   /** entries are the data.tar members with merged-/usr paths, in archive order; file content is in memory. */
   entries: TarEntry[];
   /** mergedDirs are the top-level directories (lib32, ...) this package shipped paths under before the rewrite. */
@@ -51,6 +53,7 @@ export async function readDeb(source: string | Buffer, name: string): Promise<De
     control: controlText,
     fields: parseControlStanza(controlText, what),
     md5sums: controlFiles.get('md5sums')?.data.toString('utf8'),
+    postinst: controlFiles.get('postinst')?.data.toString('utf8'),
     entries: dataEntries(readTar(dataTar, `${what}: ${data.name}`), what, mergedDirs),
     mergedDirs,
   };
