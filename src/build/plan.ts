@@ -146,13 +146,20 @@ function planPython(spec: ImageSpec, manifestDir: string, appDir: string | undef
   };
 }
 
-function expandOutputs(outputs: string[], name: string, imageCount: number, base: string): string[] {
+/** rawOutputs are an entry's outputs before expansion: the command line's, else the manifest's. */
+function rawOutputs(spec: { outputs: string[] }, options: PlanOptions): string[] {
+  return options.outputs?.length ? options.outputs : spec.outputs;
+}
+
+function expandOutputs(outputs: string[], name: string, sharers: ReadonlyMap<string, number>, base: string): string[] {
   return outputs.map((raw) => {
     let text = raw.replaceAll('{name}', name);
     const place = parsePlace(text);
-    if (imageCount > 1 && !raw.includes('{name}')) {
+    // Only an output several entries share needs telling apart; one image's own output is used as written.
+    const count = sharers.get(raw) ?? 1;
+    if (count > 1 && !raw.includes('{name}')) {
       if (place.transport === 'oci' && !place.tag) text = formatPlace({ ...place, tag: name });
-      else if (place.transport !== 'oci') throw new UsageError(`output "${raw}" would receive ${imageCount} images: add {name} to it`);
+      else if (place.transport !== 'oci') throw new UsageError(`output "${raw}" would receive ${count} images: add {name} to it`);
     }
     return resolvePlacePath(text, base);
   });
@@ -193,7 +200,7 @@ export function selectEntries<T extends { name: string; image: string }>(entries
 }
 
 /** planImage turns one expanded manifest entry into an ImagePlan. */
-export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir: string, options: PlanOptions & { imageCount: number; epoch: number }): ImagePlan {
+export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir: string, options: PlanOptions & { outputSharers: ReadonlyMap<string, number>; epoch: number }): ImagePlan {
   const { name, spec } = entry;
   const created = new Date(options.epoch * 1000).toISOString().replace(/\.000Z$/, 'Z');
   const app = spec.app ? { dir: resolve(manifestDir, spec.app.src), dest: spec.app.dest } : undefined;
@@ -214,7 +221,7 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     ...(spec.workdir ?? app?.dest ? { WorkingDir: spec.workdir ?? app?.dest } : {}),
     Labels: { ...spec.labels },
   };
-  const outputs = options.outputs?.length ? options.outputs : spec.outputs;
+  const outputs = rawOutputs(spec, options);
   const outputBase = options.outputs?.length ? options.cwd : manifestDir;
   const python = planPython(spec, manifestDir, app?.dir);
   const destinations = planDestinations(entry, manifest, options.env);
@@ -235,7 +242,7 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     annotations,
     created,
     epoch: options.epoch,
-    outputs: expandOutputs(outputs, entrySlug(name), options.imageCount, outputBase),
+    outputs: expandOutputs(outputs, entrySlug(name), options.outputSharers, outputBase),
   };
 }
 
@@ -251,7 +258,9 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, imageCount: entries.length, epoch }));
+  const outputSharers = new Map<string, number>();
+  for (const entry of entries) for (const raw of new Set(rawOutputs(entry.spec, options))) outputSharers.set(raw, (outputSharers.get(raw) ?? 0) + 1);
+  const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, outputSharers, epoch }));
   const notices = [...new Set(images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)))];
   return { manifestFile: resolve(options.manifestFile), images, notices };
 }
