@@ -9,27 +9,17 @@ import { copyPythonProject } from '../testing/python-project.js';
 import { buildWheel } from '../testing/wheels.js';
 import { thirdPartyWheels } from '../testing/python-project.js';
 import { writeDockerContext } from './context.js';
+import { testImagePlan } from '../testing/plans.js';
 
 function fixturePlan(dir: string): ImagePlan {
-  return {
-    name: 'demo',
-    image: 'demo',
-    entry: {},
-    tags: ['latest'],
-    destinations: [],
-    publish: false,
-    scan: true,
-    immutableTags: false,
+  return testImagePlan({
     base: { kind: 'distro', spec: { distro: 'debian', release: 'bookworm', packages: ['python3', 'python3-pip'], exclude: [], variant: 'slim', recommends: false, layering: 'grouped' } },
-    platform: { os: 'linux', architecture: 'amd64' },
     app: { dir: join(dir, 'app'), dest: '/app' },
     python: { project: join(dir, 'demo-server'), groups: ['main'], extras: [], prefix: '/opt/venv', extraIndexUrls: [], findLinks: [join(dir, 'wheels')], split: [], allowUnhashed: false, installProject: true },
     runtime: { User: '65532', Env: [], Entrypoint: ['demo-server'], WorkingDir: '/app', Labels: {} },
-    annotations: {},
     created: '1980-01-01T00:00:00Z',
     epoch: 315532800,
-    outputs: [],
-  } as ImagePlan;
+  } as Partial<ImagePlan>);
 }
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -1,3 +1,4 @@
+import { testImagePlan } from '../testing/plans.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -61,24 +62,7 @@ async function fixtureProject(): Promise<{ dir: string; wheels: string }> {
 }
 
 function imagePlan(python: PythonPlan): ImagePlan {
-  return {
-    name: 'demo',
-    image: 'demo',
-    entry: {},
-    tags: ['latest'],
-    destinations: [],
-    publish: false,
-    scan: true,
-    immutableTags: false,
-    base: { kind: 'scratch' },
-    platform: { os: 'linux', architecture: 'amd64' },
-    python,
-    runtime: {},
-    annotations: {},
-    created: '1970-01-01T00:00:00Z',
-    epoch: 0,
-    outputs: [],
-  };
+  return testImagePlan({ python });
 }
 
 function pythonPlan(dir: string, wheels: string, overrides: Partial<PythonPlan> = {}): PythonPlan {
