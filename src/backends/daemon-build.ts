@@ -83,7 +83,7 @@ export async function publishArchive(plan: ImagePlan, archive: string, context: 
       context.log(`${plan.name}: writing ${output}`);
       await writeImage(output, image, { store: context.store, env: context.env, defaultName: plan.name });
     }
-    return await reportImage(plan.name, image, plan.outputs);
+    return await reportImage(plan.name, image, plan.outputs, context.store);
   } finally {
     await rm(archive, { force: true });
   }

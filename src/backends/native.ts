@@ -13,6 +13,6 @@ export const native: Backend = {
       context.log(`${plan.name}: writing ${output}`);
       await writeImage(output, image, { store: context.store, env: context.env, defaultName: plan.name });
     }
-    return { report: await reportImage(plan.name, image, plan.outputs) };
+    return { report: await reportImage(plan.name, image, plan.outputs, context.store) };
   },
 };

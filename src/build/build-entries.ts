@@ -71,7 +71,7 @@ export async function buildEntries(plan: BuildPlan, context: BuildContext, optio
           });
         }
       }
-      const report = await reportImage(entry.name, image, options.writeOutputs === false ? [] : entry.outputs);
+      const report = await reportImage(entry.name, image, options.writeOutputs === false ? [] : entry.outputs, context.store);
       return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report, image };
     } catch (error) {
       failed = true;

@@ -2,6 +2,7 @@
 import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { imageSize, type Image } from '../oci/image.js';
+import type { Layer } from '../oci/layer.js';
 import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
 import { pythonEnv, pythonLayers } from '../python/image-layers.js';
@@ -67,8 +68,21 @@ export async function assembleImage(plan: ImagePlan, manifestFile: string, conte
   }, annotations);
 }
 
+/**
+ * layerUncompressedSize asks the layer, remembering the answer by digest: a pulled or archived base
+ * layer only knows its size by decompressing, which should happen once, not on every build.
+ */
+async function layerUncompressedSize(layer: Layer, digest: string, store: BlobStore): Promise<number> {
+  const key = digest.replace(':', '-');
+  const known = await store.getMemo<number>('uncompressed-size', key);
+  if (known !== undefined) return known;
+  const size = await layer.uncompressedSize();
+  await store.setMemo('uncompressed-size', key, size);
+  return size;
+}
+
 /** reportImage gathers digests and sizes for the CLI. */
-export async function reportImage(name: string, image: Image, outputs: string[]): Promise<ImageReport> {
+export async function reportImage(name: string, image: Image, outputs: string[], store: BlobStore): Promise<ImageReport> {
   const manifest = await image.manifest();
   const config = await image.config();
   const history = (config.history ?? []).filter((entry) => !entry.empty_layer);
@@ -76,7 +90,7 @@ export async function reportImage(name: string, image: Image, outputs: string[])
   let unpackedSize = 0;
   const layerReports: LayerReport[] = [];
   for (const [i, layer] of layers.entries()) {
-    unpackedSize += await layer.uncompressedSize();
+    unpackedSize += await layerUncompressedSize(layer, manifest.layers[i]!.digest, store);
     const entry = history.length === layers.length ? history[i] : undefined;
     layerReports.push({
       digest: manifest.layers[i]!.digest,
@@ -97,7 +111,7 @@ export async function buildAll(plan: BuildPlan, context: BuildContext): Promise<
       context.log(`${imagePlan.name}: writing ${output}`);
       await writeImage(output, image, { store: context.store, env: context.env, defaultName: imagePlan.name });
     }
-    reports.push(await reportImage(imagePlan.name, image, imagePlan.outputs));
+    reports.push(await reportImage(imagePlan.name, image, imagePlan.outputs, context.store));
   }
   return reports;
 }
