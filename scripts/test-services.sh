@@ -39,6 +39,12 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 start_registry() { # start_registry NAME PORT [htpasswd]
   local name=$1 port=$2 auth=${3:-}
   local dir="$STATE/$name"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    log "registry $name already running (pid $(cat "$dir/pid"))"; return
+  fi
+  if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then
+    log "port $port is taken by something this script did not start"; return 1
+  fi
   mkdir -p "$dir/data"
   {
     echo "version: 0.1"
