@@ -21,6 +21,31 @@ function dosDateTime(epoch: number): { date: number; time: number } {
   return { date, time };
 }
 
+/** EntryFields are what a local header and its central directory record both carry. */
+interface EntryFields {
+  method: number;
+  time: number;
+  date: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  nameLength: number;
+}
+
+// The local header and the central record hold the same run of fields (version needed .. name length),
+// at offset 4 and 6 respectively; one writer keeps the two from drifting apart.
+function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void {
+  header.writeUInt16LE(20, at); // version needed: 2.0
+  header.writeUInt16LE(0x0800, at + 2); // UTF-8 names
+  header.writeUInt16LE(fields.method, at + 4);
+  header.writeUInt16LE(fields.time, at + 6);
+  header.writeUInt16LE(fields.date, at + 8);
+  header.writeUInt32LE(fields.crc, at + 10);
+  header.writeUInt32LE(fields.compressedSize, at + 14);
+  header.writeUInt32LE(fields.size, at + 18);
+  header.writeUInt16LE(fields.nameLength, at + 22);
+}
+
 /** writeZip builds an archive of the members; timestamps are `epoch` clamped to 1980, in UTC. */
 export function writeZip(members: readonly ZipMember[], epoch: number = ZIP_MIN_EPOCH): Buffer {
   const { date, time } = dosDateTime(epoch);
@@ -34,29 +59,14 @@ export function writeZip(members: readonly ZipMember[], epoch: number = ZIP_MIN_
     const body = stored ? member.data : deflated;
     const crc = crc32(member.data);
     if (offset + body.length > 0xfffffffe) throw new InputError(`zip member "${member.name}" would need zip64, which kiln does not write`);
+    const fields: EntryFields = { method: stored ? 0 : 8, time, date, crc, compressedSize: body.length, size: member.data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(member.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryFields(local, 4, fields);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made on Unix, so the mode bits below are honoured
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(member.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntryFields(central, 6, fields);
     central.writeUInt32LE(((0o100000 | (member.mode ?? 0o644)) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, body);
