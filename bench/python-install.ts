@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BlobStore } from '../src/cache/blob-store.js';
-import type { ImagePlan } from '../src/build/plan.js';
+import type { ImagePlan } from '../src/plan/index.js';
 import { pythonLayers } from '../src/python/image-layers.js';
 import { runKiln } from '../src/testing/cli.js';
 import { imageWithLayers } from '../src/testing/images.js';

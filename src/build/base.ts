@@ -4,7 +4,7 @@ import type { Image } from '../oci/image.js';
 import { emptyImage } from '../oci/mutate.js';
 import { readImage } from '../places/index.js';
 import { UsageError } from '../errors.js';
-import type { BaseRef, ImagePlan } from './plan.js';
+import type { BaseRef, ImagePlan } from '../plan/index.js';
 
 /** BaseContext is what resolving a base may use. */
 export interface BaseContext {

@@ -9,7 +9,7 @@ import { pythonEnv, pythonLayers } from '../python/image-layers.js';
 import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
-import type { BuildPlan, ImagePlan } from './plan.js';
+import type { BuildPlan, ImagePlan } from '../plan/index.js';
 
 /** LayerReport describes one layer of a built image. */
 export interface LayerReport {

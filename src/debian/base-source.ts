@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { BaseContext, ResolvedBase } from '../build/base.js';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { debianBaseImage, type DebInput } from './assemble.js';
 import type { OsRelease } from './effects.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { tempDir } from '../testing/images.js';
 import { copyPythonProject } from '../testing/python-project.js';
 import { buildWheel } from '../testing/wheels.js';

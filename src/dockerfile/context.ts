@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
-import type { ImagePlan, PythonPlan } from '../build/plan.js';
+import type { ImagePlan, PythonPlan } from '../plan/index.js';
 import { appEntries } from '../build/app-layer.js';
 import { lockPath } from '../debian/base-source.js';
 import { readLock as readDistroLock } from '../debian/lock.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImagePlan, PythonPlan } from '../build/plan.js';
+import type { ImagePlan, PythonPlan } from '../plan/index.js';
 import { InputError } from '../errors.js';
 import type { Addendum } from '../oci/mutate.js';
 import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobStore } from '../cache/blob-store.js';
-import type { ImagePlan, PythonPlan } from '../build/plan.js';
+import type { ImagePlan, PythonPlan } from '../plan/index.js';
 import { ConfigError, InputError, IntegrityError, UsageError } from '../errors.js';
 import { sha256 } from '../oci/digest.js';
 import type { Image } from '../oci/image.js';

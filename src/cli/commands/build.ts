@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Command } from '../main.js';
-import { planBuild } from '../../build/plan.js';
+import { planBuild } from '../../plan/index.js';
 import type { EntryBuilder } from '../../build/build-entries.js';
 import { UsageError } from '../../errors.js';
 import { parseJobs, runPlan } from '../run-plan.js';
 import '../../build/register-bases.js';
 import type { ImageReport } from '../../build/build-image.js';
-import type { BuildPlan, ImagePlan } from '../../build/plan.js';
+import type { BuildPlan, ImagePlan } from '../../plan/index.js';
 import type { CommandContext } from '../context.js';
 
 /** manifestPath finds kiln.yaml given a directory or a file argument. */

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from '../main.js';
-import { planBuild } from '../../build/plan.js';
+import { planBuild } from '../../plan/index.js';
 import { writeDockerContext } from '../../dockerfile/context.js';
 import { DEFAULT_SYNTAX } from '../../dockerfile/generate.js';
 import { UsageError } from '../../errors.js';

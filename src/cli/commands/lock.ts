@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
-import { planBuild } from '../../build/plan.js';
+import { planBuild } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';

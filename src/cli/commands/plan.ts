@@ -1,7 +1,7 @@
 // kiln plan [DIR] [--json] [--only GLOB]: every entry with its resolved inputs, tags and destinations, without building.
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
-import { planBuild, type BaseRef, type ImagePlan } from '../../build/plan.js';
+import { planBuild, type BaseRef, type ImagePlan } from '../../plan/index.js';
 import { UsageError } from '../../errors.js';
 import { manifestPath } from './build.js';
 

@@ -1,0 +1,3 @@
+// The plan floor: types, planning from kiln.yaml, and the plan file.
+export * from './types.js';
+export { entrySlug, planBuild, planImage, selectEntries } from './intent.js';

@@ -1,0 +1,175 @@
+// planBuild: kiln.yaml + command-line choices -> a BuildPlan of intent (plain data), before any input is pinned.
+import { execFileSync } from 'node:child_process';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import type { ImageSpec, KilnManifest } from '../config/schema.js';
+import { loadManifest } from '../config/load.js';
+import type { EntrySpec } from '../config/entries.js';
+import { Annotation, type RuntimeConfig } from '../oci/spec.js';
+import type { BaseRef, BuildPlan, Destination, ImagePlan, PlanOptions, PlatformSpec, PythonPlan } from './types.js';
+import { formatPlace, parsePlace } from '../places/place.js';
+import { sourceDateEpoch } from '../tar/write.js';
+import { ConfigError, UsageError } from '../errors.js';
+
+function gitRevision(dir: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parsePlatform(text: string): PlatformSpec {
+  const [os, architecture, variant] = text.split('/');
+  return { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) };
+}
+
+/** resolvePlacePath makes a relative oci:/docker-archive: path absolute against `base`. */
+function resolvePlacePath(text: string, base: string): string {
+  const place = parsePlace(text);
+  if (place.transport === 'docker' || isAbsolute(place.path)) return formatPlace(place);
+  return formatPlace({ ...place, path: resolve(base, place.path) });
+}
+
+function planBase(spec: ImageSpec, manifestDir: string): BaseRef {
+  if (typeof spec.base !== 'string') return { kind: 'distro', spec: spec.base };
+  if (spec.base === 'scratch') return { kind: 'scratch' };
+  return { kind: 'place', place: resolvePlacePath(spec.base, manifestDir) };
+}
+
+function planPython(spec: ImageSpec, manifestDir: string, appDir: string | undefined): PythonPlan | undefined {
+  const python = spec.python;
+  if (!python) return undefined;
+  return {
+    project: python.project ? resolve(manifestDir, python.project) : appDir ?? manifestDir,
+    ...(python.lock ? { lock: resolve(manifestDir, python.lock) } : {}),
+    groups: python.groups,
+    extras: python.extras,
+    prefix: python.prefix,
+    ...(python.index_url ? { indexUrl: python.index_url } : {}),
+    extraIndexUrls: python.extra_index_urls,
+    findLinks: python.find_links.map((dir) => resolve(manifestDir, dir)),
+    split: python.split,
+    allowUnhashed: python.allow_unhashed,
+    installProject: python.install_project,
+  };
+}
+
+/** rawOutputs are an entry's outputs before expansion: the command line's, else the manifest's. */
+function rawOutputs(spec: { outputs: string[] }, options: PlanOptions): string[] {
+  return options.outputs?.length ? options.outputs : spec.outputs;
+}
+
+function expandOutputs(outputs: string[], name: string, sharers: ReadonlyMap<string, number>, base: string): string[] {
+  return outputs.map((raw) => {
+    let text = raw.replaceAll('{name}', name);
+    const place = parsePlace(text);
+    // Only an output several entries share needs telling apart; one image's own output is used as written.
+    const count = sharers.get(raw) ?? 1;
+    if (count > 1 && !raw.includes('{name}')) {
+      if (place.transport === 'oci' && !place.tag) text = formatPlace({ ...place, tag: name });
+      else if (place.transport !== 'oci') throw new UsageError(`output "${raw}" would receive ${count} images: add {name} to it`);
+    }
+    return resolvePlacePath(text, base);
+  });
+}
+
+/** entrySlug is an entry name usable in file names and OCI layout tags: `server/3.11-cpu` -> `server-3.11-cpu`. */
+export function entrySlug(name: string): string {
+  return name.replaceAll('/', '-');
+}
+
+function planDestinations(entry: EntrySpec, manifest: KilnManifest, env: NodeJS.ProcessEnv): Destination[] {
+  return entry.publish.map((registry) => {
+    const spec = manifest.registries![registry]!;
+    const repository = `${spec.repository}/${entry.image}`;
+    const destination: Destination = {
+      registry,
+      repository,
+      references: entry.tags.map((tag) => `docker://${repository}:${tag}`),
+      insecure: spec.insecure,
+      ...(spec.username_env && spec.password_env ? { credentials: { usernameEnv: spec.username_env, passwordEnv: spec.password_env } } : {}),
+    };
+    const unset = [spec.only_if, spec.username_env, spec.password_env].filter((name): name is string => name !== undefined && !env[name]);
+    if (unset.length) destination.skipped = `$${unset[0]} is not set`;
+    return destination;
+  });
+}
+
+/** selectEntries keeps the entries an `--only` pattern names: an image name, an entry name or a glob. */
+export function selectEntries<T extends { name: string; image: string }>(entries: T[], only: string[] | undefined): T[] {
+  if (!only?.length) return entries;
+  const matchers = only.map((pattern) => ({ pattern, test: picomatch(pattern) }));
+  for (const { pattern, test } of matchers) {
+    if (!entries.some((entry) => entry.image === pattern || test(entry.name))) {
+      throw new UsageError(`--only "${pattern}" matches no entry (entries: ${entries.map((entry) => entry.name).join(', ')})`);
+    }
+  }
+  return entries.filter((entry) => matchers.some(({ pattern, test }) => entry.image === pattern || test(entry.name)));
+}
+
+/** planImage turns one expanded manifest entry into an ImagePlan. */
+export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir: string, options: PlanOptions & { outputSharers: ReadonlyMap<string, number>; epoch: number }): ImagePlan {
+  const { name, spec } = entry;
+  const created = new Date(options.epoch * 1000).toISOString().replace(/\.000Z$/, 'Z');
+  const app = spec.app ? { dir: resolve(manifestDir, spec.app.src), dest: spec.app.dest } : undefined;
+  const annotations: Record<string, string> = { [Annotation.created]: created, [Annotation.title]: entry.image };
+  const revision = spec.annotations.revision ?? gitRevision(manifestDir);
+  if (spec.annotations.source) annotations[Annotation.source] = spec.annotations.source;
+  if (revision) annotations[Annotation.revision] = revision;
+  if (spec.annotations.version) annotations[Annotation.version] = spec.annotations.version;
+  if (spec.annotations.description) annotations[Annotation.description] = spec.annotations.description;
+  if (spec.annotations.title) annotations[Annotation.title] = spec.annotations.title;
+  const ports = Object.fromEntries(spec.ports.map((port) => [String(port).includes('/') ? String(port) : `${port}/tcp`, {}]));
+  const runtime: RuntimeConfig = {
+    User: spec.user,
+    ...(spec.ports.length ? { ExposedPorts: ports } : {}),
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.workdir ?? app?.dest ? { WorkingDir: spec.workdir ?? app?.dest } : {}),
+    Labels: { ...spec.labels },
+  };
+  const outputs = rawOutputs(spec, options);
+  const outputBase = options.outputs?.length ? options.cwd : manifestDir;
+  const python = planPython(spec, manifestDir, app?.dir);
+  const destinations = planDestinations(entry, manifest, options.env);
+  return {
+    name,
+    image: entry.image,
+    entry: entry.axes,
+    tags: entry.tags,
+    destinations,
+    publish: destinations.length > 0,
+    scan: entry.scan,
+    immutableTags: entry.immutableTags,
+    base: planBase(spec, manifestDir),
+    platform: parsePlatform(spec.platform),
+    ...(app ? { app } : {}),
+    ...(python ? { python } : {}),
+    runtime,
+    annotations,
+    created,
+    epoch: options.epoch,
+    outputs: expandOutputs(outputs, entrySlug(name), options.outputSharers, outputBase),
+  };
+}
+
+/** planBuild reads the manifest and plans every image in it. */
+export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
+  const loaded = await loadManifest(options.manifestFile, { env: options.env });
+  const { manifest } = loaded;
+  const manifestDir = dirname(resolve(options.manifestFile));
+  const entries = selectEntries(loaded.entries, options.only);
+  let epoch: number;
+  try {
+    epoch = sourceDateEpoch(options.env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const outputSharers = new Map<string, number>();
+  for (const entry of entries) for (const raw of new Set(rawOutputs(entry.spec, options))) outputSharers.set(raw, (outputSharers.get(raw) ?? 0) + 1);
+  const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, outputSharers, epoch }));
+  const notices = [...new Set(images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)))];
+  return { manifestFile: resolve(options.manifestFile), images, notices };
+}
