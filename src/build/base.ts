@@ -3,7 +3,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { emptyImage } from '../oci/mutate.js';
 import { readImage } from '../places/index.js';
-import { UsageError } from '../errors.js';
+import { IntegrityError, UsageError } from '../errors.js';
 import type { BaseRef, ImagePlan } from '../plan/index.js';
 
 /** BaseContext is what resolving a base may use. */
@@ -30,15 +30,20 @@ const sources: Partial<Record<BaseRef['kind'], BaseSource>> = {
   scratch: async (_base, plan) => ({ image: emptyImage(plan.platform), description: 'scratch', annotations: {} }),
   place: async (base, plan, context) => {
     if (base.kind !== 'place') throw new Error('unreachable');
+    const pinned = plan.pinned?.base;
     if (base.place.startsWith('docker://')) {
-      // A registry base is pinned: the image records base.name and base.digest, and the log shows name@digest.
+      // A registry base is pulled by the digest the plan pinned; the image records base.name and base.digest.
       const { pullFromContext, formatReference } = await import('../registry/index.js');
-      const pulled = await pullFromContext(base.place, { store: context.store, platform: plan.platform, env: context.env });
-      const pinned = formatReference(pulled.reference);
-      context.log?.(`${plan.name}: base pinned as ${pinned}`);
-      return { image: pulled.image, description: pinned, annotations: pulled.baseAnnotations };
+      const reference = pinned?.kind === 'registry' ? pinned.reference : base.place;
+      const pulled = await pullFromContext(reference, { store: context.store, platform: plan.platform, env: context.env });
+      const shown = formatReference(pulled.reference);
+      context.log?.(`${plan.name}: base pinned as ${shown}`);
+      return { image: pulled.image, description: shown, annotations: pulled.baseAnnotations };
     }
     const image = await readImage(base.place, { store: context.store, platform: plan.platform, env: context.env });
+    if (pinned?.kind === 'place' && (await image.digest()) !== pinned.digest) {
+      throw new IntegrityError(`${plan.name}: base ${base.place} is ${await image.digest()}, the plan pins ${pinned.digest}`);
+    }
     return { image, description: base.place, annotations: {} };
   },
 };
