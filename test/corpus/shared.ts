@@ -1,8 +1,10 @@
 // Inputs many corpus cases share, made once per run: small bases (an OCI layout with a Python 3.11
 // stand-in, and the same image as a docker-archive) and a tiny wheel set for find-links.
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../../src/cache/blob-store.js';
+import { sha256, type Digest } from '../../src/oci/digest.js';
+import type { ImageConfig, Index, Manifest } from '../../src/oci/spec.js';
 import { writeImage } from '../../src/places/index.js';
 import { imageWithLayers } from '../../src/testing/images.js';
 
@@ -27,4 +29,36 @@ export async function makeShared(dir: string): Promise<void> {
   const image = await imageWithLayers(store, PYTHON_BASE_FILES);
   await writeImage(`oci:${join(dir, 'python-base')}:base`, image, { store });
   await writeImage(`docker-archive:${join(dir, 'python-base.tar')}:corpus/python-base:1`, image, { store });
+}
+
+/** copyPythonBase copies the shared OCI layout to `dest` (cases that tamper with it need their own copy). */
+export async function copyPythonBase(shared: string, dest: string): Promise<void> {
+  await cp(join(shared, 'python-base'), dest, { recursive: true });
+}
+
+function blobFile(layout: string, digest: string): string {
+  return join(layout, 'blobs', ...digest.split(':'));
+}
+
+/** editLayoutConfig rewrites the config of a one-image layout and re-digests manifest and index, so only the edit is wrong. */
+export async function editLayoutConfig(layout: string, edit: (config: ImageConfig) => void): Promise<void> {
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as Index;
+  const manifest = JSON.parse(await readFile(blobFile(layout, index.manifests[0]!.digest), 'utf8')) as Manifest;
+  const config = JSON.parse(await readFile(blobFile(layout, manifest.config.digest), 'utf8')) as ImageConfig;
+  edit(config);
+  const write = async (data: Buffer): Promise<{ digest: Digest; size: number }> => {
+    const digest = sha256(data);
+    await writeFile(blobFile(layout, digest), data);
+    return { digest, size: data.length };
+  };
+  manifest.config = { ...manifest.config, ...(await write(Buffer.from(JSON.stringify(config)))) };
+  index.manifests[0] = { ...index.manifests[0]!, ...(await write(Buffer.from(JSON.stringify(manifest)))) };
+  await writeFile(join(layout, 'index.json'), JSON.stringify(index));
+}
+
+/** layerBlob is the path of a one-image layout's first layer blob. */
+export async function layerBlob(layout: string): Promise<string> {
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as Index;
+  const manifest = JSON.parse(await readFile(blobFile(layout, index.manifests[0]!.digest), 'utf8')) as Manifest;
+  return blobFile(layout, manifest.layers[0]!.digest);
 }
