@@ -1,5 +1,6 @@
-// Inputs many corpus cases share, made once per run: small bases (an OCI layout with a Python 3.11
-// stand-in, and the same image as a docker-archive) and a tiny wheel set for find-links.
+// Inputs many corpus cases share (a small OCI layout and docker-archive with a Python 3.11 stand-in, made
+// once per run) and helpers that make or break inputs: layouts, wheels, locks.
+import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../../src/cache/blob-store.js';
@@ -7,6 +8,7 @@ import { sha256, type Digest } from '../../src/oci/digest.js';
 import type { ImageConfig, Index, Manifest } from '../../src/oci/spec.js';
 import { writeImage } from '../../src/places/index.js';
 import { imageWithLayers } from '../../src/testing/images.js';
+import { wheelFilename, type WheelSpec } from '../../src/testing/wheels.js';
 
 const DPKG_STATUS = [
   'Package: libc6\nStatus: install ok installed\nVersion: 2.36-9+deb12u7\n',
@@ -61,4 +63,36 @@ export async function layerBlob(layout: string): Promise<string> {
   const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as Index;
   const manifest = JSON.parse(await readFile(blobFile(layout, index.manifests[0]!.digest), 'utf8')) as Manifest;
   return blobFile(layout, manifest.layers[0]!.digest);
+}
+
+/** TINY_WHEEL is the one-package wheel the Python cases install (or break). */
+export const TINY_WHEEL: WheelSpec = { name: 'tinyformat', version: '1.2.0', files: { 'tinyformat/__init__.py': 'def shout(text):\n    return text.upper()\n' } };
+
+/**
+ * writeLockedWheel puts a wheel into dir/wheels (a find-links folder) and pins it in dir/requirements.txt.
+ * The lock pins `locked` (default: the very bytes written), so a case can make the two disagree.
+ */
+export async function writeLockedWheel(dir: string, data: Buffer, options: { filename?: string; locked?: Buffer } = {}): Promise<void> {
+  await mkdir(join(dir, 'wheels'), { recursive: true });
+  await writeFile(join(dir, 'wheels', options.filename ?? wheelFilename(TINY_WHEEL)), data);
+  const hash = createHash('sha256').update(options.locked ?? data).digest('hex');
+  await writeFile(join(dir, 'requirements.txt'), `tinyformat==1.2.0 \\\n    --hash=sha256:${hash}\n`);
+}
+
+/** patchZipSize makes a zip's local header and central record both declare `size` bytes for member `name`. */
+export function patchZipSize(zip: Buffer, name: string, size: number): Buffer {
+  const out = Buffer.from(zip);
+  let patched = 0;
+  for (let at = 0; at + 46 <= out.length; at++) {
+    const signature = out.readUInt32LE(at);
+    if (signature === 0x04034b50 && out.toString('utf8', at + 30, at + 30 + out.readUInt16LE(at + 26)) === name) {
+      out.writeUInt32LE(size, at + 22);
+      patched++;
+    } else if (signature === 0x02014b50 && out.toString('utf8', at + 46, at + 46 + out.readUInt16LE(at + 28)) === name) {
+      out.writeUInt32LE(size, at + 24);
+      patched++;
+    }
+  }
+  if (patched !== 2) throw new Error(`patchZipSize: ${name} found ${patched} times, expected a header and a central record`);
+  return out;
 }
