@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CaseSetup, CaseSpec, SetupFunction } from './case.js';
+import { closeSharedAptRepo } from './debian-repo.js';
 import { makeShared } from './shared.js';
 
 const CORPUS = dirname(fileURLToPath(import.meta.url));
@@ -96,7 +97,10 @@ describe('bad-input corpus', { concurrency: JOBS }, () => {
     shared = join(root, 'shared');
     await makeShared(shared);
   });
-  after(() => rm(root, { recursive: true, force: true }));
+  after(async () => {
+    await closeSharedAptRepo();
+    await rm(root, { recursive: true, force: true });
+  });
 
   for (const one of discover().filter((c) => c.name.includes(ONLY))) {
     const seconds = one.spec.timeout ?? 30;

@@ -2,6 +2,7 @@
 // once per run) and helpers that make or break inputs: layouts, wheels, locks.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { BlobStore } from '../../src/cache/blob-store.js';
 import { sha256, type Digest } from '../../src/oci/digest.js';
@@ -95,4 +96,21 @@ export function patchZipSize(zip: Buffer, name: string, size: number): Buffer {
   }
   if (patched !== 2) throw new Error(`patchZipSize: ${name} found ${patched} times, expected a header and a central record`);
   return out;
+}
+
+/** silentServer accepts TCP connections on a loopback port and never sends a byte (a hung registry or index). */
+export async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
 }

@@ -8,6 +8,7 @@ export default async function setup({ dir, shared }: CaseContext): Promise<void>
   await copyPythonBase(shared, join(dir, 'base'));
   const blob = await layerBlob(join(dir, 'base'));
   const bytes = await readFile(blob);
-  bytes[bytes.length >> 1] ^= 0xff;
+  const middle = bytes.length >> 1;
+  bytes[middle] = bytes[middle]! ^ 0xff;
   await writeFile(blob, bytes);
 }
