@@ -15,8 +15,9 @@ import { closeSharedAptRepo } from './debian-repo.js';
 import { makeShared } from './shared.js';
 
 const CORPUS = dirname(fileURLToPath(import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+// KILN_CORPUS_ENTRY=/other/checkout/src/cli/main.ts runs the corpus against another checkout's kiln.
+const ENTRY = resolve(process.env.KILN_CORPUS_ENTRY ?? fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)));
+const NODE_MODULES = join(ENTRY, '../../../node_modules');
 const JOBS = Number(process.env.KILN_CORPUS_JOBS ?? 3);
 // KILN_CORPUS_ONLY=base/ runs the cases whose name contains it (while writing a new case).
 const ONLY = process.env.KILN_CORPUS_ONLY ?? '';
