@@ -28,13 +28,20 @@ interface Case {
   spec: CaseSpec;
 }
 
+// Folders under an area without a case.json (a misspelt file name would otherwise skip a case silently).
+const strays: string[] = [];
+
 function discover(): Case[] {
   const cases: Case[] = [];
   for (const area of readdirSync(CORPUS, { withFileTypes: true })) {
     if (!area.isDirectory() || /^[._]/.test(area.name)) continue;
     for (const one of readdirSync(join(CORPUS, area.name), { withFileTypes: true })) {
       const dir = join(CORPUS, area.name, one.name);
-      if (!one.isDirectory() || !existsSync(join(dir, 'case.json'))) continue;
+      if (!one.isDirectory()) continue;
+      if (!existsSync(join(dir, 'case.json'))) {
+        strays.push(`${area.name}/${one.name}`);
+        continue;
+      }
       cases.push({ name: `${area.name}/${one.name}`, dir, spec: JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec });
     }
   }
@@ -119,7 +126,16 @@ describe('bad-input corpus', { concurrency: JOBS }, () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  for (const one of discover().filter((c) => c.name.includes(ONLY))) {
+  const cases = discover();
+  test('every case folder has a case.json with a description, args and an exit code', () => {
+    assert.deepEqual(strays, []);
+    for (const one of cases) {
+      assert.ok(one.spec.description && Array.isArray(one.spec.args) && Number.isInteger(one.spec.exit), `${one.name}/case.json`);
+      assert.ok(one.spec.exit === 0 || one.spec.stderr, `${one.name}/case.json: a failing case needs "stderr"`);
+    }
+  });
+
+  for (const one of cases.filter((c) => c.name.includes(ONLY))) {
     const seconds = one.spec.timeout ?? 30;
     test(`${one.name}: ${one.spec.description}`, { timeout: (seconds + 30) * 1000 }, async (t) => {
       const work = join(root, one.name.replace('/', '--'));
