@@ -42,6 +42,8 @@ export const BUILTIN_VARIABLES = ['image', 'version', 'git.sha', 'git.short', 'd
 
 // Keys of an image entry that shape the matrix rather than the image.
 const MATRIX_KEYS = new Set(['extends', 'matrix', 'include', 'exclude', 'overrides', 'name']);
+// A preset's own `extends` is already unfolded into the layers before it: it is not a field of the image.
+const PRESET_KEYS = new Set(['extends']);
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 function isPlain(value: unknown): value is Record<string, unknown> {
@@ -219,11 +221,11 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
 
     for (const combination of combinations) {
       const merged = new Merged(imagePath);
-      for (const layer of layers) merged.add(at(raw, layer.path), layer.path, layer.path === imagePath ? MATRIX_KEYS : undefined);
+      for (const layer of layers) merged.add(at(raw, layer.path), layer.path, layer.path === imagePath ? MATRIX_KEYS : PRESET_KEYS);
       overrides.forEach((override, i) => {
         if (!selects(override.when, combination)) return;
         const setPath = [...imagePath, 'overrides', i, 'set'];
-        for (const layer of presetLayers(override.set.extends, [...setPath, 'extends'], [])) merged.add(at(raw, layer.path), layer.path);
+        for (const layer of presetLayers(override.set.extends, [...setPath, 'extends'], [])) merged.add(at(raw, layer.path), layer.path, PRESET_KEYS);
         merged.add(at(raw, setPath), setPath, new Set(['extends']));
       });
       // Variables: the manifest's, then any layer's `vars:` (a preset's, an override's), then the matrix values.
