@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePlan, PythonPlan } from '../plan/index.js';
-import { InputError } from '../errors.js';
+import { InputError, IntegrityError } from '../errors.js';
 import type { Addendum } from '../oci/mutate.js';
 import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';
 import { readLayerTree } from '../testing/layer-tree.js';
@@ -160,4 +160,15 @@ test('pythonLayers: requirements.txt pinned by hash only finds its wheels in fin
   // Planning again finds the hash-only choice remembered, so neither planning nor applying needs the wheels.
   const again = await planAndApply(plan, base, context);
   assert.equal(await again[1]!.layer.digest(), await layers[1]!.layer.digest());
+});
+
+test('pythonLayers installs what the plan pinned: a wheel replaced behind it is refused, naming the entry and the file', async () => {
+  const base = await imageWithLayers(await tempStore(), debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const plan = await pin(imagePlan(pythonPlan(dir, wheels, { installProject: false })), base, await tempStore());
+  const victim = plan.pinned!.python!.packages.find((pkg) => pkg.kind === 'index')!;
+  await writeFile(join(wheels, victim.filename), 'not the wheel that was planned');
+  // Another machine (a fresh cache) fetches the file again and finds it changed.
+  await assert.rejects(pythonLayers(plan, { store: await tempStore(), env: {}, log: () => undefined }), (error) =>
+    error instanceof IntegrityError && error.oneLine().startsWith(`demo: `) && error.oneLine().includes(victim.filename));
 });
