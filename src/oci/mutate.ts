@@ -2,6 +2,7 @@
 import { imageFromParts, type Image } from './image.js';
 import { ociLayerMediaType, type Layer } from './layer.js';
 import type { HistoryEntry, ImageConfig, RuntimeConfig } from './spec.js';
+import { canonicalTimestamp } from './timestamp.js';
 
 /** Addendum is one layer to append together with the history entry that explains it. */
 export interface Addendum {
@@ -14,9 +15,29 @@ function asOciLayer(layer: Layer): Layer {
   return mediaType === layer.mediaType ? layer : { ...layer, mediaType };
 }
 
+/**
+ * consistentHistory gives every layer a history entry: a base without history (or with too few entries)
+ * would otherwise yield an image whose non-empty history count differs from its layer count, which
+ * validators reject. Missing entries are assumed to be the bottom layers'.
+ */
+function consistentHistory(config: ImageConfig, layerCount: number): void {
+  const history = config.history ?? [];
+  const missing = layerCount - history.filter((entry) => !entry.empty_layer).length;
+  if (missing <= 0) return;
+  const filler: HistoryEntry = { ...(config.created ? { created: config.created } : {}), created_by: 'kiln: base layer without a history entry', comment: 'base layer' };
+  config.history = [...Array.from({ length: missing }, () => ({ ...filler })), ...history];
+}
+
+/** canonicalTimes writes every config timestamp in one form, Go's, so Go tools do not change the config's bytes. */
+function canonicalTimes(config: ImageConfig): void {
+  if (config.created) config.created = canonicalTimestamp(config.created);
+  for (const entry of config.history ?? []) if (entry.created) entry.created = canonicalTimestamp(entry.created);
+}
+
 async function baseParts(base: Image): Promise<{ config: ImageConfig; layers: Layer[]; annotations?: Record<string, string> }> {
   const config = structuredClone(await base.config());
   const layers = (await base.layers()).map(asOciLayer);
+  consistentHistory(config, layers.length);
   return { config, layers };
 }
 
@@ -26,8 +47,10 @@ export async function appendLayers(base: Image, ...additions: Addendum[]): Promi
   for (const { layer, history } of additions) {
     layers.push(layer);
     config.rootfs.diff_ids.push(await layer.diffId());
-    if (history) (config.history ??= []).push(history);
+    // A layer without an explanation still needs its history entry, or the counts disagree.
+    (config.history ??= []).push(history ?? { created_by: 'kiln: layer' });
   }
+  canonicalTimes(config);
   return imageFromParts({ config, layers });
 }
 
@@ -38,6 +61,7 @@ export type ConfigEdit = (config: ImageConfig) => void;
 export async function withConfig(image: Image, edit: ConfigEdit, annotations?: Record<string, string>): Promise<Image> {
   const { config, layers } = await baseParts(image);
   edit(config);
+  canonicalTimes(config);
   const existing = (await image.manifest()).annotations;
   return imageFromParts({ config, layers, annotations: { ...existing, ...annotations } });
 }
