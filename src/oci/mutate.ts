@@ -2,7 +2,6 @@
 import { imageFromParts, type Image } from './image.js';
 import { ociLayerMediaType, type Layer } from './layer.js';
 import type { HistoryEntry, ImageConfig, RuntimeConfig } from './spec.js';
-import { canonicalTimestamp } from './timestamp.js';
 
 /** Addendum is one layer to append together with the history entry that explains it. */
 export interface Addendum {
@@ -28,12 +27,6 @@ function consistentHistory(config: ImageConfig, layerCount: number): void {
   config.history = [...Array.from({ length: missing }, () => ({ ...filler })), ...history];
 }
 
-/** canonicalTimes writes every config timestamp in one form, Go's, so Go tools do not change the config's bytes. */
-function canonicalTimes(config: ImageConfig): void {
-  if (config.created) config.created = canonicalTimestamp(config.created);
-  for (const entry of config.history ?? []) if (entry.created) entry.created = canonicalTimestamp(entry.created);
-}
-
 async function baseParts(base: Image): Promise<{ config: ImageConfig; layers: Layer[]; annotations?: Record<string, string> }> {
   const config = structuredClone(await base.config());
   const layers = (await base.layers()).map(asOciLayer);
@@ -50,7 +43,6 @@ export async function appendLayers(base: Image, ...additions: Addendum[]): Promi
     // A layer without an explanation still needs its history entry, or the counts disagree.
     (config.history ??= []).push(history ?? { created_by: 'kiln: layer' });
   }
-  canonicalTimes(config);
   return imageFromParts({ config, layers });
 }
 
@@ -61,7 +53,6 @@ export type ConfigEdit = (config: ImageConfig) => void;
 export async function withConfig(image: Image, edit: ConfigEdit, annotations?: Record<string, string>): Promise<Image> {
   const { config, layers } = await baseParts(image);
   edit(config);
-  canonicalTimes(config);
   const existing = (await image.manifest()).annotations;
   return imageFromParts({ config, layers, annotations: { ...existing, ...annotations } });
 }
