@@ -119,3 +119,16 @@ test('a registry base is pinned in kiln.lock; a moved tag is refused until kiln 
     await rm(work, { recursive: true, force: true });
   }
 });
+
+test('a kiln.lock kiln cannot read makes kiln plan fail in one line naming it', async () => {
+  const work = await tempDir('kiln-plan-lock-');
+  try {
+    await writeFile(join(work, 'kiln.yaml'), 'images:\n  app:\n    base: scratch\n    cmd: [hi]\n');
+    await writeFile(join(work, 'kiln.lock'), 'version = 1\n[bases.app\n');
+    refused(await runKiln(['plan', work], { env: { KILN_CACHE_DIR: join(work, 'cache') } }), /^kiln: \S+\/kiln\.lock:2(:\d+)?: not valid TOML/);
+    await writeFile(join(work, 'kiln.lock'), 'version = 7\n');
+    refused(await runKiln(['plan', work, '--json'], { env: { KILN_CACHE_DIR: join(work, 'cache') } }), /^kiln: \S+\/kiln\.lock: version: /);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
