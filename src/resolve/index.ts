@@ -84,7 +84,7 @@ async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['a
   }
   const pins: Pins = { base };
   if (entry.python) {
-    if (!python) throw new InputError(`${entry.name}: a python venv needs a base with Python; scratch has none`);
+    if (!python) throw new InputError(`${entry.name}: the base has no Python interpreter (scratch); use a base with python3 for a python section`);
     const target: PythonTarget = { ...python, from };
     pins.python = await pinPython(entry.python, target, entry.platform, { store: options.store, env: options.env, epoch: entry.epoch });
   }
