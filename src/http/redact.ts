@@ -14,12 +14,15 @@ export function rememberSecret(value: string | undefined): void {
   }
 }
 
-// scheme://user:password@ (also in docker://user:password@host/... references and bare user:password@host/...).
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
+// scheme://user:password@ (https://, docker://, ...).
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"']*):[^\s/@"']*@/gi;
+// A bare user:password@host, as in an image reference once its docker:// is stripped; `name:tag@sha256:...`
+// is a pinned reference, not a password.
+const BARE_PASSWORD = /(^|[\s"'(=])([^\s/:@"'(=]+):(?!\/\/)[^\s/@"']+@(?!sha(?:256|512):)(?=[A-Za-z0-9[])/g;
 
-/** redactUrl masks the password of a URL (`https://user:***@host/...`); anything else is returned as is. */
+/** redactUrl masks the password of a URL (`https://user:***@host/...`, `user:***@host/repo`); other text is kept. */
 export function redactUrl(url: string): string {
-  return url.replace(URL_PASSWORD, '$1:***@');
+  return url.replace(URL_PASSWORD, '$1:***@').replace(BARE_PASSWORD, '$1$2:***@');
 }
 
 /** redact masks URL passwords, every remembered secret and anything shaped like an Authorization value with `***`. */
