@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { KilnError, NetworkError, errorMessage } from '../errors.js';
+import { guardedConnector } from './end-guard.js';
 import { redact, redactUrl } from './redact.js';
 import { DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from './settings.js';
 
@@ -97,17 +98,13 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 export class HttpClient {
   readonly settings: HttpSettings;
   private readonly dispatcher: Dispatcher;
-  // Origins that close connections after a response (HTTP/1.0 servers such as `python3 -m http.server`, or
-  // `Connection: close`) get one request per connection: reusing a socket such a server is closing is what
-  // trips undici 7's parser assertion (fixed upstream only in undici 8, which needs Node 22).
-  private readonly closers = new Set<string>();
 
   constructor(private readonly options: HttpClientOptions = {}) {
     const { ca, dispatcher, userAgent: _ua, env, ...explicit } = options;
     const defined = Object.fromEntries(Object.entries(explicit).filter(([, value]) => value !== undefined)) as Partial<HttpSettings>;
     this.settings = { ...DEFAULT_HTTP_SETTINGS, ...httpSettingsFromEnv(env), ...defined };
     this.dispatcher = dispatcher ?? new Agent({
-      connect: { timeout: this.settings.connectMs, ...(ca ? { ca } : {}) },
+      connect: guardedConnector({ timeout: this.settings.connectMs, ...(ca ? { ca } : {}) }),
       headersTimeout: this.settings.headersMs,
       bodyTimeout: this.settings.bodyIdleMs,
       connections: 16,
@@ -224,16 +221,7 @@ export class HttpClient {
     let method = req.method;
     for (let hop = 0; hop < 6; hop++) {
       const body = method === 'GET' || method === 'HEAD' || !req.body ? undefined : await req.body();
-      const origin = new URL(url).origin;
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await request(url, { method, headers, body, dispatcher: this.dispatcher, signal, reset: this.closers.has(origin) });
-      } catch (error) {
-        // A server that dropped a kept-alive connection gets fresh connections from now on.
-        if (isTransient(error)) this.closers.add(origin);
-        throw error;
-      }
-      if (/\bclose\b/i.test(headerValue(response.headers, 'connection') ?? '')) this.closers.add(origin);
+      const response = await request(url, { method, headers, body, dispatcher: this.dispatcher, signal });
       const location = headerValue(response.headers, 'location');
       if (!REDIRECT_STATUS.has(response.statusCode) || !location || (method !== 'GET' && method !== 'HEAD')) {
         return wrap(url, response);
