@@ -129,3 +129,33 @@ test('KILN_HTTP_TIMEOUT, KILN_HTTP_DEADLINE and KILN_HTTP_RETRIES override the d
   assert.throws(() => httpSettingsFromEnv({ KILN_HTTP_TIMEOUT: 'soon' }), /^UsageError: KILN_HTTP_TIMEOUT=soon: expected a number of seconds/);
   assert.throws(() => httpSettingsFromEnv({ KILN_HTTP_RETRIES: '-1' }), /KILN_HTTP_RETRIES=-1: expected a whole number/);
 });
+
+test('a server that answers `Connection: close` and closes does not crash a slow reader (undici 7 parser assertion)', async () => {
+  const { createServer: createTcpServer } = await import('node:net');
+  const payload = Buffer.alloc(4 << 20, 0x63);
+  const server = createTcpServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: ${payload.length}\r\n\r\n`), payload]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pool/big.deb`;
+  try {
+    const client = new HttpClient({ retries: 0 });
+    for (let round = 0; round < 3; round++) {
+      // A reader slower than loopback, as hashing into the blob store is: undici pauses its parser meanwhile.
+      const total = await client.read({ method: 'GET', url, what: 'apt mirror' }, async (response) => {
+        let bytes = 0;
+        for await (const chunk of response.body) {
+          bytes += (chunk as Buffer).length;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        return bytes;
+      });
+      assert.equal(total, payload.length);
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
