@@ -10,13 +10,20 @@ export interface HttpOptions extends HttpClientOptions {
   http?: HttpClient;
 }
 
-let defaultClient: HttpClient | undefined;
+// One client (one connection pool) per distinct set of settings; callers pass options objects that carry
+// other things too (a store, a clock), which must not make a pool each.
+const clients = new Map<string, HttpClient>();
+const SETTING_KEYS = ['connectMs', 'headersMs', 'bodyIdleMs', 'deadlineMs', 'retries', 'backoffMs', 'maxBackoffMs', 'userAgent'] as const;
 
 function clientFor(options: HttpOptions): HttpClient {
   if (options.http) return options.http;
-  const { http: _http, ...rest } = options;
-  if (Object.values(rest).every((value) => value === undefined)) return (defaultClient ??= new HttpClient());
-  return new HttpClient(rest);
+  if (options.dispatcher || options.ca) return new HttpClient(options);
+  const env = options.env ?? process.env;
+  const chosen = Object.fromEntries(SETTING_KEYS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+  const key = JSON.stringify([chosen, env.KILN_HTTP_TIMEOUT, env.KILN_HTTP_DEADLINE, env.KILN_HTTP_RETRIES]);
+  let client = clients.get(key);
+  if (!client) clients.set(key, (client = new HttpClient({ ...chosen, env })));
+  return client;
 }
 
 const WHAT = 'apt mirror';
