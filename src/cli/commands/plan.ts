@@ -6,6 +6,7 @@ import type { Command } from '../main.js';
 import { formatPlanFile, planBuild, type BaseRef, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
+import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
 
@@ -89,11 +90,11 @@ export const command: Command = {
     progress.done();
     const { plan } = resolved;
     if (values.json) {
-      context.stdout.write(formatPlanFile(plan));
+      context.stdout.write(formatPlanFile(redactDeep(plan)));
       return 0;
     }
-    for (const notice of plan.notices) context.stderr.write(`kiln: ${notice}\n`);
-    context.stdout.write(plan.images.map((image) => describeEntry(image, resolved.lock)).join('\n') + '\n');
+    for (const notice of plan.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
+    context.stdout.write(redact(plan.images.map((image) => describeEntry(image, resolved.lock)).join('\n')) + '\n');
     const added = Object.keys(resolved.added.bases).length + Object.keys(resolved.added.registry).length;
     context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}\n`);
     return 0;
