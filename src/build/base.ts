@@ -4,7 +4,7 @@ import type { Image } from '../oci/image.js';
 import { emptyImage } from '../oci/mutate.js';
 import { checkDiffIds, type ContentMemo, type LayerContent } from '../oci/validate.js';
 import { readImage } from '../places/index.js';
-import { IntegrityError, UsageError } from '../errors.js';
+import { InputError, IntegrityError, UsageError } from '../errors.js';
 import type { BaseRef, ImagePlan } from '../plan/index.js';
 
 /** BaseContext is what resolving a base may use. */
@@ -74,6 +74,7 @@ function baseContentMemo(store: BlobStore): ContentMemo {
  * before anything is built on it: diff_ids that do not match the layers would make every output invalid.
  */
 export async function resolveBase(plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
+  if (plan.unresolved) throw new InputError(plan.unresolved);
   const source = sources[plan.base.kind];
   if (!source) throw new UsageError(`${plan.name}: bases of kind "${plan.base.kind}" are not supported yet`);
   const base = await source(plan.base, plan, context);

@@ -7,7 +7,7 @@ import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
 import { pythonEnv, pythonLayers } from '../python/image-layers.js';
 import { probeBasePython } from '../python/base-python.js';
-import { IntegrityError } from '../errors.js';
+import { InputError, IntegrityError } from '../errors.js';
 import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
@@ -44,6 +44,7 @@ export interface BuildContext {
  * an entry not resolved yet (a library caller's) is resolved first, recording new pins in kiln.lock.
  */
 export async function assembleImage(entry: ImagePlan, manifestFile: string, context: BuildContext): Promise<Image> {
+  if (entry.unresolved) throw new InputError(entry.unresolved);
   const plan = entry.pinned ? entry : await resolveImage(entry, manifestFile, context);
   context.log(`${plan.name}: base ${plan.base.kind === 'distro' ? `${plan.base.spec.distro}/${plan.base.spec.release}` : plan.base.kind === 'place' ? plan.base.place : 'scratch'}`);
   const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log });

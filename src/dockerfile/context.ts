@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, posix, relative, sep } from 'node:
 import type { BlobStore } from '../cache/blob-store.js';
 import type { ImagePlan, PinnedPython, PinnedPythonPackage, PythonPlan } from '../plan/index.js';
 import { appEntries } from '../build/app-layer.js';
-import { errorMessage, IntegrityError, KilnError, OutputError, UsageError } from '../errors.js';
+import { errorMessage, InputError, IntegrityError, KilnError, OutputError, UsageError } from '../errors.js';
 import { buildLocalWheel } from '../python/build/wheel.js';
 import { generateDockerfile, type DockerfileOptions, type GeneratedDockerfile, type PythonContext } from './generate.js';
 
@@ -41,6 +41,7 @@ export async function writeDockerContext(plan: ImagePlan, dir: string, options: 
   try {
     const appFiles = plan.app ? await copyApp(plan.app, join(temp, 'app'), dirname(dir)) : [];
     const pinned = plan.pinned;
+    if (plan.unresolved) throw new InputError(plan.unresolved);
     if (!pinned) throw new UsageError(`${plan.name}: the plan is not resolved; resolve it before writing a Dockerfile`);
     const python = plan.python ? await pythonContext(plan, plan.python, pinned.python, join(temp, 'python'), options.store) : undefined;
     const aptPins = distroPins(plan);

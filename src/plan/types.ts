@@ -167,6 +167,8 @@ export interface ImagePlan {
   outputs: string[];
   /** pinned holds the resolved inputs; absent until the plan is resolved. */
   pinned?: Pins;
+  /** unresolved is why resolving this entry failed (one line): building it fails with it, the other entries build. */
+  unresolved?: string;
 }
 
 /** BuildPlan is what `kiln build` will do. */

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { lockPath, pinDistroBase } from '../debian/base-source.js';
 import { readLock, writeLock, type LockedBase, type LockFile } from '../debian/lock.js';
-import { InputError } from '../errors.js';
+import { InputError, KilnError } from '../errors.js';
 import { readImage } from '../places/index.js';
 import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PythonTarget } from '../plan/types.js';
 import { probeBasePython, pythonFromPackages, type BasePython } from '../python/base-python.js';
@@ -21,6 +21,11 @@ export interface ResolveOptions {
   /** writeLock records newly resolved bases in kiln.lock (`kiln build`); `kiln plan` only reports them. */
   writeLock?: boolean;
   log?: (line: string) => void;
+  /**
+   * keepGoing leaves an entry that fails to resolve unpinned instead of failing the whole plan: its build then
+   * resolves it again and fails alone, as `kiln build` promises for one broken entry of many.
+   */
+  keepGoing?: boolean;
 }
 
 /** Resolved is the pinned plan, the lock as it was, and what planning added to it. */
@@ -42,8 +47,13 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
   const working: LockFile = { version: 1, bases: { ...lock.bases }, registry: { ...lock.registry } };
   const images: ImagePlan[] = [];
   for (const entry of plan.images) {
-    const pins = await resolveEntry(entry, working, added, options);
-    images.push({ ...entry, pinned: pins });
+    try {
+      images.push({ ...entry, pinned: await resolveEntry(entry, working, added, options) });
+    } catch (error) {
+      if (!options.keepGoing || !(error instanceof KilnError)) throw error;
+      options.log?.(`${entry.name}: failed: ${error.oneLine()}`);
+      images.push({ ...entry, unresolved: error.oneLine() });
+    }
   }
   if (options.writeLock && (Object.keys(added.bases).length || Object.keys(added.registry).length)) {
     // Re-read before writing: another kiln may have locked other entries meanwhile.

@@ -38,7 +38,7 @@ async function resolvedPlan(manifestFile: string, values: { output?: string[]; o
   const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
   const progress = progressLogger(context, values.quiet || values.json);
   const { resolvePlan } = await import('../../resolve/index.js');
-  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, log: progress.log });
+  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: progress.log });
   progress.done();
   return resolved.plan;
 }
