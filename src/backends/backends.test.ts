@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ImagePlan } from '../plan/index.js';
+import type { ImagePlan } from '../build/plan.js';
 import { buildahBudArgs } from './buildah.js';
 import { builderSpec } from './daemon-build.js';
 import { dockerBuildArgs, dockerTags } from './docker.js';

@@ -2,7 +2,7 @@
 // tagged in the daemon (--load semantics), then saved and written to the entry's outputs by kiln.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImagePlan } from '../plan/index.js';
+import type { ImagePlan } from '../build/plan.js';
 import { UsageError } from '../errors.js';
 import { writeImage } from '../places/index.js';
 import { parsePlace } from '../places/place.js';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ImagePlan } from '../plan/index.js';
+import type { ImagePlan } from '../build/plan.js';
 import { UsageError } from '../errors.js';
 import { parsePlace } from '../places/place.js';
 import { dockerfileSyntax, publishArchive, tempArchive } from './daemon-build.js';

@@ -1,6 +1,6 @@
 // The Backend interface: one plan entry in, one built image (written to the entry's outputs) out.
 import type { BuildContext, ImageReport } from '../build/build-image.js';
-import type { ImagePlan } from '../plan/index.js';
+import type { ImagePlan } from '../build/plan.js';
 
 /** BackendName lists the builders `kiln build --backend` accepts. */
 export type BackendName = 'native' | 'docker' | 'buildah' | 'kaniko';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
 import { tempDir } from '../testing/images.js';
 import { buildEntries } from './build-entries.js';
-import { planBuild } from '../plan/index.js';
+import { planBuild } from './plan.js';
 
 async function project(parts: string[]): Promise<string> {
   const dir = await tempDir();

@@ -5,7 +5,7 @@ import { parsePlace } from '../places/place.js';
 import { errorMessage } from '../errors.js';
 import { limiter } from '../limit.js';
 import { assembleImage, reportImage, type BuildContext, type ImageReport } from './build-image.js';
-import type { BuildPlan, ImagePlan } from '../plan/index.js';
+import type { BuildPlan, ImagePlan } from './plan.js';
 
 /** EntryResult is what happened to one entry. */
 export interface EntryResult {

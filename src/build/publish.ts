@@ -9,7 +9,7 @@ import {
   dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, redact, Registries,
   type CredentialSource, type PushDestination,
 } from '../registry/index.js';
-import type { Destination, ImagePlan } from '../plan/index.js';
+import type { Destination, ImagePlan } from './plan.js';
 
 /** PublishResult says what happened to one entry at one registry. */
 export interface PublishResult {

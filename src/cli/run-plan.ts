@@ -1,6 +1,6 @@
 // What `kiln build` and `kiln push` share: build the plan's entries, publish them, print the summary.
 import type { CommandContext } from './context.js';
-import type { BuildPlan } from '../plan/index.js';
+import type { BuildPlan } from '../build/plan.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../build/build-entries.js';
 import { readImage } from '../places/index.js';
 import type { PublishResult } from '../build/publish.js';
