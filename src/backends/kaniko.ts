@@ -1,12 +1,13 @@
 // The kaniko backend: prints the executor command line and a pod spec for the generated context; runs the
-// executor only where it exists (inside a kaniko image), since kaniko builds in its own container's root.
+// executor only where it exists (inside a kaniko image), since kaniko builds in its own container's root,
+// and reads the image it wrote with --tar-path back as an Image. Where it cannot run, the build fails.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ImagePlan } from '../build/plan.js';
-import { UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { parsePlace } from '../places/place.js';
-import { dockerfileSyntax, publishArchive, tempArchive } from './daemon-build.js';
+import { dockerfileSyntax, readArchive, tempArchive } from './daemon-build.js';
 import { writeDockerContext } from '../dockerfile/context.js';
 import { runTool } from './exec.js';
 import type { Backend } from './types.js';
@@ -14,16 +15,19 @@ import type { Backend } from './types.js';
 /** KANIKO_EXECUTOR is where the executor lives in gcr.io/kaniko-project/executor. */
 export const KANIKO_EXECUTOR = '/kaniko/executor';
 
-/** kanikoArgs is the executor's command line: registry outputs become --destination, a docker-archive --tar-path. */
+/**
+ * kanikoArgs is the executor's command line. With `tarPath` (kiln runs the executor) nothing is pushed: the image
+ * lands in that tarball and kiln publishes it; without (the printed pod), registry outputs become --destination.
+ */
 export function kanikoArgs(plan: ImagePlan, contextDir: string, tarPath?: string): string[] {
-  const destinations = plan.outputs.map(parsePlace).filter((place) => place.transport === 'docker').map((place) => place.reference);
   const args = [`--context=dir://${contextDir}`, `--dockerfile=${join(contextDir, 'Dockerfile')}`];
-  for (const destination of destinations) args.push(`--destination=${destination}`);
   if (tarPath) {
-    if (destinations.length === 0) args.push(`--destination=kiln/${plan.name}:latest`, '--no-push');
-    args.push(`--tar-path=${tarPath}`);
+    args.push(`--destination=kiln/${plan.name}:latest`, '--no-push', `--tar-path=${tarPath}`);
+  } else {
+    const destinations = plan.outputs.map(parsePlace).filter((place) => place.transport === 'docker').map((place) => place.reference);
+    for (const destination of destinations) args.push(`--destination=${destination}`);
+    if (destinations.length === 0) args.push('--no-push');
   }
-  if (destinations.length === 0 && !tarPath) args.push('--no-push');
   args.push('--cache=true', '--snapshot-mode=redo', '--reproducible');
   return args;
 }
@@ -53,7 +57,7 @@ export function kanikoPodSpec(plan: ImagePlan, contextDir: string): string {
   ].join('\n');
 }
 
-/** kaniko prints the executor command line and pod spec, and runs the executor when it is present. */
+/** kaniko prints the executor command line and pod spec, runs the executor when it is present, and returns its image. */
 export const kaniko: Backend = {
   name: 'kaniko',
   async build(plan, context) {
@@ -62,22 +66,18 @@ export const kaniko: Backend = {
     }
     const generated = await writeDockerContext(plan, join(context.generatedDir, plan.name), { manifestDir: dirname(context.manifestFile), syntax: dockerfileSyntax(context.env) });
     const executor = context.env.KILN_KANIKO_EXECUTOR || KANIKO_EXECUTOR;
-    const runs = existsSync(executor);
-    const archive = runs ? await tempArchive(context, plan.name) : undefined;
-    const args = kanikoArgs(plan, generated.dir, archive);
     context.print(`# kaniko executor for ${plan.name}\n${[KANIKO_EXECUTOR, ...kanikoArgs(plan, generated.dir)].join(' \\\n    ')}\n# pod spec\n${kanikoPodSpec(plan, generated.dir)}`);
-    if (!runs) {
-      // Nothing was built here: the report names the entry only; the pod builds and pushes.
-      return {
-        report: { name: plan.name, digest: '', size: 0, unpackedSize: 0, layers: [], outputs: [] },
-        commandLine: [KANIKO_EXECUTOR, ...kanikoArgs(plan, generated.dir)],
-      };
+    if (!existsSync(executor)) {
+      throw new UsageError(`${plan.name}: no kaniko executor at ${executor}, so nothing was built: run the pod spec above, or kiln inside the kaniko image (KILN_KANIKO_EXECUTOR names another path)`);
     }
+    const archive = await tempArchive(context, plan.name);
+    const args = kanikoArgs(plan, generated.dir, archive);
     try {
       await runTool(executor, args, { env: context.env, log: context.log, what: plan.name });
-      return { report: await publishArchive(plan, archive!, context), commandLine: [executor, ...args] };
+      if (!existsSync(archive)) throw new OutputError(`${plan.name}: ${executor} exited 0 but wrote no image at ${archive}`);
+      return { ...(await readArchive(plan, archive, context)), commandLine: [executor, ...args] };
     } finally {
-      await rm(archive!, { force: true });
+      await rm(archive, { force: true });
     }
   },
 };

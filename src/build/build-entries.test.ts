@@ -6,6 +6,7 @@ import { BlobStore } from '../cache/blob-store.js';
 import { tempDir } from '../testing/images.js';
 import { buildEntries } from './build-entries.js';
 import { planBuild } from './plan.js';
+import { outputPublisher } from './publish.js';
 
 async function project(parts: string[]): Promise<string> {
   const dir = await tempDir();
@@ -28,7 +29,8 @@ async function project(parts: string[]): Promise<string> {
 async function run(dir: string, options: { jobs: number; failFast?: boolean }) {
   const plan = await planBuild({ manifestFile: join(dir, 'kiln.yaml'), cwd: dir, env: {} });
   const lines: string[] = [];
-  const results = await buildEntries(plan, { store: new BlobStore(join(dir, 'cache')), env: {}, log: (line) => lines.push(line) }, options);
+  const context = { store: new BlobStore(join(dir, 'cache')), env: {}, log: (line: string) => lines.push(line) };
+  const results = await buildEntries(plan, context, { ...options, publisher: outputPublisher(context) });
   return results.map((r) => [r.name, r.status]);
 }
 

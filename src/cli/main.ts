@@ -1,14 +1,10 @@
 // kiln's command line: declares the commands, loads each on demand, prints errors as one line.
 import { KilnError, UsageError, errorMessage } from '../errors.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { createContext } from './context.js';
 
-/** Command is what each module under commands/ exports as `command`. */
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[], context: CommandContext): Promise<number>;
-}
+export type { Command };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import('./commands/build.js'),
