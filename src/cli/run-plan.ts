@@ -6,7 +6,7 @@ import { buildEntries, type EntryBuilder, type EntryResult } from '../build/buil
 import { reportImage } from '../build/build-image.js';
 import { outputPublisher, publishEntries, type PublishResult } from '../build/publish.js';
 import { findBuild, storedImage } from '../cache/build-records.js';
-import { KilnError, OutputError, UsageError } from '../errors.js';
+import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, progressLogger } from './progress.js';
 import { summaryTable } from './summary.js';
 
@@ -55,17 +55,24 @@ export async function runPlan(plan: BuildPlan, context: CommandContext, options:
 
 /**
  * pushRecorded publishes the images the last build of each entry produced (recorded by digest in the cache),
- * never rebuilding; an entry with no recorded build is refused in one line before anything is pushed.
+ * never rebuilding. An entry with no usable record is refused in one line before anything is pushed; with
+ * --partial it counts as failed and the others are published.
  */
 export async function pushRecorded(plan: BuildPlan, context: CommandContext, options: Omit<RunPlanOptions, 'push' | 'builder'>): Promise<number> {
   const store = context.cache();
   const results: EntryResult[] = [];
   for (const entry of plan.images) {
     const record = await findBuild(store, { manifestFile: plan.manifestFile, name: entry.name });
-    if (!record) throw new UsageError(`push: no build recorded for ${entry.name}: run kiln build`);
-    const image = await storedImage(store, record.digest).catch((error: unknown) => {
-      throw new UsageError(`push: the build recorded for ${entry.name} is incomplete (${error instanceof Error ? error.message : String(error)}): run kiln build`);
-    });
+    let problem = record ? '' : `no build recorded for ${entry.name}: run kiln build`;
+    const image = record ? await storedImage(store, record.digest).catch((error: unknown) => {
+      problem = `the build recorded for ${entry.name} is incomplete (${errorMessage(error)}): run kiln build`;
+      return undefined;
+    }) : undefined;
+    if (!image) {
+      if (!options.partial) throw new UsageError(`push: ${problem}`);
+      results.push({ name: entry.name, status: 'failed', seconds: 0, error: problem });
+      continue;
+    }
     results.push({ name: entry.name, status: 'built', seconds: 0, image, report: await reportImage(entry.name, image, [], store) });
   }
   return finish(plan, results, context, { ...options, push: true }, progressLogger(context, options.quiet));
