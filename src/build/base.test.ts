@@ -20,5 +20,4 @@ test('base sources: an explicit map with one source per kind of base, each reach
   await writeImage(`oci:${join(dir, 'base')}`, local, { store });
   const place = await resolveBase(testImagePlan({ base: { kind: 'place', place: `oci:${join(dir, 'base')}` } }), context);
   assert.equal(await place.image.digest(), await local.digest());
-
 });
