@@ -88,11 +88,6 @@ export function blobLayer(init: BlobLayerInit): Layer {
   return layer;
 }
 
-/** isGzipLayer tells whether a layer's blob is gzip-compressed (either spec's media type). */
-export function isGzipLayer(layer: Layer): boolean {
-  return layerCompression(layer.mediaType) === 'gzip';
-}
-
 /** ociLayerMediaType maps Docker layer media types to their OCI equivalents; the bytes are the same. */
 export function ociLayerMediaType(mediaType: string): string {
   if (mediaType === MediaType.dockerLayerGzip) return MediaType.ociLayerGzip;
