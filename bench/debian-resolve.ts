@@ -30,7 +30,6 @@ const installed = new Map<string, number>();
 for (const source of presetSources(findPreset(request.distro, release), architecture)) {
   const fetched = await fetchRelease(source);
   for (const component of source.components) {
-    if (!fetched.release.components.includes(component)) continue;
     for (const p of (await fetchPackagesIndex(fetched, component, architecture, store)).packages) {
       installed.set(`${p.name}=${p.version}`, p.installedSize ?? 0);
     }

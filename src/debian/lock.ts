@@ -100,7 +100,6 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
   const records: PackageRecord[] = [];
   for (const fetched of releases) {
     for (const component of fetched.source.components) {
-      if (!fetched.release.components.includes(component)) continue;
       const index = await fetchPackagesIndex(fetched, component, request.architecture, options.store, options);
       records.push(...index.packages);
     }

@@ -80,11 +80,28 @@ test('a tampered Packages index is refused before parsing, naming the file, and 
 
 test('an index the Release does not list is an InputError', async () => {
   const release = await fetchRelease(repo.source());
-  await assert.rejects(fetchPackagesIndex(release, 'contrib', 'amd64', await freshStore()), (e) =>
-    e instanceof InputError && e.message === `${release.url} lists no Packages index for contrib/binary-amd64`);
+  await assert.rejects(fetchPackagesIndex(release, 'main', 'riscv64', await freshStore()), (e) =>
+    e instanceof InputError && e.message === `${release.url} lists no Packages index for main/binary-riscv64`);
 });
 
 test('parsePackages names the index and line of a stanza missing a field', () => {
   assert.throws(() => parsePackages('Package: a\nVersion: 1\nArchitecture: all\n', 'http://m', 's', 'Packages'), (e) =>
     e instanceof InputError && e.message === 'Packages:1: package stanza has no Filename');
+});
+
+test('fetchPackagesIndex finds main in a Release that lists it as updates/main, and refuses a component it lacks', async () => {
+  const security = await createAptRepo({
+    packages: [], suites: [{ suite: 'kiln-security', packages, componentPrefix: 'updates/', indexDirs: ['bare'] }],
+  });
+  try {
+    const release = await fetchRelease(security.source({ suite: 'kiln-security' }));
+    assert.deepEqual(release.release.components, ['updates/main']);
+    const index = await fetchPackagesIndex(release, 'main', 'amd64', await freshStore());
+    assert.equal(index.url, `${security.url}/dists/kiln-security/main/binary-amd64/Packages.xz`);
+    assert.deepEqual(index.packages.map((p) => p.name), ['libfoo1', 'foo-tools']);
+    await assert.rejects(fetchPackagesIndex(release, 'contrib', 'amd64', await freshStore()), (e) =>
+      e instanceof InputError && e.message === `suite kiln-security has no component "contrib" (${release.url} lists updates/main)`);
+  } finally {
+    await security.close();
+  }
 });

@@ -8,7 +8,7 @@ import { errorMessage, InputError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import { parseDeb822, type Stanza } from './deb822.js';
 import { httpGet, isNotFound, type HttpOptions } from './mirror.js';
-import { distsUrl, type FetchedRelease } from './release.js';
+import { componentDirs, distsUrl, type FetchedRelease } from './release.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -90,17 +90,22 @@ async function decompress(data: Buffer, path: string, url: string): Promise<Buff
 
 /**
  * fetchPackagesIndex gets `<component>/binary-<arch>/Packages` in the best compression the Release lists
- * (xz, then gz, then plain, moving on when a mirror lacks a file), verified against the Release.
+ * (xz, then gz, then plain, moving on when a mirror lacks a file), verified against the Release. A component
+ * the Release carries only as `updates/<component>` is found under either spelling; one it does not carry at
+ * all is an error, never an empty index.
  */
 export async function fetchPackagesIndex(
   fetched: FetchedRelease, component: string, architecture: string, store: BlobStore, options: HttpOptions = {},
 ): Promise<PackagesIndex> {
   const base = distsUrl(fetched.source);
-  const dir = `${component}/binary-${architecture}`;
-  const candidates = ['Packages.xz', 'Packages.gz', 'Packages']
-    .map((name) => `${dir}/${name}`)
+  const dirs = componentDirs(fetched.release, component);
+  if (dirs.length === 0) {
+    throw new InputError(`suite ${fetched.source.suite} has no component "${component}" (${fetched.url} lists ${fetched.release.components.join(' ')})`);
+  }
+  const candidates = dirs
+    .flatMap((dir) => ['Packages.xz', 'Packages.gz', 'Packages'].map((name) => `${dir}/binary-${architecture}/${name}`))
     .filter((path) => fetched.release.files.has(path));
-  if (candidates.length === 0) throw new InputError(`${fetched.url} lists no Packages index for ${dir}`);
+  if (candidates.length === 0) throw new InputError(`${fetched.url} lists no Packages index for ${component}/binary-${architecture}`);
   let lastMissing: unknown;
   for (const path of candidates) {
     const listed = fetched.release.files.get(path)!;

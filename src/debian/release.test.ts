@@ -4,7 +4,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, IntegrityError } from '../errors.js';
 import { createAptRepo } from '../testing/apt-repo.js';
-import { fetchRelease, parseRelease } from './release.js';
+import { componentDirs, fetchRelease, parseRelease } from './release.js';
 
 const packages = [{ name: 'tool', version: '1.0-1', files: { 'usr/bin/tool': 'tool\n' } }];
 const repo = await createAptRepo({ packages, suite: 'kiln-stable', codename: 'kiln', validUntil: new Date('2040-01-01T00:00:00Z') });
@@ -77,4 +77,14 @@ test('a missing or broken keyring is an InputError naming it', async () => {
 test('parseRelease rejects a malformed hash list', () => {
   assert.throws(() => parseRelease('Suite: x\nSHA256:\n nothex 12 main/Packages\n', 'Release'), (e) =>
     e instanceof InputError && e.message === 'Release: malformed SHA256 entry "nothex 12 main/Packages"');
+});
+
+test('componentDirs reads a Components entry like updates/main as main too, the way apt does', () => {
+  const security = { components: ['updates/main', 'updates/contrib', 'updates/non-free-firmware', 'updates/non-free'] };
+  assert.deepEqual(componentDirs(security, 'main'), ['main', 'updates/main']);
+  assert.deepEqual(componentDirs(security, 'updates/main'), ['updates/main', 'main']);
+  assert.deepEqual(componentDirs(security, 'universe'), []);
+  assert.deepEqual(componentDirs({ components: ['main', 'restricted', 'universe', 'multiverse'] }, 'universe'), ['universe']);
+  assert.deepEqual(componentDirs({ components: ['main'] }, 'updates/main'), [], 'a plain main does not stand for updates/main');
+  assert.deepEqual(componentDirs({ components: [] }, 'main'), ['main'], 'no Components field: whatever the Release lists files for');
 });

@@ -139,6 +139,24 @@ export function parseRelease(text: string, file = 'Release'): Release {
   };
 }
 
+/**
+ * componentDirs lists the directories below dists/<suite>/ where a component's indexes may sit, preferred first,
+ * or none when the Release does not carry the component in any spelling. Like apt, a Components entry with a
+ * path (security.debian.org writes `updates/main`) also stands for its last part (`main`): that archive lists
+ * its indexes under `main/` and keeps `updates/` only as a compatibility path, so both are tried. A Release
+ * without a Components field carries whatever it lists files for.
+ */
+export function componentDirs(release: Pick<Release, 'components'>, component: string): string[] {
+  if (release.components.length === 0) return [component];
+  const dirs: string[] = [];
+  for (const listed of release.components) {
+    const last = listed.slice(listed.lastIndexOf('/') + 1);
+    if (listed === component) dirs.push(component, ...(last === component ? [] : [last]));
+    else if (last === component) dirs.push(component, listed);
+  }
+  return [...new Set(dirs)];
+}
+
 /** fetchRelease downloads dists/<suite>/InRelease, verifies it against the source's keyring, and parses it. */
 export async function fetchRelease(source: AptSource, options: ReleaseOptions = {}): Promise<FetchedRelease> {
   const url = `${distsUrl(source)}/InRelease`;

@@ -62,6 +62,8 @@ export interface AptRepoOptions {
   /** signed: false publishes InRelease without a signature (plain Release text). */
   signed?: boolean;
   distro?: Distro;
+  /** components lists the repository's components (default: main plus every component a package names). */
+  components?: string[];
   /** suites adds more suites on the same mirror (like bookworm-updates next to bookworm), sharing the pool. */
   suites?: AptRepoSuite[];
 }
@@ -72,6 +74,19 @@ export interface AptRepoSuite {
   codename?: string;
   packages: AptRepoPackage[];
   validUntil?: Date;
+  /** components replaces the repository-wide component list for this suite (a pocket that lacks one). */
+  components?: string[];
+  /**
+   * componentPrefix is written before every name in the Release's Components field, as security.debian.org
+   * writes `updates/main` for main.
+   */
+  componentPrefix?: string;
+  /**
+   * indexDirs says where the Packages files sit and under which paths the Release lists them: `bare` is
+   * dists/<suite>/<component>/ (what security.debian.org lists), `prefixed` is dists/<suite>/<prefix><component>/.
+   * Defaults to bare.
+   */
+  indexDirs?: Array<'bare' | 'prefixed'>;
 }
 
 /** AptRepo is a running repository; `url` is the mirror base (what AptSource.mirror takes). */
@@ -92,7 +107,10 @@ export interface AptRepo {
   source(overrides?: Partial<AptSource>): AptSource;
   /** debPath is the local path of a package's .deb (first match by name, or name+version). */
   debPath(name: string, version?: string): string;
-  /** tamperPackages changes every published Packages variant of one index, leaving Release and InRelease as signed. */
+  /**
+   * tamperPackages changes every published Packages variant of one index, leaving Release and InRelease as signed;
+   * `component` is the directory below dists/<suite>/ (e.g. `updates/main` for a prefixed index).
+   */
   tamperPackages(architecture?: string, component?: string, suite?: string): Promise<void>;
   /** tamperDeb flips one byte in the middle of a package's .deb. */
   tamperDeb(name: string, version?: string): Promise<void>;
@@ -191,17 +209,18 @@ function rfc2822(date: Date): string {
   return date.toUTCString().replace('GMT', 'UTC');
 }
 
+// `dir` is the component's directory below dists/<suite>/: its name, or its name behind a prefix like `updates/`.
 async function writeIndexes(
-  mirrorDir: string, suite: string, component: string, arch: string, debs: BuiltDeb[], kinds: Array<'plain' | 'gz' | 'xz'>,
+  mirrorDir: string, suite: string, component: string, dir: string, arch: string, debs: BuiltDeb[], kinds: Array<'plain' | 'gz' | 'xz'>,
 ): Promise<string[]> {
   const stanzas = debs
     .filter((d) => (d.spec.component ?? 'main') === component)
     .filter((d) => (d.spec.architecture ?? 'all') === arch || (d.spec.architecture ?? 'all') === 'all')
     .map((d) => d.stanza);
   const plain = Buffer.from(stanzas.join('\n'));
-  const rel = `${component}/binary-${arch}`;
-  const dir = join(mirrorDir, 'dists', suite, rel);
-  await mkdir(dir, { recursive: true });
+  const rel = `${dir}/binary-${arch}`;
+  const target = join(mirrorDir, 'dists', suite, rel);
+  await mkdir(target, { recursive: true });
   const written: string[] = [];
   const variants: Array<['plain' | 'gz' | 'xz', string, Buffer]> = [
     ['plain', 'Packages', plain],
@@ -210,7 +229,7 @@ async function writeIndexes(
   ];
   for (const [kind, name, data] of variants) {
     if (!kinds.includes(kind)) continue;
-    await writeFile(join(dir, name), data);
+    await writeFile(join(target, name), data);
     written.push(`${rel}/${name}`);
   }
   return written;
@@ -245,7 +264,7 @@ export async function createAptRepo(options: AptRepoOptions): Promise<AptRepo> {
   const codename = options.codename ?? suite;
   const architectures = options.architectures ?? ['amd64', 'arm64'];
   const everything = [...options.packages, ...(options.suites ?? []).flatMap((s) => s.packages)];
-  const components = [...new Set(['main', ...everything.map((p) => p.component ?? 'main')])].sort();
+  const components = options.components ?? [...new Set(['main', ...everything.map((p) => p.component ?? 'main')])].sort();
   const kinds = options.indexes ?? ['plain', 'gz', 'xz'];
   const [key, stranger] = await sharedGpgKeys();
   const dir = await mkdtemp(join(tmpdir(), 'kiln-apt-repo-'));
@@ -265,12 +284,17 @@ export async function createAptRepo(options: AptRepoOptions): Promise<AptRepo> {
     }
     debs.push(...built.filter((b) => !debs.includes(b)));
     const files: string[] = [];
-    for (const component of components) {
-      for (const arch of architectures) files.push(...(await writeIndexes(mirrorDir, one.suite, component, arch, built, kinds)));
+    const prefix = one.componentPrefix ?? '';
+    const suiteComponents = one.components ?? components;
+    for (const component of suiteComponents) {
+      const dirs = (one.indexDirs ?? ['bare']).map((d) => (d === 'bare' ? component : `${prefix}${component}`));
+      for (const dir of new Set(dirs)) {
+        for (const arch of architectures) files.push(...(await writeIndexes(mirrorDir, one.suite, component, dir, arch, built, kinds)));
+      }
     }
     const distsDir = join(mirrorDir, 'dists', one.suite);
     const release = await releaseText(mirrorDir, one.suite, one.codename ?? one.suite, { ...options, validUntil: one.validUntil },
-      components, architectures, files);
+      suiteComponents.map((c) => `${prefix}${c}`), architectures, files);
     await writeFile(join(distsDir, 'Release'), release);
     if (options.signed === false) {
       await writeFile(join(distsDir, 'InRelease'), release);
