@@ -22,7 +22,7 @@ function help(): string {
     'commands:',
     '  plan [DIR] [--only GLOB] [--json]   print every entry (matrices expanded) with tags and destinations',
     '  build [DIR] [-o DEST]... [--json]   build the images described by DIR/kiln.yaml (--push to publish)',
-    '  push [DIR] [--only GLOB]            publish the entries of DIR/kiln.yaml to their registries',
+    '  push [DIR] [--only GLOB]            publish the images the last build of DIR/kiln.yaml produced',
     '  push SRC DEST...                    copy an image to one or more registries',
     '  lock [DIR] [--update]               resolve distro packages and write kiln.lock',
     '  validate IMAGE                      re-check every digest, size and diffId of an image',

@@ -58,7 +58,7 @@ export async function runPlan(plan: BuildPlan, context: CommandContext, options:
  * never rebuilding. An entry with no usable record is refused in one line before anything is pushed; with
  * --partial it counts as failed and the others are published.
  */
-export async function pushRecorded(plan: BuildPlan, context: CommandContext, options: Omit<RunPlanOptions, 'push' | 'builder'>): Promise<number> {
+export async function pushRecorded(plan: BuildPlan, context: CommandContext, options: Omit<RunPlanOptions, 'push' | 'builder' | 'failFast'>): Promise<number> {
   const store = context.cache();
   const results: EntryResult[] = [];
   for (const entry of plan.images) {
@@ -78,7 +78,7 @@ export async function pushRecorded(plan: BuildPlan, context: CommandContext, opt
   return finish(plan, results, context, { ...options, push: true }, progressLogger(context, options.quiet));
 }
 
-async function finish(plan: BuildPlan, results: EntryResult[], context: CommandContext, options: Omit<RunPlanOptions, 'builder'>, progress: ReturnType<typeof progressLogger>): Promise<number> {
+async function finish(plan: BuildPlan, results: EntryResult[], context: CommandContext, options: Omit<RunPlanOptions, 'builder' | 'failFast'>, progress: ReturnType<typeof progressLogger>): Promise<number> {
   const store = context.cache();
   const failures = results.filter((result) => result.status !== 'built');
   let published: PublishResult[] = [];

@@ -58,7 +58,6 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
       only: { type: 'string', multiple: true },
       jobs: { type: 'string', short: 'j', default: '2' },
       partial: { type: 'boolean', default: false },
-      'fail-fast': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
@@ -73,7 +72,7 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
   const unpublished = plan.images.filter((image) => !image.publish).map((image) => image.name);
   if (unpublished.length === plan.images.length) throw new UsageError(`nothing to publish: ${unpublished.join(', ')} ${unpublished.length === 1 ? 'has' : 'have'} no registries (publish: false, or no registries: in kiln.yaml)`);
   plan.images = plan.images.filter((image) => image.publish);
-  return pushRecorded(plan, context, { jobs, failFast: values['fail-fast'], partial: values.partial, json: values.json, quiet: values.quiet });
+  return pushRecorded(plan, context, { jobs, partial: values.partial, json: values.json, quiet: values.quiet });
 }
 
 function isPlace(text: string): boolean {
