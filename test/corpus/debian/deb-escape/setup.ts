@@ -1,0 +1,7 @@
+// evil-tool ships ./usr/../../etc/evil.
+import type { CaseContext, CaseSetup } from '../../case.js';
+import { aptCase } from '../../debian-repo.js';
+
+export default function setup({ dir }: CaseContext): Promise<CaseSetup> {
+  return aptCase(dir, { wanted: ['evil-tool'] });
+}

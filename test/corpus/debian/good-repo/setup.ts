@@ -1,0 +1,7 @@
+// The repository every debian case starts from, unbroken.
+import type { CaseContext, CaseSetup } from '../../case.js';
+import { aptCase } from '../../debian-repo.js';
+
+export default function setup({ dir }: CaseContext): Promise<CaseSetup> {
+  return aptCase(dir, { wanted: ['hello-tool'] });
+}

@@ -1,0 +1,11 @@
+// Positive control: a requirements.txt without hashes is accepted when kiln.yaml sets allow_unhashed: true.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildWheel } from '../../../../src/testing/wheels.js';
+import type { CaseContext } from '../../case.js';
+import { TINY_WHEEL, writeLockedWheel } from '../../shared.js';
+
+export default async function setup({ dir }: CaseContext): Promise<void> {
+  await writeLockedWheel(dir, buildWheel(TINY_WHEEL));
+  await writeFile(join(dir, 'requirements.txt'), 'tinyformat==1.2.0\n');
+}
