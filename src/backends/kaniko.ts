@@ -68,7 +68,7 @@ export const kaniko: Backend = {
     const executor = context.env.KILN_KANIKO_EXECUTOR || KANIKO_EXECUTOR;
     context.print(`# kaniko executor for ${plan.name}\n${[KANIKO_EXECUTOR, ...kanikoArgs(plan, generated.dir)].join(' \\\n    ')}\n# pod spec\n${kanikoPodSpec(plan, generated.dir)}`);
     if (!existsSync(executor)) {
-      throw new UsageError(`${plan.name}: no kaniko executor at ${executor}, so nothing was built: run the pod spec above, or kiln inside the kaniko image (KILN_KANIKO_EXECUTOR names another path)`);
+      throw new OutputError(`${plan.name}: no kaniko executor at ${executor}, so nothing was built: run the pod spec above, or kiln inside the kaniko image (KILN_KANIKO_EXECUTOR names another path)`);
     }
     const archive = await tempArchive(context, plan.name);
     const args = kanikoArgs(plan, generated.dir, archive);
