@@ -1,5 +1,7 @@
 // Base sources: every kind of base (a place, scratch, distro packages) becomes an Image the same way.
+import type { BlobStore } from '../cache/blob-store.js';
 import { emptyImage } from '../oci/mutate.js';
+import { checkDiffIds, type ContentMemo, type LayerContent } from '../oci/validate.js';
 import { readImage } from '../places/index.js';
 import { UsageError } from '../errors.js';
 import { distroBase } from '../debian/base-source.js';
@@ -33,9 +35,29 @@ export const baseSources: Record<BaseRef['kind'], BaseSource> = {
   },
 };
 
-/** resolveBase opens the base image of a plan entry. */
+/**
+ * baseContentMemo keeps each checked layer's diffId and uncompressed size in the cache by compressed
+ * digest; the size memo is the one reportImage reads, so checking costs no extra decompression.
+ */
+function baseContentMemo(store: BlobStore): ContentMemo {
+  const key = (digest: string) => digest.replace(':', '-');
+  return {
+    get: (digest) => store.getMemo<LayerContent>('layer-content', key(digest)),
+    async set(digest, content) {
+      await store.setMemo('layer-content', key(digest), content);
+      await store.setMemo('uncompressed-size', key(digest), content.size);
+    },
+  };
+}
+
+/**
+ * resolveBase opens the base image of a plan entry. A base kiln did not assemble itself is checked
+ * before anything is built on it: diff_ids that do not match the layers would make every output invalid.
+ */
 export async function resolveBase(plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
   const source = (baseSources as Partial<Record<string, BaseSource>>)[plan.base.kind];
   if (!source) throw new UsageError(`${plan.name}: bases of kind "${plan.base.kind}" are not supported yet`);
-  return source(plan.base, plan, context);
+  const base = await source(plan.base, plan, context);
+  if (plan.base.kind === 'place') await checkDiffIds(base.image, `base ${base.description}`, baseContentMemo(context.store));
+  return base;
 }

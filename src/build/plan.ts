@@ -9,6 +9,7 @@ import { Annotation, type RuntimeConfig } from '../oci/spec.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/write.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { rfc3339 } from '../oci/timestamp.js';
 
 /** BaseRef says where an image's base comes from. */
 export type BaseRef =
@@ -202,7 +203,7 @@ export function selectEntries<T extends { name: string; image: string }>(entries
 /** planImage turns one expanded manifest entry into an ImagePlan. */
 export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir: string, options: PlanOptions & { outputSharers: ReadonlyMap<string, number>; epoch: number }): ImagePlan {
   const { name, spec } = entry;
-  const created = new Date(options.epoch * 1000).toISOString().replace(/\.000Z$/, 'Z');
+  const created = rfc3339(options.epoch);
   const app = spec.app ? { dir: resolve(manifestDir, spec.app.src), dest: spec.app.dest } : undefined;
   const annotations: Record<string, string> = { [Annotation.created]: created, [Annotation.title]: entry.image };
   const revision = spec.annotations.revision ?? gitRevision(manifestDir);

@@ -1,6 +1,7 @@
 // CommandContext: what a command may touch besides its arguments, so tests can capture it.
 import { readFileSync } from 'node:fs';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
+import { redact } from '../http/redact.js';
 
 /** CommandContext carries the process's streams, environment and cache. */
 export interface CommandContext {
@@ -22,12 +23,25 @@ function packageVersion(): string {
   }
 }
 
+/** redacting wraps a stream so that no text written to it carries a password or token (URLs, logs, errors). */
+export function redacting<T extends NodeJS.WritableStream>(stream: T): T {
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) => (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** createContext builds the context of the running process. */
 export function createContext(): CommandContext {
   let store: BlobStore | undefined;
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: redacting(process.stdout),
+    stderr: redacting(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     version: packageVersion(),

@@ -3,6 +3,7 @@ import { KilnError, UsageError, errorMessage } from '../errors.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { createContext } from './context.js';
+import { redact } from '../http/redact.js';
 
 export type { Command };
 
@@ -56,9 +57,9 @@ export async function main(argv: string[], context: CommandContext = createConte
     }
     return await command.run(args.slice(1), context);
   } catch (error) {
-    context.stderr.write(`kiln: ${errorMessage(error)}\n`);
-    if (debug && error instanceof Error) context.stderr.write(`${error.stack}\n`);
-    if (debug && error instanceof Error && error.cause instanceof Error) context.stderr.write(`caused by: ${error.cause.stack}\n`);
+    context.stderr.write(`kiln: ${redact(errorMessage(error))}\n`);
+    if (debug && error instanceof Error) context.stderr.write(`${redact(error.stack ?? '')}\n`);
+    if (debug && error instanceof Error && error.cause instanceof Error) context.stderr.write(`caused by: ${redact(error.cause.stack ?? '')}\n`);
     const badArguments = error instanceof UsageError || String((error as NodeJS.ErrnoException)?.code ?? '').startsWith('ERR_PARSE_ARGS');
     return badArguments ? 2 : 1;
   }

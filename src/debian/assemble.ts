@@ -17,6 +17,7 @@ import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
 import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
 import { trimDocs } from './trim.js';
 import type { ResolvedPackage } from './types.js';
+import { rfc3339 } from '../oci/timestamp.js';
 
 /** DebInput is one resolved package and where its downloaded .deb is. */
 export interface DebInput {
@@ -179,7 +180,7 @@ function checkAcrossGroups(plans: readonly Plan[], full: Map<string, OwnedEntry>
 function history(plan: Plan, epoch: number): HistoryEntry {
   const list = plan.packages.map((input) => `${input.pkg.name}=${input.pkg.version}`).join(' ');
   const what = plan.top && !plan.packages.length ? 'merged-/usr links, maintainer-script effects, package records' : `debian packages: ${list}`;
-  return { created: new Date(epoch * 1000).toISOString(), created_by: `kiln ${what}`, comment: `kiln debian layer "${plan.name}"` };
+  return { created: rfc3339(epoch), created_by: `kiln ${what}`, comment: `kiln debian layer "${plan.name}"` };
 }
 
 /**
@@ -224,7 +225,7 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
 export async function debianBaseImage(inputs: readonly DebInput[], options: AssembleOptions): Promise<Image> {
   const base = await assembleDebianBase(inputs, options);
   const config: ImageConfig = {
-    created: new Date(options.epoch * 1000).toISOString(),
+    created: rfc3339(options.epoch),
     ...base.config,
     rootfs: { type: 'layers', diff_ids: base.layers.map((layer) => layer.built.diffId) },
     history: base.layers.map((layer) => layer.history),

@@ -38,7 +38,7 @@ async function highestInSuite(source: Parameters<typeof fetchRelease>[0]): Promi
 
 test('a real bookworm amd64 lock takes libssl3 (and every package) at the highest version across release, -updates and -security', { timeout: 600_000 }, async (t) => {
   try {
-    await httpGet('http://deb.debian.org/debian/dists/bookworm/Release', { timeoutMs: 10_000, retries: 0 });
+    await httpGet('http://deb.debian.org/debian/dists/bookworm/Release', { connectMs: 10_000, headersMs: 10_000, deadlineMs: 20_000, retries: 0 });
   } catch (error) {
     return t.skip(`deb.debian.org is unreachable: ${errorMessage(error)}`);
   }

@@ -3,6 +3,7 @@ import { sha256, verifyDigest, type Digest } from './digest.js';
 import { MediaType } from './media-types.js';
 import type { Layer } from './layer.js';
 import type { Descriptor, ImageConfig, Manifest } from './spec.js';
+import { serializeConfig } from './config-json.js';
 
 /** Image is what every place images live reads and writes. It never changes once made. */
 export interface Image {
@@ -33,7 +34,7 @@ export function serializeJson(value: unknown): Buffer {
 
 /** imageFromParts computes an OCI image manifest for a config and layers. */
 export function imageFromParts(parts: ImageParts): Image {
-  const rawConfig = serializeJson(parts.config);
+  const rawConfig = serializeConfig(parts.config);
   let manifestBytes: Promise<Buffer> | undefined;
   const build = async (): Promise<Buffer> => {
     const layers: Descriptor[] = [];

@@ -14,9 +14,23 @@ function asOciLayer(layer: Layer): Layer {
   return mediaType === layer.mediaType ? layer : { ...layer, mediaType };
 }
 
+/**
+ * consistentHistory gives every layer a history entry: a base without history (or with too few entries)
+ * would otherwise yield an image whose non-empty history count differs from its layer count, which
+ * validators reject. Missing entries are assumed to be the bottom layers'.
+ */
+function consistentHistory(config: ImageConfig, layerCount: number): void {
+  const history = config.history ?? [];
+  const missing = layerCount - history.filter((entry) => !entry.empty_layer).length;
+  if (missing <= 0) return;
+  const filler: HistoryEntry = { ...(config.created ? { created: config.created } : {}), created_by: 'kiln: base layer without a history entry', comment: 'base layer' };
+  config.history = [...Array.from({ length: missing }, () => ({ ...filler })), ...history];
+}
+
 async function baseParts(base: Image): Promise<{ config: ImageConfig; layers: Layer[]; annotations?: Record<string, string> }> {
   const config = structuredClone(await base.config());
   const layers = (await base.layers()).map(asOciLayer);
+  consistentHistory(config, layers.length);
   return { config, layers };
 }
 
@@ -26,7 +40,8 @@ export async function appendLayers(base: Image, ...additions: Addendum[]): Promi
   for (const { layer, history } of additions) {
     layers.push(layer);
     config.rootfs.diff_ids.push(await layer.diffId());
-    if (history) (config.history ??= []).push(history);
+    // A layer without an explanation still needs its history entry, or the counts disagree.
+    (config.history ??= []).push(history ?? { created_by: 'kiln: layer' });
   }
   return imageFromParts({ config, layers });
 }

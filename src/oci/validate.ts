@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HashingStream, sha256 } from './digest.js';
 import type { Image } from './image.js';
-import { decompressor } from './layer.js';
+import { decompressor, type Layer } from './layer.js';
 import { isManifestMediaType } from './media-types.js';
 import { errorMessage, IntegrityError } from '../errors.js';
 
@@ -55,4 +55,53 @@ export async function validateImage(image: Image, what = 'image'): Promise<Valid
     bytesChecked += compressedHash.bytes;
   }
   return { digest: sha256(rawManifest), layers: layers.length, bytesChecked };
+}
+
+/** LayerContent is what decompressing a layer once tells: its diffId and uncompressed size. */
+export interface LayerContent {
+  diffId: string;
+  size: number;
+}
+
+/** layerContent decompresses a layer's blob and hashes the tar, for checking the config's diff_id. */
+export async function layerContent(layer: Layer): Promise<LayerContent> {
+  const hash = new HashingStream();
+  const inflate = decompressor(layer.mediaType);
+  const source = await layer.compressed();
+  if (inflate) await pipeline(source, inflate, hash, discard());
+  else await pipeline(source, hash, discard());
+  return { diffId: hash.digest(), size: hash.bytes };
+}
+
+/** ContentMemo remembers layer contents by compressed digest, so a base is decompressed once, not per build. */
+export interface ContentMemo {
+  get(digest: string): Promise<LayerContent | undefined>;
+  set(digest: string, content: LayerContent): Promise<void>;
+}
+
+/**
+ * checkDiffIds throws an IntegrityError unless the config lists one diff_id per layer and each matches the
+ * layer's uncompressed content: an image that fails this is rejected by other tools (umoci, containerd).
+ */
+export async function checkDiffIds(image: Image, what: string, memo?: ContentMemo): Promise<void> {
+  const manifest = await image.manifest();
+  const config = await image.config();
+  const layers = await image.layers();
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== layers.length) throw new IntegrityError(`${what}: config lists ${diffIds.length} diff_ids for ${layers.length} layers`);
+  for (const [i, layer] of layers.entries()) {
+    const digest = manifest.layers[i]?.digest ?? (await layer.digest());
+    let content = await memo?.get(digest);
+    if (!content) {
+      try {
+        content = await layerContent(layer);
+      } catch (error) {
+        throw new IntegrityError(`${what}: layer ${i} (${digest}): corrupt blob: ${errorMessage(error)}`, { cause: error });
+      }
+      await memo?.set(digest, content);
+    }
+    if (content.diffId !== diffIds[i]) {
+      throw new IntegrityError(`${what}: layer ${i} (${digest}): uncompressed content hashes to ${content.diffId}, config says diff_id ${diffIds[i]}`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // Writing blobs to files in a destination: streamed, digest-checked, renamed into place.
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -16,6 +16,37 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * ensureDir creates `dir` and its missing parents one level at a time, after checking that the nearest
+ * existing ancestor is a writable directory. Node's recursive mkdir spins forever where the kernel
+ * answers ENOENT for a parent that exists (under /proc), so it is not used for output paths.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = dir;
+  for (;;) {
+    const info = await stat(current).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (info) {
+      if (!info.isDirectory()) throw Object.assign(new Error(`${current} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  if (missing.length === 0) return;
+  await access(current, constants.W_OK);
+  for (const path of missing) {
+    await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+}
+
 /** tempSibling is a fresh temp name next to `path`, so rename() stays on one filesystem. */
 export function tempSibling(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -23,7 +54,7 @@ export function tempSibling(path: string): string {
 
 /** writeFileAtomic writes bytes to a temp file and renames it over `path`. */
 export async function writeFileAtomic(path: string, data: Buffer | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   const temp = tempSibling(path);
   try {
     await writeFile(temp, data);
@@ -39,7 +70,7 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
  */
 export async function writeBlobFile(path: string, open: () => Promise<Readable>, expected: { digest: Digest; size: number }, what: string): Promise<void> {
   if (await exists(path)) return;
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   const temp = tempSibling(path);
   const hasher = new HashingStream();
   try {

@@ -2,23 +2,25 @@
 // kiln writes gzip layers as OCI blobs plus manifest.json (the layout Docker 25+ saves), so the file is
 // also a valid OCI layout once unpacked.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import type { BlobStore } from '../cache/blob-store.js';
 import { digestHex, sha256, VerifyingStream, type Digest } from '../oci/digest.js';
-import { imageFromParts, serializeJson, type Image } from '../oci/image.js';
+import { imageFromParts, imageFromRaw, serializeJson, type Image } from '../oci/image.js';
 import { blobLayer, type Layer } from '../oci/layer.js';
-import { MediaType } from '../oci/media-types.js';
-import { Annotation, type ImageConfig } from '../oci/spec.js';
+import { isManifestMediaType, layerCompression, MediaType } from '../oci/media-types.js';
+import { Annotation, type ImageConfig, type Index, type Manifest } from '../oci/spec.js';
 import { GZIP_LEVEL } from '../layer/build.js';
 import type { TarEntry } from '../tar/entry.js';
 import { writeTar } from '../tar/write.js';
-import { InputError, IntegrityError, OutputError, withContext } from '../errors.js';
-import { tempSibling } from './blob-file.js';
+import { errorMessage, InputError, IntegrityError, OutputError, withContext } from '../errors.js';
+import { ensureDir, tempSibling } from './blob-file.js';
+import { checkDockerArchiveName } from './place.js';
+import { sweepStaleTemps } from './stale-temps.js';
 
 /** DockerArchiveManifestEntry is one element of manifest.json. */
 interface DockerArchiveManifestEntry {
@@ -35,6 +37,8 @@ export function normalizeRepoTag(reference: string): string {
 
 /** writeDockerArchive writes `image` as a `docker load`-able tar at `path`, atomically. */
 export async function writeDockerArchive(path: string, image: Image, reference?: string): Promise<void> {
+  // The name may come from an entry name rather than a parsed place: check it before anything is written.
+  if (reference) checkDockerArchiveName(reference, `docker-archive:${path}:${reference}`);
   const manifest = await image.manifest();
   const layers = await image.layers();
   const rawConfig = await image.rawConfig();
@@ -69,7 +73,8 @@ export async function writeDockerArchive(path: string, image: Image, reference?:
   };
   entries.push({ path: 'index.json', type: 'file', mode: 0o644, content: { kind: 'buffer', data: serializeJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [indexEntry] }) } });
 
-  await withContext(`writing docker-archive:${path}`, () => mkdir(dirname(path), { recursive: true }), OutputError);
+  await withContext(`writing docker-archive:${path}`, () => ensureDir(dirname(path)), OutputError);
+  await sweepStaleTemps(dirname(path), basename(path));
   const temp = tempSibling(path);
   try {
     await withContext(`writing docker-archive:${path}`, async () => {
@@ -102,15 +107,30 @@ async function startsWith(file: string, magic: Buffer): Promise<boolean> {
   }
 }
 
-/** readDockerArchive reads the image named `reference` (or the only one) from a `docker save` tarball into the store. */
-export async function readDockerArchive(path: string, store: BlobStore, reference?: string): Promise<Image> {
-  const where = `docker-archive:${path}${reference ? `:${reference}` : ''}`;
-  await withContext(where, () => stat(path));
-  // One pass over the tar: every regular file goes into the content-addressed store by digest.
-  const files = new Map<string, { digest: Digest; size: number; gzip: boolean }>();
+function parseJson<T>(where: string, name: string, data: Buffer): T {
+  try {
+    return JSON.parse(data.toString('utf8')) as T;
+  } catch (error) {
+    throw new InputError(`${where}: ${name} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+interface ArchiveFile {
+  digest: Digest;
+  size: number;
+  gzip: boolean;
+}
+
+/**
+ * storeArchiveFiles reads the tar (plain or gzipped, as `docker load` accepts) in one pass, putting every
+ * regular file into the content-addressed store. Any stream's failure (not a tar, truncated, bad gzip)
+ * becomes one InputError: both the pipeline and the entry loop are awaited together, so neither rejects unheard.
+ */
+async function storeArchiveFiles(path: string, where: string, store: BlobStore): Promise<Map<string, ArchiveFile>> {
+  const files = new Map<string, ArchiveFile>();
+  const gzipped = await withContext(`reading ${where}`, () => startsWith(path, GZIP_MAGIC));
   const reader = extract();
-  const done = pipeline(createReadStream(path), reader);
-  await withContext(`reading ${where}`, async () => {
+  const consume = async () => {
     for await (const entry of reader) {
       if (entry.header.type !== 'file') {
         entry.resume();
@@ -119,23 +139,71 @@ export async function readDockerArchive(path: string, store: BlobStore, referenc
       const info = await store.write(entry as unknown as Readable);
       files.set(entry.header.name.replace(/^\.\//, ''), { ...info, gzip: await startsWith(store.path(info.digest), GZIP_MAGIC) });
     }
-    await done;
-  });
+  };
+  try {
+    const piped = gzipped ? pipeline(createReadStream(path), createGunzip(), reader) : pipeline(createReadStream(path), reader);
+    await Promise.all([piped, consume()]);
+  } catch (error) {
+    reader.destroy();
+    throw new InputError(`reading ${where}: not a complete docker-archive tar${gzipped ? ' (gzip)' : ''}: ${errorMessage(error)}`, { cause: error });
+  }
+  return files;
+}
+
+/**
+ * ociManifestOf returns the raw OCI manifest an archive's index.json names for this image, if its config and
+ * compressed layers are exactly the archive's: kiln (and Docker 25+) save one, and reusing it keeps the digest.
+ */
+async function ociManifestOf(files: Map<string, ArchiveFile>, store: BlobStore, where: string, chosen: DockerArchiveManifestEntry): Promise<{ raw: Buffer; manifest: Manifest } | undefined> {
+  const indexFile = files.get('index.json');
+  if (!indexFile) return undefined;
+  const index = parseJson<Index>(where, 'index.json', await store.read(indexFile.digest));
+  const configDigest = files.get(chosen.Config)?.digest;
+  const layerDigests = chosen.Layers.map((name) => files.get(name)?.digest);
+  for (const descriptor of index.manifests ?? []) {
+    if (!isManifestMediaType(descriptor.mediaType) || typeof descriptor.digest !== 'string' || !descriptor.digest.startsWith('sha256:')) continue;
+    const file = files.get(`blobs/sha256/${digestHex(descriptor.digest)}`);
+    if (!file || file.digest !== descriptor.digest) continue;
+    const raw = await store.read(file.digest);
+    const manifest = parseJson<Manifest>(where, `manifest ${descriptor.digest}`, raw);
+    const matches = manifest.config?.digest === configDigest
+      && Array.isArray(manifest.layers)
+      && manifest.layers.length === layerDigests.length
+      && manifest.layers.every((layer, i) => layer.digest === layerDigests[i] && ['gzip', 'zstd'].includes(layerCompression(layer.mediaType) ?? 'none'));
+    if (matches) return { raw, manifest };
+  }
+  return undefined;
+}
+
+/** readDockerArchive reads the image named `reference` (or the only one) from a `docker save` tarball into the store. */
+export async function readDockerArchive(path: string, store: BlobStore, reference?: string): Promise<Image> {
+  const where = `docker-archive:${path}${reference ? `:${reference}` : ''}`;
+  await withContext(where, () => stat(path));
+  const files = await storeArchiveFiles(path, where, store);
   const manifestFile = files.get('manifest.json');
   if (!manifestFile) throw new InputError(`${where}: no manifest.json (not a docker-archive)`);
-  const entries = JSON.parse((await store.read(manifestFile.digest)).toString('utf8')) as DockerArchiveManifestEntry[];
+  const entries = parseJson<DockerArchiveManifestEntry[]>(where, 'manifest.json', await store.read(manifestFile.digest));
+  if (!Array.isArray(entries)) throw new InputError(`${where}: manifest.json is not a list of images`);
   const wanted = reference ? normalizeRepoTag(reference) : undefined;
   const chosen = wanted ? entries.find((e) => e.RepoTags?.includes(wanted)) : entries.length === 1 ? entries[0] : undefined;
   if (!chosen) throw new InputError(wanted ? `${where}: no image tagged ${wanted}` : `${where}: holds ${entries.length} images; name one with :REF`);
   const configFile = files.get(chosen.Config);
   if (!configFile) throw new InputError(`${where}: config ${chosen.Config} missing from the archive`);
-  const config = JSON.parse((await store.read(configFile.digest)).toString('utf8')) as ImageConfig;
-  if (config.rootfs.diff_ids.length !== chosen.Layers.length) throw new InputError(`${where}: config lists ${config.rootfs.diff_ids.length} diff_ids for ${chosen.Layers.length} layers`);
+  const rawConfig = await store.read(configFile.digest);
+  const config = parseJson<ImageConfig>(where, chosen.Config, rawConfig);
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== chosen.Layers.length) throw new InputError(`${where}: config lists ${diffIds.length} diff_ids for ${chosen.Layers.length} layers`);
+  const stored = await ociManifestOf(files, store, where, chosen);
+  if (stored) {
+    // The archive's own OCI manifest: same bytes, same digest (and annotations) as the image that was saved.
+    const layers = stored.manifest.layers.map((d, i) => blobLayer({ mediaType: d.mediaType, digest: d.digest, size: d.size, diffId: diffIds[i]!, open: () => store.open(d.digest) }));
+    return imageFromRaw({ rawManifest: async () => stored.raw, rawConfig: async () => rawConfig, layers: async () => layers });
+  }
   const layers: Layer[] = [];
   for (const [i, name] of chosen.Layers.entries()) {
     const file = files.get(name);
     if (!file) throw new InputError(`${where}: layer ${name} missing from the archive`);
-    const diffId = config.rootfs.diff_ids[i]!;
+    const diffId = diffIds[i]!;
     if (file.gzip) {
       layers.push(blobLayer({ mediaType: MediaType.ociLayerGzip, digest: file.digest, size: file.size, diffId, open: () => store.open(file.digest) }));
       continue;
@@ -145,6 +213,6 @@ export async function readDockerArchive(path: string, store: BlobStore, referenc
     const gzipped = await store.write((await store.open(file.digest)).pipe(createGzip({ level: GZIP_LEVEL })));
     layers.push(blobLayer({ mediaType: MediaType.ociLayerGzip, digest: gzipped.digest, size: gzipped.size, diffId, uncompressedSize: file.size, open: () => store.open(gzipped.digest) }));
   }
-  // docker-archive has no manifest of its own: one is computed, so the image digest is kiln's.
+  // Without a matching OCI manifest in the archive one is computed, so the image digest is kiln's.
   return imageFromParts({ config, layers });
 }

@@ -1,7 +1,7 @@
 // The OCI image-layout directory (`oci:PATH[:TAG]`): blobs/<alg>/<hex>, oci-layout, index.json.
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { digestAlgorithm, digestHex, parseDigest, sha256, verifyDigest, type Digest } from '../oci/digest.js';
 import { checkedConfig, imageFromRaw, serializeJson, type Image } from '../oci/image.js';
@@ -9,7 +9,9 @@ import { blobLayer } from '../oci/layer.js';
 import { isIndexMediaType, isManifestMediaType, MediaType } from '../oci/media-types.js';
 import { Annotation, type Descriptor, type Index, type Manifest, type Platform } from '../oci/spec.js';
 import { InputError, OutputError, withContext } from '../errors.js';
-import { tempSibling, writeBlobFile, writeFileAtomic } from './blob-file.js';
+import { ensureDir, tempSibling, writeBlobFile, writeFileAtomic } from './blob-file.js';
+import { withFileLock } from './file-lock.js';
+import { sweepStaleTemps } from './stale-temps.js';
 
 function blobPath(root: string, digest: Digest): string {
   return join(root, 'blobs', digestAlgorithm(digest), digestHex(digest));
@@ -58,36 +60,76 @@ function bufferStream(data: Buffer): Readable {
   return Readable.from([data]);
 }
 
-/**
- * writeOciLayout adds `image` to the layout at `path` under `tag` (replacing an entry with the same tag).
- * A new layout is assembled in a temp directory and renamed into place; an existing one gets its blobs
- * first and index.json last, each atomically, so readers never see a tag without its blobs.
- */
-export async function writeOciLayout(path: string, image: Image, tag?: string): Promise<Descriptor> {
-  const existing = await isDirectory(path);
-  if (existing) {
-    const index = await readIndex(path).catch(() => undefined);
-    if (!index) throw new OutputError(`${path} exists and is not an OCI layout (no readable index.json)`);
-    const descriptor = await withContext(`writing ${path}`, () => writeImageBlobs(path, image), OutputError);
-    const entry = tag ? { ...descriptor, annotations: { [Annotation.refName]: tag } } : descriptor;
+// The lock serialises index.json updates across processes; it lives inside the layout, like git's index.lock.
+const INDEX_LOCK = 'index.json.lock';
+
+/** sweepLayoutTemps removes temp files killed writers left in a layout (index.json, oci-layout, blobs). */
+async function sweepLayoutTemps(root: string): Promise<void> {
+  await sweepStaleTemps(root);
+  const blobs = join(root, 'blobs');
+  for (const algorithm of await readdir(blobs).catch(() => [] as string[])) await sweepStaleTemps(join(blobs, algorithm));
+}
+
+function indexEntry(descriptor: Descriptor, tag: string | undefined): Descriptor {
+  return tag ? { ...descriptor, annotations: { [Annotation.refName]: tag } } : descriptor;
+}
+
+/** addToLayout writes an image's blobs into an existing layout, then updates index.json under the lock. */
+async function addToLayout(path: string, image: Image, tag: string | undefined): Promise<Descriptor> {
+  if (!(await readIndex(path).catch(() => undefined))) throw new OutputError(`${path} exists and is not an OCI layout (no readable index.json)`);
+  await sweepLayoutTemps(path);
+  const descriptor = await withContext(`writing ${path}`, () => writeImageBlobs(path, image), OutputError);
+  const entry = indexEntry(descriptor, tag);
+  await withFileLock(join(path, INDEX_LOCK), async () => {
+    // Read under the lock: another process may have added its tag since the check above.
+    const index = await readIndex(path);
     const kept = index.manifests.filter((m) => (tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== descriptor.digest));
-    await writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests: [...kept, entry] }));
-    return descriptor;
-  }
+    await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests: [...kept, entry] })), OutputError);
+  });
+  return descriptor;
+}
+
+/** createLayout assembles a new layout in a temp directory and renames it into place; false if another process got there first. */
+async function createLayout(path: string, image: Image, tag: string | undefined): Promise<Descriptor | undefined> {
+  const parent = dirname(path);
+  await withContext(`writing ${path}`, () => ensureDir(parent), OutputError);
   const temp = tempSibling(path);
   try {
     return await withContext(`writing ${path}`, async () => {
-      await mkdir(temp, { recursive: true });
+      await mkdir(temp);
       const descriptor = await writeImageBlobs(temp, image);
-      const entry = tag ? { ...descriptor, annotations: { [Annotation.refName]: tag } } : descriptor;
       await writeFileAtomic(join(temp, 'oci-layout'), serializeJson({ imageLayoutVersion: '1.0.0' }));
-      await writeFileAtomic(join(temp, 'index.json'), serializeJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [entry] }));
-      await rename(temp, path);
+      await writeFileAtomic(join(temp, 'index.json'), serializeJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [indexEntry(descriptor, tag)] }));
+      try {
+        await rename(temp, path);
+      } catch (error) {
+        // Another writer created the layout between our check and our rename: join theirs instead.
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await isDirectory(path))) return undefined;
+        throw error;
+      }
       return descriptor;
     }, OutputError);
   } finally {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * writeOciLayout adds `image` to the layout at `path` under `tag` (replacing an entry with the same tag).
+ * A new layout is assembled in a temp directory and renamed into place; an existing one gets its blobs
+ * first and index.json last, each atomically, so readers never see a tag without its blobs. Several
+ * processes may write into one layout at once: index.json is updated under a lock, and a creator that
+ * loses the race to rename its new layout adds its image to the winner's.
+ */
+export async function writeOciLayout(path: string, image: Image, tag?: string): Promise<Descriptor> {
+  // Temp layouts of killed writers sit beside the layout.
+  await sweepStaleTemps(dirname(path), basename(path));
+  if (!(await isDirectory(path))) {
+    const created = await createLayout(path, image, tag);
+    if (created) return created;
+  }
+  return addToLayout(path, image, tag);
 }
 
 /** PlatformWanted selects one image from an index. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePlan, PythonPlan } from '../build/plan.js';
-import { InputError } from '../errors.js';
+import { InputError, IntegrityError } from '../errors.js';
 import type { Addendum } from '../oci/mutate.js';
 import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';
 import { readLayerTree } from '../testing/layer-tree.js';
@@ -144,4 +144,22 @@ test('pythonLayers: requirements.txt pinned by hash only finds its wheels in fin
   await rm(wheels, { recursive: true });
   const again = await pythonLayers(plan, base, context);
   assert.equal(await again[1]!.layer.digest(), await layers[1]!.layer.digest());
+});
+
+test('pythonLayers: requirements.txt without --hash is refused unless allow_unhashed, and installed with it', async () => {
+  const store = await tempStore();
+  const base = await imageWithLayers(store, debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const project = join(dir, 'plain');
+  await mkdir(project);
+  await writeFile(join(project, 'requirements.txt'), thirdPartyWheels.map((spec) => `${spec.name}==${spec.version}\n`).join(''));
+  const context = { store, env: {}, log: () => undefined };
+  await assert.rejects(
+    pythonLayers(imagePlan(pythonPlan(dir, wheels, { project, installProject: false })), base, context),
+    (error: Error) => error instanceof IntegrityError && /requirements\.txt: colorlite==2\.1\.0 has no hash to verify its download/.test(error.message),
+  );
+  const layers = await pythonLayers(imagePlan(pythonPlan(dir, wheels, { project, installProject: false, allowUnhashed: true })), base, context);
+  assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies']);
+  const paths = await layerPaths(layers[1]!);
+  for (const name of ['tinyformat', 'colorlite']) assert.ok(paths.includes(`opt/venv/lib/python3.11/site-packages/${name}/__init__.py`), name);
 });

@@ -193,6 +193,11 @@ function remoteWheel(pkg: LockedPackage, ranking: TagRanking): WheelItem {
     // requirements.txt `--hash` only: the file is found at fetch time among the sources' files of this version.
     return { packageName: pkg.name, filename: '', sha256: hashSetKey(pkg.files) };
   }
+  if (pkg.files.length === 0 && pkg.source.kind === 'index') {
+    // requirements.txt pin without `--hash` (selectPackages let it through only with allow_unhashed):
+    // any file of this version will do, found at fetch time.
+    return { packageName: pkg.name, filename: '', sha256: `unhashed:${pkg.name}==${pkg.version}` };
+  }
   return wheelItem(pkg, selectWheel(pkg.name, named, ranking));
 }
 
@@ -231,7 +236,7 @@ async function fetchWheels(wheels: WheelItem[], python: PythonPlan, lock: Python
   const locked = new Map(lock.packages.map((pkg) => [pkg.name, pkg] as const));
   const requests: DownloadRequest[] = [];
   for (const wheel of remote) {
-    if (wheel.filename === '') await resolveHashOnly(wheel, locked.get(wheel.packageName)!, locator, ranking);
+    if (wheel.filename === '') await resolveVersionOnly(wheel, locked.get(wheel.packageName)!, locator, ranking);
     const request = wheel.request!;
     const digest = request.hashes.sha256 ? `sha256:${request.hashes.sha256.toLowerCase()}` as const : undefined;
     // A wheel already in the cache is not looked up: downloadAll takes it from the cache by its hash.
@@ -259,8 +264,9 @@ function progressQuiet(done: number, total: number): boolean {
   return total > 20 && done % 10 !== 0 && done !== total;
 }
 
-// A requirements.txt pin with hashes only: pick the best wheel of that version that one of the hashes vouches for.
-async function resolveHashOnly(wheel: WheelItem, pkg: LockedPackage, locator: FileLocator, ranking: TagRanking): Promise<void> {
+// A requirements.txt pin names a version only: pick the best wheel of that version that one of the pin's
+// hashes vouches for, or (a pin without hashes, allowed unhashed) the best wheel of that version.
+async function resolveVersionOnly(wheel: WheelItem, pkg: LockedPackage, locator: FileLocator, ranking: TagRanking): Promise<void> {
   const allowed = new Set(pkg.files.map((file) => file.hashes.sha256?.toLowerCase()).filter(Boolean));
   // The first source with a wheel of the locked version answers; later indexes are not asked.
   const version = normalizeVersion(pkg.version);
@@ -268,6 +274,13 @@ async function resolveHashOnly(wheel: WheelItem, pkg: LockedPackage, locator: Fi
     .filter((file) => file.filename.endsWith('.whl') && normalizeVersion(parseWheelFilename(file.filename).version) === version);
   for (const file of offered) {
     if (!file.hashes.sha256 && file.url.startsWith('file:')) file.hashes.sha256 = await fileSha256(fileURLToPath(file.url), wheel.packageName);
+  }
+  if (allowed.size === 0) {
+    const chosen = selectWheel(wheel.packageName, offered, ranking);
+    wheel.filename = chosen.filename;
+    // A hash the index publishes still guards the download itself.
+    wheel.request = { packageName: wheel.packageName, filename: chosen.filename, url: chosen.url, hashes: chosen.hashes.sha256 ? { sha256: chosen.hashes.sha256 } : {} };
+    return;
   }
   const vouched = offered.filter((file) => file.filename.endsWith('.whl') && allowed.has(file.hashes.sha256?.toLowerCase()));
   if (vouched.length === 0) throw new IntegrityError(`${wheel.packageName}: no file offered by the find-links folders or indexes matches a hash in the lock`);

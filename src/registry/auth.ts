@@ -3,7 +3,7 @@
 import { NetworkError } from '../errors.js';
 import type { Credential, CredentialSource } from './credentials.js';
 import { RegistryError } from './errors.js';
-import { redact, rememberSecret } from './redact.js';
+import { redact, rememberSecret } from '../http/redact.js';
 import type { HttpResponse, Transport } from './transport.js';
 
 /** Challenge is one parsed `WWW-Authenticate` entry. */

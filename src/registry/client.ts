@@ -88,11 +88,15 @@ export class RegistryClient {
   /** getManifest fetches a manifest by tag or digest and checks it against the digest it was asked for or told. */
   async getManifest(repository: string, reference: string): Promise<RawManifest> {
     const where = this.where(repository, isDigest(reference) ? `@${reference}` : `:${reference}`);
-    const response = await this.send(repository, {
-      method: 'GET', path: `/manifests/${reference}`, headers: { accept: MANIFEST_ACCEPT }, what: 'fetching manifest', access: 'pull',
+    const url = `${this.baseUrl}/v2/${repository}/manifests/${reference}`;
+    // The whole exchange is retried, so a connection reset in the middle of the manifest's bytes is too.
+    const { raw, response } = await this.transport.http.retrying({ method: 'GET', url, what: 'fetching manifest' }, async () => {
+      const response = await this.send(repository, {
+        method: 'GET', url, headers: { accept: MANIFEST_ACCEPT }, what: 'fetching manifest', access: 'pull',
+      });
+      if (response.status !== 200) await this.fail(response, 'fetching manifest', where);
+      return { raw: await response.buffer(MAX_MANIFEST_BYTES), response };
     });
-    if (response.status !== 200) await this.fail(response, 'fetching manifest', where);
-    const raw = await response.buffer(MAX_MANIFEST_BYTES);
     const digest = sha256(raw);
     const told = response.header('docker-content-digest');
     if (isDigest(reference)) verifyDigest(`manifest ${where}`, reference as Digest, digest);
@@ -150,6 +154,11 @@ export class RegistryClient {
     if (response.status !== 200) await this.fail(response, 'checking blob', this.where(repository, `@${digest}`));
     const length = Number(response.header('content-length'));
     return Number.isFinite(length) ? length : 0;
+  }
+
+  /** blobUrl is where a blob is fetched from (before any redirect), for messages. */
+  blobUrl(repository: string, digest: Digest): string {
+    return `${this.baseUrl}/v2/${repository}/blobs/${digest}`;
   }
 
   /** getBlob opens a blob's bytes; the caller verifies them (BlobStore.write does). */

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { InputError } from '../errors.js';
 import type { Credential } from './credentials.js';
-import { redact, rememberSecret } from './redact.js';
+import { redact, rememberSecret } from '../http/redact.js';
 
 /** HelperOptions let tests point at a PATH holding their own helper scripts. */
 export interface HelperOptions {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { credentialFromHelper } from './credential-helper.js';
 import type { Credential, CredentialSource } from './credentials.js';
-import { rememberSecret } from './redact.js';
+import { rememberSecret } from '../http/redact.js';
 
 const AuthEntry = z.object({
   auth: z.string().optional(),

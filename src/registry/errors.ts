@@ -1,6 +1,6 @@
 // Errors a registry answers with, turned into one line that names the registry, repository and status.
 import { NetworkError } from '../errors.js';
-import { redact } from './redact.js';
+import { redact } from '../http/redact.js';
 import type { HttpResponse } from './transport.js';
 
 /** RegistryError is an HTTP error from a registry; `status` lets callers tell 404 from 401. */

@@ -13,7 +13,7 @@ export { dockerConfigCredentials } from './docker-config.js';
 export { envCredential, chainCredentials, staticCredentials, type Credential, type CredentialSource } from './credentials.js';
 export { Transport, type TransportOptions } from './transport.js';
 export { Registries } from './registries.js';
-export { redact } from './redact.js';
+export { redact } from '../http/redact.js';
 
 /** RegistryContext is what a docker:// place needs: the cache, a platform, the environment. */
 export interface RegistryContext {

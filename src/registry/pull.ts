@@ -1,7 +1,8 @@
 // pullImage: resolve a reference, pick the platform from an index, and fetch config and layers into
 // the content-addressed cache, every byte checked against the digest that names it.
 import type { BlobStore } from '../cache/blob-store.js';
-import { InputError, IntegrityError, KilnError, errorMessage } from '../errors.js';
+import { InputError, IntegrityError } from '../errors.js';
+import { isTransient } from '../http/client.js';
 import { checkedConfig, imageFromRaw, type Image } from '../oci/image.js';
 import { blobLayer, type Layer } from '../oci/layer.js';
 import { isIndexMediaType, isManifestMediaType } from '../oci/media-types.js';
@@ -12,7 +13,6 @@ import type { RegistryClient } from './client.js';
 import { limiter } from '../limit.js';
 import { formatReference, parseReference, pinReference, repositoryName, type Reference } from './reference.js';
 import { Registries, type RegistriesOptions } from './registries.js';
-import { redact } from './redact.js';
 
 /** PlatformWanted selects one image from an index. */
 export interface PlatformWanted {
@@ -81,23 +81,17 @@ function parseJson<T>(raw: Buffer, what: string): T {
   }
 }
 
-/** fetchBlob copies one blob into the store, verified, retrying a broken or truncated transfer from the start. */
-export async function fetchBlob(client: RegistryClient, repository: string, descriptor: Descriptor, store: BlobStore, attempts: number): Promise<'cached' | 'fetched'> {
+/** fetchBlob copies one blob into the store, verified, retrying a broken, stalled or truncated transfer from the start. */
+export async function fetchBlob(client: RegistryClient, repository: string, descriptor: Descriptor, store: BlobStore): Promise<'cached' | 'fetched'> {
   if (await store.has(descriptor.digest)) return 'cached';
   const what = `blob ${client.registry}/${repository}@${descriptor.digest}`;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await store.write(await client.getBlob(repository, descriptor.digest), { digest: descriptor.digest, size: descriptor.size }, what);
-      return 'fetched';
-    } catch (error) {
-      const transient = !(error instanceof KilnError) || error instanceof IntegrityError;
-      if (!transient || attempt >= attempts) {
-        if (error instanceof KilnError) throw error;
-        throw new IntegrityError(redact(`${what}: download failed ${attempt} times: ${errorMessage(error)}`), { cause: error });
-      }
-      await new Promise((resolve) => setTimeout(resolve, client.transport.backoff(attempt - 1)));
-    }
-  }
+  const request = { method: 'GET' as const, url: client.blobUrl(repository, descriptor.digest), what: `fetching ${what}` };
+  // A body cut short fails the digest or size check: that is worth another attempt too.
+  const transient = (error: unknown): boolean => isTransient(error) || error instanceof IntegrityError;
+  await client.transport.http.retrying(request, async () => {
+    await store.write(await client.getBlob(repository, descriptor.digest), { digest: descriptor.digest, size: descriptor.size }, what);
+  }, transient);
+  return 'fetched';
 }
 
 /** pullImage fetches an image (by tag or digest) for one platform into the store. */
@@ -120,8 +114,7 @@ export async function pullImage(ref: string | Reference, options: PullOptions): 
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new IntegrityError(`manifest ${where}: missing config or layers`);
 
   const { store } = options;
-  const attempts = registries.transport.retries + 1;
-  const configState = await fetchBlob(client, repository, manifest.config, store, attempts);
+    const configState = await fetchBlob(client, repository, manifest.config, store);
   options.onProgress?.({ digest: manifest.config.digest, size: manifest.config.size, state: configState });
   const rawConfig = checkedConfig(where, await store.read(manifest.config.digest), manifest.config);
   const config = parseJson<ImageConfig>(rawConfig, `config of ${where}`);
@@ -132,7 +125,7 @@ export async function pullImage(ref: string | Reference, options: PullOptions): 
 
   const limit = limiter(options.concurrency ?? 3);
   await Promise.all(manifest.layers.map((descriptor) => limit(async () => {
-    const state = await fetchBlob(client, repository, descriptor, store, attempts);
+    const state = await fetchBlob(client, repository, descriptor, store);
     await recordBlobOrigin(store, descriptor.digest, reference.registry, repository);
     options.onProgress?.({ digest: descriptor.digest, size: descriptor.size, state });
   })));

@@ -12,7 +12,7 @@ import { ChunkReader } from './chunk-reader.js';
 import { isMissingUpload, type RegistryClient, type UploadSession } from './client.js';
 import { envCredential, type CredentialSource, type EnvCredentialNames } from './credentials.js';
 import { limiter, type Limiter } from '../limit.js';
-import { redact } from './redact.js';
+import { redact } from '../http/redact.js';
 import { formatReference, parseReference, repositoryName, type Reference } from './reference.js';
 import { Registries, type RegistriesOptions } from './registries.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../errors.js';
 import { formatReference, isLoopbackRegistry, parseReference } from './reference.js';
-import { redact, rememberSecret } from './redact.js';
+import { redact, rememberSecret } from '../http/redact.js';
 import { Transport } from './transport.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;

@@ -1,6 +1,7 @@
 // Image references as docker's reference grammar defines them: `[domain[:port]/]path[:tag][@digest]`.
 import { isDigest, type Digest } from '../oci/digest.js';
 import { InputError } from '../errors.js';
+import { redactUrl } from '../http/redact.js';
 
 /** DOCKER_HUB is the canonical name of Docker Hub; `index.docker.io` and bare names normalise to it. */
 export const DOCKER_HUB = 'docker.io';
@@ -21,7 +22,7 @@ const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[
 const MAX_NAME = 255;
 
 function bad(text: string, why: string): InputError {
-  return new InputError(`invalid image reference "${text}": ${why}`);
+  return new InputError(`invalid image reference "${redactUrl(text)}": ${why}`);
 }
 
 // A first component is a registry only if it looks like a host: has a dot or port, or is localhost.
@@ -33,6 +34,9 @@ function looksLikeRegistry(component: string): boolean {
 export function parseReference(text: string): Reference {
   let rest = text.trim();
   if (rest === '') throw bad(text, 'empty');
+  if (/^[^/@]*:[^/@]*@(?!sha(?:256|512):)/.test(rest)) {
+    throw bad(text, 'credentials do not belong in an image reference; use docker login or username_env/password_env in kiln.yaml');
+  }
   let digest: Digest | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {

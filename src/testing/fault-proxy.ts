@@ -8,6 +8,12 @@ export interface Faults {
   reset?: number;
   status500?: number;
   status429?: number;
+  /** resetBody is the chance that a GET's response is cut off by a reset halfway through its body. */
+  resetBody?: number;
+  /** cutNext cuts the bodies of the next N GETs (that `only` lets through) halfway, whatever the dice say. */
+  cutNext?: number;
+  /** only limits faults to requests whose path matches (say, manifests); others pass untouched. */
+  only?: RegExp;
   /** down answers every request with a reset: the registry has gone away. */
   down?: boolean;
 }
@@ -18,7 +24,7 @@ export interface ProxiedRequest {
   path: string;
   /** bytesIn is the request body size that reached the registry (0 when a fault stopped it). */
   bytesIn: number;
-  fault?: 'reset' | '500' | '429';
+  fault?: 'reset' | '500' | '429' | 'reset-body';
 }
 
 /** FaultProxy is a running proxy; `host` replaces the registry's host in references. */
@@ -53,7 +59,8 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}, see
   const server: Server = createServer((req: IncomingMessage, res) => {
     const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', bytesIn: 0 };
     requests.push(entry);
-    const roll = random();
+    const eligible = current.down || !current.only || current.only.test(entry.path);
+    const roll = eligible ? random() : 1;
     const reset = current.down ? 1 : current.reset ?? 0;
     const s500 = current.status500 ?? 0;
     const s429 = current.status429 ?? 0;
@@ -69,9 +76,28 @@ export async function startFaultProxy(upstream: string, faults: Faults = {}, see
       req.on('end', () => res.writeHead(status, { 'content-type': 'text/plain', ...(status === 429 ? { 'retry-after': '0' } : {}) }).end(`injected ${status}\n`));
       return;
     }
+    let cutBody = req.method === 'GET' && roll < reset + s500 + s429 + (current.resetBody ?? 0);
+    if (req.method === 'GET' && eligible && (current.cutNext ?? 0) > 0) {
+      current = { ...current, cutNext: current.cutNext! - 1 };
+      cutBody = true;
+    }
     const forward = request({ host: upstreamHost, port: Number(upstreamPort), method: req.method, path: req.url, headers: req.headers }, (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-      upstreamRes.pipe(res);
+      const length = Number(upstreamRes.headers['content-length'] ?? 0);
+      if (!cutBody || upstreamRes.statusCode !== 200 || length < 2) {
+        upstreamRes.pipe(res);
+        return;
+      }
+      // Send the headers and half the body, then break the connection.
+      entry.fault = 'reset-body';
+      let sent = 0;
+      upstreamRes.on('data', (chunk: Buffer) => {
+        if (sent >= length / 2) return;
+        const part = chunk.subarray(0, Math.max(0, Math.ceil(length / 2) - sent));
+        sent += part.length;
+        res.write(part);
+        if (sent >= length / 2) res.write(Buffer.alloc(0), () => req.socket.destroy());
+      });
     });
     forward.on('error', () => req.socket.destroy());
     req.on('data', (chunk: Buffer) => (entry.bytesIn += chunk.length));

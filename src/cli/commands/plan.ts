@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { planBuild, type BaseRef, type ImagePlan } from '../../build/plan.js';
 import { UsageError } from '../../errors.js';
+import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
 
 function describeBase(base: BaseRef): string {
@@ -47,11 +48,11 @@ export const command: Command = {
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
     const plan = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
     if (values.json) {
-      context.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      context.stdout.write(`${JSON.stringify(redactDeep(plan), null, 2)}\n`);
       return 0;
     }
-    for (const notice of plan.notices) context.stderr.write(`kiln: ${notice}\n`);
-    context.stdout.write(plan.images.map(describeEntry).join('\n') + '\n');
+    for (const notice of plan.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
+    context.stdout.write(redact(plan.images.map(describeEntry).join('\n')) + '\n');
     context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}\n`);
     return 0;
   },

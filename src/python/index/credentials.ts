@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { rememberSecret } from '../../registry/redact.js';
+import { rememberSecret } from '../../http/redact.js';
 
 /** BasicCredentials is a username and password for HTTP Basic auth. */
 export interface BasicCredentials {

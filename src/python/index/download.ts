@@ -1,13 +1,12 @@
 // Downloads distribution files into the content-addressed BlobStore, a few at a time, each checked
 // against the hash the lock vouches for before it is kept.
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { fetch } from 'undici';
 import type { BlobStore } from '../../cache/blob-store.js';
 import { IntegrityError, KilnError, NetworkError, errorMessage } from '../../errors.js';
+import { HttpClient } from '../../http/client.js';
 import type { Digest } from '../../oci/digest.js';
-import { redact } from '../../registry/redact.js';
+import { redact, redactUrl } from '../../http/redact.js';
 import type { FileHashes } from '../types.js';
 
 /** DownloadRequest is one file to fetch: what the lock says about it and the package it belongs to. */
@@ -45,23 +44,16 @@ export interface DownloadOptions {
   allowUnhashed?: boolean;
   /** headersFor adds headers (credentials) for a URL; an index decides which hosts get them. */
   headersFor?: (url: string) => Record<string, string>;
+  /** http is the client to use (timeouts and retries from KILN_HTTP_* by default). */
+  http?: HttpClient;
 }
+
+let defaultClient: HttpClient | undefined;
 
 function expectedDigest(request: DownloadRequest): Digest | undefined {
   if (request.hashes.sha256) return `sha256:${request.hashes.sha256.toLowerCase()}`;
   if (request.hashes.sha512) return `sha512:${request.hashes.sha512.toLowerCase()}`;
   return undefined;
-}
-
-async function open(request: DownloadRequest, options: DownloadOptions): Promise<Readable> {
-  const url = new URL(request.url);
-  if (url.protocol === 'file:') return createReadStream(fileURLToPath(url));
-  const response = await fetch(request.url, { headers: options.headersFor?.(request.url) ?? {} }).catch((error: unknown) => {
-    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-    throw new NetworkError(redact(`${request.packageName}: cannot download ${request.filename} from ${url.host}: ${cause}`), { cause: error });
-  });
-  if (!response.ok || !response.body) throw new NetworkError(`${request.packageName}: downloading ${request.filename} from ${url.host}: HTTP ${response.status}`);
-  return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
 }
 
 async function downloadOne(request: DownloadRequest, options: DownloadOptions): Promise<Downloaded> {
@@ -70,12 +62,28 @@ async function downloadOne(request: DownloadRequest, options: DownloadOptions): 
     throw new IntegrityError(`${request.packageName}: the lock has no sha256 for ${request.filename}; refusing an unverified download`);
   }
   if (expected && (await options.store.has(expected))) return { request, digest: expected, path: options.store.path(expected), fromCache: true };
-  try {
-    const info = await options.store.write(await open(request, options), expected ? { digest: expected, ...(request.size ? { size: request.size } : {}) } : undefined, `${request.packageName}: ${request.filename}`);
+  const what = `${request.packageName}: ${request.filename}`;
+  const want = expected ? { digest: expected, ...(request.size ? { size: request.size } : {}) } : undefined;
+  const url = new URL(request.url);
+  if (url.protocol === 'file:') {
+    const info = await withLocalContext(what, () => options.store.write(createReadStream(fileURLToPath(url)), want, what));
     return { request, digest: info.digest, path: options.store.path(info.digest), fromCache: false };
+  }
+  const http = options.http ?? (defaultClient ??= new HttpClient());
+  // Written inside the retry loop: a reset or a stall mid-file starts the file again.
+  const info = await http.read({ method: 'GET', url: request.url, headers: options.headersFor?.(request.url) ?? {}, what: `${request.packageName}: downloading ${request.filename}` }, async (response) => {
+    if (response.status !== 200) throw new NetworkError(redact(`${request.packageName}: downloading ${request.filename}: GET ${redactUrl(response.url)}: HTTP ${response.status}`));
+    return options.store.write(response.body, want, what);
+  });
+  return { request, digest: info.digest, path: options.store.path(info.digest), fromCache: false };
+}
+
+async function withLocalContext<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (error) {
     if (error instanceof KilnError) throw error;
-    throw new NetworkError(redact(`${request.packageName}: downloading ${request.filename}: ${errorMessage(error)}`), { cause: error });
+    throw new NetworkError(redact(`${what}: ${errorMessage(error)}`), { cause: error });
   }
 }
 

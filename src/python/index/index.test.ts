@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BlobStore } from '../../cache/blob-store.js';
 import { IntegrityError, NetworkError } from '../../errors.js';
-import { buildWheel } from '../../testing/wheels.js';
+import { startPythonHttpServer } from '../../testing/python-http-server.js';
+import { startStallServer, type StallMode } from '../../testing/stall-server.js';
+import { buildWheel, writeWheel } from '../../testing/wheels.js';
+import { HttpClient } from '../../http/client.js';
 import { parseNetrc } from './credentials.js';
 import { downloadAll, type DownloadRequest } from './download.js';
 import { findLinksFiles } from './find-links.js';
@@ -107,8 +110,8 @@ test('credentials come from ~/.netrc for the index host only and never appear in
 
 test('an unreachable index is a NetworkError naming the index and the package', async () => {
   await assert.rejects(
-    new SimpleIndex('http://127.0.0.1:1/simple', noCredentials).projectFiles('torch'),
-    (error: Error) => error instanceof NetworkError && /^index http:\/\/127\.0\.0\.1:1\/simple \(package torch\): cannot reach the index/.test(error.message),
+    new SimpleIndex('http://127.0.0.1:1/simple', { ...noCredentials, http: new HttpClient({ retries: 1, backoffMs: 5 }) }).projectFiles('torch'),
+    (error: Error) => error instanceof NetworkError && error.message === 'index http://127.0.0.1:1/simple (package torch): GET http://127.0.0.1:1/simple/torch/: connection refused after 2 attempts',
   );
 });
 
@@ -154,4 +157,62 @@ test('find-links directories list local wheels as file URLs that download like a
   assert.deepEqual(files.map((f) => f.filename), ['demo_pkg-1.0-py3-none-any.whl']);
   const [done] = await downloadAll([{ packageName: 'demo-pkg', filename: files[0]!.filename, url: files[0]!.url, hashes: { sha256: wheelSha } }], { store: new BlobStore(join(work, 'cache-3')) });
   assert.equal(done!.digest, `sha256:${wheelSha}`);
+});
+
+// KILN_HTTP_TIMEOUT=1 and one retry: a stuck index must fail fast, naming what was asked for.
+const quickEnv = { KILN_HTTP_TIMEOUT: '1', KILN_HTTP_RETRIES: '1' };
+
+for (const mode of ['silent', 'stall-body'] as StallMode[]) {
+  test(`an index that ${mode === 'silent' ? 'never answers' : 'stalls mid-body'} fails within the timeout naming the URL`, async () => {
+    const stuck = await startStallServer(mode);
+    try {
+      const started = Date.now();
+      const why = mode === 'silent' ? 'no response within 1s' : 'response body stalled \\(nothing received within 1s\\)';
+      await assert.rejects(new SimpleIndex(`${stuck.url}/simple`, { env: quickEnv, netrcPath: '/nonexistent' }).projectFiles('torch'), (error: Error) => {
+        assert.ok(error instanceof NetworkError);
+        assert.match(error.message, new RegExp(`^index ${stuck.url}/simple \\(package torch\\): GET ${stuck.url}/simple/torch/: ${why} after 2 attempts$`));
+        return true;
+      });
+      const download: DownloadRequest = { packageName: 'torch', filename: 'torch-2.0-py3-none-any.whl', url: `${stuck.url}/files/torch-2.0-py3-none-any.whl`, hashes: { sha256: 'a'.repeat(64) } };
+      await assert.rejects(downloadAll([download], { store: new BlobStore(join(work, `stall-${mode}`)), http: new HttpClient({ env: quickEnv }) }), (error: Error) => {
+        assert.match(error.message, new RegExp(`^torch: downloading torch-2\\.0-py3-none-any\\.whl: GET ${stuck.url}/files/torch-2\\.0-py3-none-any\\.whl: ${why} after 2 attempts$`));
+        return true;
+      });
+      assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
+    } finally {
+      await stuck.close();
+    }
+  });
+}
+
+test('a simple index and a wheel folder served by a stock `python3 -m http.server` (HTTP/1.0) list and download', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'kiln-pyhttp-'));
+  const names = ['alpha', 'beta', 'gamma', 'delta'];
+  const requests: DownloadRequest[] = [];
+  for (const name of names) {
+    const dir = join(root, 'simple', name);
+    await mkdir(dir, { recursive: true });
+    // Big enough that bodies arrive in many chunks while the server closes behind them.
+    const spec = { name, version: '1.0', files: { [`${name}/__init__.py`]: '', [`${name}/data.bin`]: createHash('sha512').update(name).digest('hex').repeat(4000) } };
+    const filename = await writeWheel(dir, spec);
+    const data = buildWheel(spec);
+    requests.push({ packageName: name, filename: filename.split('/').at(-1)!, url: '', hashes: { sha256: createHash('sha256').update(data).digest('hex') } });
+  }
+  const server = await startPythonHttpServer(root);
+  try {
+    const index = new SimpleIndex(`${server.url}/simple`, { netrcPath: '/nonexistent', env: {} });
+    for (const request of requests) {
+      const files = await index.projectFiles(request.packageName);
+      const file = files.find((candidate) => candidate.filename === request.filename);
+      assert.ok(file, `${request.filename} is listed by the directory page`);
+      request.url = file.url;
+    }
+    for (let round = 0; round < 3; round++) {
+      const results = await downloadAll(requests, { store: new BlobStore(join(root, `cache-${round}`)), concurrency: 4 });
+      assert.deepEqual(results.map((r) => r.digest), requests.map((r) => `sha256:${r.hashes.sha256}`));
+    }
+  } finally {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  }
 });

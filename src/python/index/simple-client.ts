@@ -1,7 +1,6 @@
 // SimpleIndex: one PEP 503/691 index, asked for a project's files (JSON preferred, HTML accepted).
-import { fetch } from 'undici';
 import { InputError, NetworkError } from '../../errors.js';
-import { redact } from '../../registry/redact.js';
+import { HttpClient } from '../../http/client.js';
 import { normalizeName } from '../wheel/filename.js';
 import { authorizationHeader, findCredentials, stripCredentials, type BasicCredentials, type CredentialSources } from './credentials.js';
 import { parseHtmlPage, parseJsonPage, type IndexFile } from './simple-page.js';
@@ -16,6 +15,8 @@ export interface SimpleIndexOptions extends CredentialSources {
   name?: string;
   /** credentials override every other source. */
   credentials?: BasicCredentials;
+  /** http is the client to use (timeouts and retries from KILN_HTTP_* by default). */
+  http?: HttpClient;
 }
 
 /** SimpleIndex lists a project's files on one index; credentials go only to the index's own host. */
@@ -23,9 +24,11 @@ export class SimpleIndex {
   /** url is the index root without credentials, safe to print. */
   readonly url: string;
   private readonly credentials?: BasicCredentials;
+  private readonly http: HttpClient;
 
   constructor(url: string = DEFAULT_INDEX, options: SimpleIndexOptions = {}) {
     this.url = stripCredentials(url).replace(/\/+$/, '');
+    this.http = options.http ?? new HttpClient({ env: options.env });
     this.credentials = options.credentials ?? findCredentials(url, options.name, options);
   }
 
@@ -40,18 +43,13 @@ export class SimpleIndex {
   async projectFiles(project: string): Promise<IndexFile[]> {
     const pageUrl = `${this.url}/${normalizeName(project)}/`;
     const what = `index ${this.url} (package ${project})`;
-    let response;
-    try {
-      response = await fetch(pageUrl, { headers: { accept: ACCEPT, ...this.headersFor(pageUrl) } });
-    } catch (error) {
-      const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-      throw new NetworkError(redact(`${what}: cannot reach the index: ${cause}`), { cause: error });
-    }
-    if (response.status === 404) throw new InputError(`${what}: the index has no project "${project}"`);
-    if (response.status === 401 || response.status === 403) throw new NetworkError(`${what}: access denied (HTTP ${response.status}); check ~/.netrc or KILN_INDEX_<NAME>_USERNAME/_PASSWORD`);
-    if (!response.ok) throw new NetworkError(`${what}: HTTP ${response.status}`);
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return type.includes('application/vnd.pypi.simple.v1+json') ? parseJsonPage(text, response.url || pageUrl, what) : parseHtmlPage(text, response.url || pageUrl);
+    // The page is read inside the retry loop: a reset or a stall mid-page is retried like one before it.
+    const page = await this.http.read({ method: 'GET', url: pageUrl, headers: { accept: ACCEPT, ...this.headersFor(pageUrl) }, what }, async (response) => {
+      if (response.status === 404) throw new InputError(`${what}: the index has no project "${project}"`);
+      if (response.status === 401 || response.status === 403) throw new NetworkError(`${what}: access denied (HTTP ${response.status}); check ~/.netrc or KILN_INDEX_<NAME>_USERNAME/_PASSWORD`);
+      if (response.status !== 200) throw new NetworkError(`${what}: GET ${pageUrl}: HTTP ${response.status}`);
+      return { text: (await response.buffer()).toString('utf8'), type: response.header('content-type') ?? '', url: response.url };
+    });
+    return page.type.includes('application/vnd.pypi.simple.v1+json') ? parseJsonPage(page.text, page.url, what) : parseHtmlPage(page.text, page.url);
   }
 }
