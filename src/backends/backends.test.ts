@@ -13,6 +13,8 @@ import { builderSpec } from './daemon-build.js';
 import { dockerBuildArgs, dockerTags } from './docker.js';
 import { backends, loadBackend } from './index.js';
 import { kaniko, kanikoArgs } from './kaniko.js';
+import { writeImage } from '../places/index.js';
+import { imageWithLayers } from '../testing/images.js';
 
 function plan(outputs: string[]): ImagePlan {
   return {
@@ -82,4 +84,26 @@ test('kaniko: an executor that exits 0 without writing the image fails the build
   await assert.rejects(kaniko.build(plan([`oci:${join(dir, 'out')}`]), kanikoContext(dir, executor)), (error: Error) =>
     error instanceof OutputError && new RegExp(`^demo: ${executor} exited 0 but wrote no image to `).test(error.message));
   assert.ok(!existsSync(join(dir, 'out')));
+});
+
+test('kaniko run by kiln never pushes: a registry output is kiln\'s to publish from the tarball', () => {
+  assert.deepEqual(kanikoArgs(plan(['docker://registry.example/demo:1']), '/g/demo', '/tmp/x.tar'), [
+    '--context=dir:///g/demo', '--dockerfile=/g/demo/Dockerfile', '--destination=kiln/demo:latest', '--no-push', '--tar-path=/tmp/x.tar', '--cache=true', '--snapshot-mode=redo', '--reproducible',
+  ]);
+});
+
+test('kaniko: the image the executor writes (--tar-path) comes back as an Image, and nothing else is written', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-kaniko-'));
+  const store = new BlobStore(join(dir, 'cache'));
+  const built = await imageWithLayers(store, { 'app/x': 'built by the executor' });
+  await writeImage(`docker-archive:${join(dir, 'made.tar')}:kiln/demo:latest`, built, { store });
+  // A stand-in executor: it copies a ready image to wherever --tar-path says.
+  const executor = join(dir, 'executor');
+  await writeFile(executor, `#!/bin/sh\nfor arg; do case "$arg" in --tar-path=*) cp '${join(dir, 'made.tar')}' "\${arg#--tar-path=}";; esac; done\n`, { mode: 0o755 });
+  const result = await kaniko.build(plan(['docker://registry.example/demo:1', `oci:${join(dir, 'out')}`]), kanikoContext(dir, executor));
+  assert.deepEqual(await result.image.rawConfig(), await built.rawConfig());
+  assert.equal(result.report.digest, await result.image.digest());
+  assert.deepEqual(result.report.outputs, []);
+  assert.ok(result.commandLine?.includes('--no-push'));
+  assert.ok(!existsSync(join(dir, 'out')), 'the backend writes no output');
 });

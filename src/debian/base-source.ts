@@ -2,7 +2,7 @@
 // .debs -> layers. Resolution reads live indexes only when kiln.lock has no entry for the image.
 import { join } from 'node:path';
 import type { DistroBaseSpec } from '../config/schema.js';
-import type { BaseContext, ResolvedBase } from '../build/base.js';
+import type { BaseContext, ResolvedBase } from '../build/base-context.js';
 import type { ImagePlan } from '../build/plan.js';
 import { debianBaseImage, type DebInput } from './assemble.js';
 import type { OsRelease } from './effects.js';

@@ -1,6 +1,6 @@
 // kiln plan [DIR] [--json] [--only GLOB]: every entry with its resolved inputs, tags and destinations, without building.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { planBuild, type BaseRef, type ImagePlan } from '../../build/plan.js';
 import { UsageError } from '../../errors.js';
 import { redact, redactDeep } from '../../http/redact.js';
