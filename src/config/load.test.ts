@@ -89,7 +89,7 @@ test('a duplicate key is a YAML error at the second occurrence', () => {
 
 test('platform, env names and user are validated with file:line:column', () => {
   const image = (extra: string): string => `images:\n  hello:\n    base: oci:base\n    ${extra}\n`;
-  assert.match(errorOf(image('platform: windows/amd64')), /^kiln\.yaml:4:15: images\.hello\.platform: platform must be os\/arch\[\/variant\] with os linux and arch amd64\|arm64\|arm\|386\|ppc64le\|s390x\|riscv64/);
+  assert.match(errorOf(image('platform: windows/amd64')), /^kiln\.yaml:4:15: images\.hello\.platform: "windows\/amd64" is not a platform: use os\/arch\[\/variant\] with os linux and arch amd64\|arm64\|arm\|386\|ppc64le\|s390x\|riscv64/);
   assert.match(errorOf(image('platform: linux/amd65')), /^kiln\.yaml:4:15: images\.hello\.platform: /);
   assert.match(errorOf(image('platform: linux/arm/v7/x')), /^kiln\.yaml:4:15: images\.hello\.platform: /);
   assert.equal(errorOf(image('env: { "A=B": x }')), 'kiln.yaml:4:19: images.hello.env.A=B: an environment variable name cannot contain "=" or a NUL byte');

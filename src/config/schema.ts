@@ -12,7 +12,7 @@ const platformSchema = z.string().refine((platform) => {
   const [os, arch, variant, ...rest] = platform.split('/');
   return rest.length === 0 && (PLATFORM_OS as readonly string[]).includes(os ?? '') && (PLATFORM_ARCHITECTURES as readonly string[]).includes(arch ?? '')
     && (variant === undefined || /^v\d+$/.test(variant));
-}, `platform must be os/arch[/variant] with os ${PLATFORM_OS.join('|')} and arch ${PLATFORM_ARCHITECTURES.join('|')} (e.g. linux/amd64, linux/arm/v7)`);
+}, { error: (issue) => `"${String(issue.input)}" is not a platform: use os/arch[/variant] with os ${PLATFORM_OS.join('|')} and arch ${PLATFORM_ARCHITECTURES.join('|')} (e.g. linux/amd64, linux/arm/v7)` });
 
 // The runtime splits each "KEY=value" at the first "=", and C strings end at NUL.
 const envKey = z.string().min(1, 'an environment variable name cannot be empty').refine((key) => !key.includes('=') && !key.includes('\0'), 'an environment variable name cannot contain "=" or a NUL byte');
