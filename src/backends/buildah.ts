@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ImagePlan } from '../build/plan.js';
 import { writeImage } from '../places/index.js';
 import { dockerTags } from './docker.js';
-import { prepareContext, publishArchive, tempArchive } from './daemon-build.js';
+import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
 import { runTool } from './exec.js';
 import type { Backend } from './types.js';
 
@@ -44,6 +44,6 @@ export const buildah: Backend = {
     const [reference] = dockerTags(plan);
     const archive = await tempArchive(context, plan.name);
     await runTool(client, ['push', reference!, `docker-archive:${archive}:${reference}`], { env: context.env, what: plan.name });
-    return { report: await publishArchive(plan, archive, context), reference: reference!, commandLine: [client, ...args] };
+    return { ...(await readArchive(plan, archive, context)), reference: reference!, commandLine: [client, ...args] };
   },
 };

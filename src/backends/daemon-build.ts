@@ -1,18 +1,17 @@
 // What the docker and buildah backends share: kiln's own bases handed to the builder, the generated context,
-// and the built image copied from the builder's archive to the entry's outputs by kiln (atomic, verified).
+// and the built image read back from the builder's archive as an Image (kiln's publisher writes the outputs).
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { resolveBase } from '../build/base.js';
-import { reportImage, type ImageReport } from '../build/build-image.js';
+import { reportImage } from '../build/build-image.js';
 import type { ImagePlan } from '../build/plan.js';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { Image } from '../oci/image.js';
-import { readImage, writeImage } from '../places/index.js';
+import { readImage } from '../places/index.js';
 import { probeBasePython } from '../python/base-python.js';
 import { writeDockerContext, type BasePythonInfo, type ContextResult } from '../dockerfile/context.js';
-import '../build/register-bases.js';
-import type { BackendContext } from './types.js';
+import type { BackendContext, BackendResult } from './types.js';
 
 /** BaseMode: `kiln` assembles the base natively and hands it to the builder; `stock` uses debian:<release>-slim + apt-get. */
 export type BaseMode = 'kiln' | 'stock';
@@ -75,15 +74,12 @@ export async function tempArchive(context: BackendContext, name: string): Promis
   return join(dir, `${name.replaceAll('/', '-')}-${process.pid}-${randomBytes(4).toString('hex')}.tar`);
 }
 
-/** publishArchive copies the image in a builder's docker-archive to the entry's outputs and reports it. */
-export async function publishArchive(plan: ImagePlan, archive: string, context: BackendContext): Promise<ImageReport> {
+/** readArchive reads the image a builder exported as a docker-archive into the cache and removes the archive. */
+export async function readArchive(plan: ImagePlan, archive: string, context: BackendContext): Promise<BackendResult> {
   try {
+    // readDockerArchive copies every blob into the store, so the image outlives the archive.
     const image = await readImage(`docker-archive:${archive}`, { store: context.store, env: context.env });
-    for (const output of plan.outputs) {
-      context.log(`${plan.name}: writing ${output}`);
-      await writeImage(output, image, { store: context.store, env: context.env, defaultName: plan.name });
-    }
-    return await reportImage(plan.name, image, plan.outputs, context.store);
+    return { image, report: await reportImage(plan.name, image, [], context.store) };
   } finally {
     await rm(archive, { force: true });
   }

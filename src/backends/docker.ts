@@ -1,12 +1,12 @@
 // The docker backend: the generated Dockerfile built by Docker Engine with BuildKit (DOCKER_BUILDKIT=1),
-// tagged in the daemon (--load semantics), then saved and written to the entry's outputs by kiln.
+// tagged in the daemon (--load semantics), then `docker save`d and read back as an Image; kiln's publisher writes the outputs.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePlan } from '../build/plan.js';
 import { UsageError } from '../errors.js';
 import { writeImage } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
-import { prepareContext, publishArchive, tempArchive } from './daemon-build.js';
+import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
 import { runTool, ToolError } from './exec.js';
 import type { Backend, BackendContext } from './types.js';
 
@@ -72,6 +72,6 @@ export const docker: Backend = {
     const [reference] = dockerTags(plan);
     const archive = await tempArchive(context, plan.name);
     await runTool(client, ['save', '-o', archive, reference!], { env: context.env, what: plan.name });
-    return { report: await publishArchive(plan, archive, context), reference: reference!, commandLine: [client, ...args] };
+    return { ...(await readArchive(plan, archive, context)), reference: reference!, commandLine: [client, ...args] };
   },
 };

@@ -1,6 +1,8 @@
-// The Backend interface: one plan entry in, one built image (written to the entry's outputs) out.
+// The Backend interface: one plan entry in, one built Image (plus its report) out. Backends never write
+// outputs: the publisher (src/build/publish.ts) does that, the same way whichever backend ran.
 import type { BuildContext, ImageReport } from '../build/build-image.js';
 import type { ImagePlan } from '../build/plan.js';
+import type { Image } from '../oci/image.js';
 
 /** BackendName lists the builders `kiln build --backend` accepts. */
 export type BackendName = 'native' | 'docker' | 'buildah' | 'kaniko';
@@ -14,16 +16,17 @@ export interface BackendContext extends BuildContext {
   print: (text: string) => void;
 }
 
-/** BackendResult is the built image: its report (digest, layers, outputs) and, for daemons, its local reference. */
+/** BackendResult is the built image and its report (digest, layers; no outputs yet: nothing is written). */
 export interface BackendResult {
+  image: Image;
   report: ImageReport;
   /** reference is the tag in the builder's local store (docker, buildah). */
   reference?: string;
-  /** commandLine is the builder invocation kiln ran or printed. */
+  /** commandLine is the builder invocation kiln ran. */
   commandLine?: string[];
 }
 
-/** Backend builds one plan entry. */
+/** Backend builds one plan entry into an Image. */
 export interface Backend {
   name: BackendName;
   build(plan: ImagePlan, context: BackendContext): Promise<BackendResult>;

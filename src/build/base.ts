@@ -1,33 +1,20 @@
 // Base sources: every kind of base (a place, scratch, distro packages) becomes an Image the same way.
 import type { BlobStore } from '../cache/blob-store.js';
-import type { Image } from '../oci/image.js';
 import { emptyImage } from '../oci/mutate.js';
 import { checkDiffIds, type ContentMemo, type LayerContent } from '../oci/validate.js';
 import { readImage } from '../places/index.js';
 import { InputError, IntegrityError, UsageError } from '../errors.js';
+import { distroBase } from '../debian/base-source.js';
+import type { BaseContext, ResolvedBase } from './base-context.js';
 import type { BaseRef, ImagePlan } from '../plan/index.js';
 
-/** BaseContext is what resolving a base may use. */
-export interface BaseContext {
-  store: BlobStore;
-  env: NodeJS.ProcessEnv;
-  /** manifestDir is where kiln.yaml (and kiln.lock) live. */
-  manifestDir: string;
-  log?: (line: string) => void;
-}
-
-/** ResolvedBase is a base image and how to describe it. */
-export interface ResolvedBase {
-  image: Image;
-  description: string;
-  /** annotations to record the base in the final image (base.name, base.digest). */
-  annotations: Record<string, string>;
-}
+export type { BaseContext, ResolvedBase };
 
 /** BaseSource turns a BaseRef of its kind into an image. */
 export type BaseSource = (base: BaseRef, plan: ImagePlan, context: BaseContext) => Promise<ResolvedBase>;
 
-const sources: Partial<Record<BaseRef['kind'], BaseSource>> = {
+/** baseSources maps every kind of base to its source: an explicit map, checked by a contract test. */
+export const baseSources: Record<BaseRef['kind'], BaseSource> = {
   scratch: async (_base, plan) => ({ image: emptyImage(plan.platform), description: 'scratch', annotations: {} }),
   place: async (base, plan, context) => {
     if (base.kind !== 'place') throw new Error('unreachable');
@@ -47,12 +34,11 @@ const sources: Partial<Record<BaseRef['kind'], BaseSource>> = {
     }
     return { image, description: base.place, annotations: {} };
   },
+  distro: async (base, plan, context) => {
+    if (base.kind !== 'distro') throw new Error('unreachable');
+    return distroBase(base.spec, plan, context);
+  },
 };
-
-/** registerBaseSource plugs in a base kind (distro bases register themselves from src/debian). */
-export function registerBaseSource(kind: BaseRef['kind'], source: BaseSource): void {
-  sources[kind] = source;
-}
 
 /**
  * baseContentMemo keeps each checked layer's diffId and uncompressed size in the cache by compressed
@@ -75,7 +61,7 @@ function baseContentMemo(store: BlobStore): ContentMemo {
  */
 export async function resolveBase(plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
   if (plan.unresolved) throw new InputError(plan.unresolved);
-  const source = sources[plan.base.kind];
+  const source = (baseSources as Partial<Record<string, BaseSource>>)[plan.base.kind];
   if (!source) throw new UsageError(`${plan.name}: bases of kind "${plan.base.kind}" are not supported yet`);
   const base = await source(plan.base, plan, context);
   if (plan.base.kind === 'place') await checkDiffIds(base.image, `base ${base.description}`, baseContentMemo(context.store));

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
-import { tempDir } from '../testing/images.js';
+import { findBuild } from '../cache/build-records.js';
+import { imageWithLayers, tempDir } from '../testing/images.js';
+import { reportImage } from './build-image.js';
 import { buildEntries } from './build-entries.js';
 import { planBuild } from './plan.js';
+import { outputPublisher } from './publish.js';
 
 async function project(parts: string[]): Promise<string> {
   const dir = await tempDir();
@@ -28,7 +31,8 @@ async function project(parts: string[]): Promise<string> {
 async function run(dir: string, options: { jobs: number; failFast?: boolean }) {
   const plan = await planBuild({ manifestFile: join(dir, 'kiln.yaml'), cwd: dir, env: {} });
   const lines: string[] = [];
-  const results = await buildEntries(plan, { store: new BlobStore(join(dir, 'cache')), env: {}, log: (line) => lines.push(line) }, options);
+  const context = { store: new BlobStore(join(dir, 'cache')), env: {}, log: (line: string) => lines.push(line) };
+  const results = await buildEntries(plan, context, { ...options, publisher: outputPublisher(context) });
   return results.map((r) => [r.name, r.status]);
 }
 
@@ -43,4 +47,26 @@ test('one failed entry does not stop the others; all entries land in one shared 
 test('--fail-fast starts nothing after the first failure', async () => {
   const dir = await project(['missing', 'b', 'c']);
   assert.deepEqual(await run(dir, { jobs: 1, failFast: true }), [['demo/missing', 'failed'], ['demo/b', 'cancelled'], ['demo/c', 'cancelled']]);
+});
+
+test('a builder hands over an Image; the publisher writes exactly that image, and the cache records it for push', async () => {
+  const dir = await project(['a']);
+  const plan = await planBuild({ manifestFile: join(dir, 'kiln.yaml'), cwd: dir, env: {} });
+  const store = new BlobStore(join(dir, 'cache'));
+  const image = await imageWithLayers(store, { 'built/by/another/builder': 'x' });
+  const effects: string[] = [];
+  const results = await buildEntries(plan, { store, env: {}, log: () => undefined }, {
+    builder: async (entry) => {
+      effects.push(`build ${entry.name}`);
+      return { image, report: await reportImage(entry.name, image, [], store) };
+    },
+    publisher: async (entry, handed) => {
+      effects.push(`publish ${entry.name} ${await handed.digest()}`);
+      return ['oci:somewhere'];
+    },
+  });
+  const digest = await image.digest();
+  assert.deepEqual(effects, ['build demo/a', `publish demo/a ${digest}`]);
+  assert.deepEqual(results.map((r) => [r.status, r.report?.digest, r.report?.outputs]), [['built', digest, ['oci:somewhere']]]);
+  assert.equal((await findBuild(store, { manifestFile: plan.manifestFile, name: 'demo/a' }))?.digest, digest);
 });

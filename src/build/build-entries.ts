@@ -1,7 +1,8 @@
 // buildEntries: every entry of a plan in parallel within a limit; a failure stays with its entry.
+// A builder turns an entry into an Image; a publisher writes it to the entry's outputs. Each built image is
+// recorded by digest in the cache, so `kiln push` publishes that very image later.
+import { recordBuild } from '../cache/build-records.js';
 import type { Image } from '../oci/image.js';
-import { writeImage } from '../places/index.js';
-import { parsePlace } from '../places/place.js';
 import { errorMessage } from '../errors.js';
 import { limiter } from '../limit.js';
 import { assembleImage, reportImage, type BuildContext, type ImageReport } from './build-image.js';
@@ -21,58 +22,54 @@ export interface EntryResult {
   cause?: unknown;
 }
 
-/** EntryBuilder builds one entry and writes its outputs; `image` is absent when the image lives elsewhere (a daemon). */
-export type EntryBuilder = (entry: ImagePlan, log: (line: string) => void) => Promise<{ report: ImageReport; image?: Image }>;
+/** BuiltEntry is a builder's handoff: the image and its report (whose outputs the publisher fills in). */
+export interface BuiltEntry {
+  image: Image;
+  report: ImageReport;
+}
 
-/** BuildEntriesOptions choose parallelism, failure handling and whether outputs are written. */
+/** EntryBuilder builds one entry into an Image; it never writes outputs. */
+export type EntryBuilder = (entry: ImagePlan, log: (line: string) => void) => Promise<BuiltEntry>;
+
+/** EntryPublisher writes a built image to the entry's outputs and returns the places written. */
+export type EntryPublisher = (entry: ImagePlan, image: Image) => Promise<string[]>;
+
+/** BuildEntriesOptions choose the builder, the publisher, parallelism and failure handling. */
 export interface BuildEntriesOptions {
   /** jobs is how many entries build at once (default 2). */
   jobs?: number;
   /** failFast stops starting entries after the first failure. */
   failFast?: boolean;
-  /** writeOutputs false builds into the cache only (for `kiln push`). */
-  writeOutputs?: boolean;
-  /** builder replaces native assembly (e.g. a Dockerfile backend); it writes the entry's outputs itself. */
+  /** builder replaces native assembly (e.g. a Dockerfile backend). */
   builder?: EntryBuilder;
+  /** publisher writes each built image to its outputs; without one nothing is written. */
+  publisher?: EntryPublisher;
   /** onResult is told about each entry as it finishes. */
   onResult?: (result: EntryResult) => void;
 }
 
-// Several entries may write into one OCI layout: its index.json takes one writer at a time.
-function keyedQueue(): (key: string, task: () => Promise<void>) => Promise<void> {
-  const tails = new Map<string, Promise<unknown>>();
-  return (key, task) => {
-    const run = (tails.get(key) ?? Promise.resolve()).then(task);
-    tails.set(key, run.catch(() => undefined));
-    return run;
+/** nativeBuilder assembles an entry with kiln itself (the default builder). */
+export function nativeBuilder(manifestFile: string, context: BuildContext): EntryBuilder {
+  return async (entry, log) => {
+    const image = await assembleImage(entry, manifestFile, { ...context, log });
+    return { image, report: await reportImage(entry.name, image, [], context.store) };
   };
 }
 
 /** buildEntries builds the plan's entries; it never throws for one entry's failure. */
 export async function buildEntries(plan: BuildPlan, context: BuildContext, options: BuildEntriesOptions = {}): Promise<EntryResult[]> {
   const slot = limiter(options.jobs ?? 2);
-  const queue = keyedQueue();
+  const builder = options.builder ?? nativeBuilder(plan.manifestFile, context);
   let failed = false;
   const buildOne = async (entry: ImagePlan): Promise<EntryResult> => {
     if (failed && options.failFast) return { name: entry.name, status: 'cancelled', seconds: 0 };
     const started = performance.now();
     try {
-      if (options.builder) {
-        const built = await options.builder(entry, context.log);
-        return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report: built.report, ...(built.image ? { image: built.image } : {}) };
-      }
-      const image = await assembleImage(entry, plan.manifestFile, context);
-      if (options.writeOutputs !== false) {
-        for (const output of entry.outputs) {
-          const place = parsePlace(output);
-          context.log(`${entry.name}: writing ${output}`);
-          await queue(place.transport === 'docker' ? output : place.path, async () => {
-            await writeImage(output, image, { store: context.store, env: context.env, defaultName: entry.name });
-          });
-        }
-      }
-      const report = await reportImage(entry.name, image, options.writeOutputs === false ? [] : entry.outputs, context.store);
-      return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report, image };
+      const built = await builder(entry, context.log);
+      const outputs = options.publisher ? await options.publisher(entry, built.image) : [];
+      await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image);
+      const report = { ...built.report, outputs };
+      return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report, image: built.image };
     } catch (error) {
       failed = true;
       context.log(`${entry.name}: failed: ${errorMessage(error)}`);

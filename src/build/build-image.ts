@@ -1,4 +1,4 @@
-// buildImage applies one ImagePlan: base -> app layer -> config -> outputs.
+// assembleImage applies one ImagePlan: base -> python layers -> app layer -> config; reportImage describes the result.
 import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { imageSize, type Image } from '../oci/image.js';
@@ -125,18 +125,4 @@ export async function reportImage(name: string, image: Image, outputs: string[],
     });
   }
   return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, layers: layerReports, outputs };
-}
-
-/** buildAll builds every image of a plan and writes each to its outputs. */
-export async function buildAll(plan: BuildPlan, context: BuildContext): Promise<ImageReport[]> {
-  const reports: ImageReport[] = [];
-  for (const imagePlan of plan.images) {
-    const image = await assembleImage(imagePlan, plan.manifestFile, context);
-    for (const output of imagePlan.outputs) {
-      context.log(`${imagePlan.name}: writing ${output}`);
-      await writeImage(output, image, { store: context.store, env: context.env, defaultName: imagePlan.name });
-    }
-    reports.push(await reportImage(imagePlan.name, image, imagePlan.outputs, context.store));
-  }
-  return reports;
 }

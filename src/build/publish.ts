@@ -1,5 +1,6 @@
-// publishEntries: send built entries to their registries, and tag only once every upload landed.
-// Phase 1 uploads blobs and each manifest by digest (no tag yet), checking immutable tags first;
+// The one publisher: whichever builder ran, its Image goes to the entry's outputs (outputPublisher) and to its
+// registries (publishEntries) here, with the same credentials and tag rules.
+// publishEntries tags only once every upload landed. Phase 1 uploads blobs and each manifest by digest (no tag yet), checking immutable tags first;
 // phase 2 writes the tags. A failure in phase 1 holds every tag back unless `partial` is set.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
@@ -9,6 +10,8 @@ import {
   dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, redact, Registries,
   type CredentialSource, type PushDestination,
 } from '../registry/index.js';
+import { writeImage } from '../places/index.js';
+import { parsePlace } from '../places/place.js';
 import type { Destination, ImagePlan } from './plan.js';
 
 /** PublishResult says what happened to one entry at one registry. */
@@ -44,6 +47,31 @@ interface Job {
   destination: Destination;
   result: PublishResult;
   digest: string;
+}
+
+// Several entries may write into one OCI layout: its index.json takes one writer at a time.
+function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, task) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    tails.set(key, run.catch(() => undefined));
+    return run;
+  };
+}
+
+/** outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order. */
+export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image) => Promise<string[]> {
+  const queue = keyedQueue();
+  return async (entry, image) => {
+    const written: string[] = [];
+    for (const output of entry.outputs) {
+      const place = parsePlace(output);
+      context.log(`${entry.name}: writing ${output}`);
+      await queue(place.transport === 'docker' ? output : place.path, () => writeImage(place, image, { store: context.store, env: context.env, defaultName: entry.name }));
+      written.push(output);
+    }
+    return written;
+  };
 }
 
 function hostOf(repository: string): string {

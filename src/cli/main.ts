@@ -1,15 +1,11 @@
 // kiln's command line: declares the commands, loads each on demand, prints errors as one line.
 import { KilnError, UsageError, errorMessage } from '../errors.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { createContext } from './context.js';
 import { redact } from '../http/redact.js';
 
-/** Command is what each module under commands/ exports as `command`. */
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[], context: CommandContext): Promise<number>;
-}
+export type { Command };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import('./commands/build.js'),
@@ -27,7 +23,7 @@ function help(): string {
     'commands:',
     '  plan [DIR] [--only GLOB] [--json]   print every entry (matrices expanded) with tags and destinations',
     '  build [DIR] [-o DEST]... [--json]   build the images described by DIR/kiln.yaml (--push to publish)',
-    '  push [DIR] [--only GLOB]            publish the entries of DIR/kiln.yaml to their registries',
+    '  push [DIR] [--only GLOB]            publish the images the last build of DIR/kiln.yaml produced',
     '  push SRC DEST...                    copy an image to one or more registries',
     '  lock [DIR] [--update]               resolve distro packages and write kiln.lock',
     '  validate IMAGE                      re-check every digest, size and diffId of an image',

@@ -1,10 +1,12 @@
-// What `kiln build` and `kiln push` share: build the plan's entries, publish them, print the summary.
+// What `kiln build` and `kiln push` share: get each entry's Image (built now, or recorded by the last build),
+// hand it to the one publisher, print the summary.
 import type { CommandContext } from './context.js';
 import type { BuildPlan } from '../build/plan.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../build/build-entries.js';
-import { readImage } from '../places/index.js';
-import type { PublishResult } from '../build/publish.js';
-import { KilnError, OutputError, UsageError } from '../errors.js';
+import { reportImage } from '../build/build-image.js';
+import { outputPublisher, publishEntries, type PublishResult } from '../build/publish.js';
+import { findBuild, storedImage } from '../cache/build-records.js';
+import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, progressLogger } from './progress.js';
 import { summaryTable } from './summary.js';
 
@@ -14,7 +16,6 @@ export interface RunPlanOptions {
   failFast: boolean;
   push: boolean;
   partial: boolean;
-  writeOutputs: boolean;
   json: boolean;
   quiet: boolean;
   builder?: EntryBuilder;
@@ -38,7 +39,7 @@ function printDetails(results: EntryResult[], context: CommandContext): void {
   }
 }
 
-/** runPlan builds (and maybe publishes) a plan and returns the exit code; a failure is thrown after the summary. */
+/** runPlan builds a plan, writes every entry's outputs, maybe publishes, and returns the exit code. */
 export async function runPlan(plan: BuildPlan, context: CommandContext, options: RunPlanOptions): Promise<number> {
   const progress = progressLogger(context, options.quiet);
   for (const notice of plan.notices) context.stderr.write(`kiln: ${notice}\n`);
@@ -46,25 +47,47 @@ export async function runPlan(plan: BuildPlan, context: CommandContext, options:
   const results = await buildEntries(plan, { store, env: context.env, log: progress.log }, {
     jobs: options.jobs,
     failFast: options.failFast,
-    writeOutputs: options.writeOutputs,
+    publisher: outputPublisher({ store, env: context.env, log: progress.log }),
     ...(options.builder ? { builder: options.builder } : {}),
   });
+  return finish(plan, results, context, options, progress);
+}
+
+/**
+ * pushRecorded publishes the images the last build of each entry produced (recorded by digest in the cache),
+ * never rebuilding. An entry with no usable record is refused in one line before anything is pushed; with
+ * --partial it counts as failed and the others are published.
+ */
+export async function pushRecorded(plan: BuildPlan, context: CommandContext, options: Omit<RunPlanOptions, 'push' | 'builder' | 'failFast'>): Promise<number> {
+  const store = context.cache();
+  const results: EntryResult[] = [];
+  for (const entry of plan.images) {
+    const record = await findBuild(store, { manifestFile: plan.manifestFile, name: entry.name });
+    let problem = record ? '' : `no build recorded for ${entry.name}: run kiln build`;
+    const image = record ? await storedImage(store, record.digest).catch((error: unknown) => {
+      problem = `the build recorded for ${entry.name} is incomplete (${errorMessage(error)}): run kiln build`;
+      return undefined;
+    }) : undefined;
+    if (!image) {
+      if (!options.partial) throw new UsageError(`push: ${problem}`);
+      results.push({ name: entry.name, status: 'failed', seconds: 0, error: problem });
+      continue;
+    }
+    results.push({ name: entry.name, status: 'built', seconds: 0, image, report: await reportImage(entry.name, image, [], store) });
+  }
+  return finish(plan, results, context, { ...options, push: true }, progressLogger(context, options.quiet));
+}
+
+async function finish(plan: BuildPlan, results: EntryResult[], context: CommandContext, options: Omit<RunPlanOptions, 'builder' | 'failFast'>, progress: ReturnType<typeof progressLogger>): Promise<number> {
+  const store = context.cache();
   const failures = results.filter((result) => result.status !== 'built');
   let published: PublishResult[] = [];
   let held = '';
   if (options.push) {
-    // A backend that built into a daemon left the image at the entry's outputs: publish from there.
-    const built = [];
-    for (const [i, result] of results.entries()) {
-      const entry = plan.images[i]!;
-      const output = entry.outputs.find((place) => !place.startsWith('docker://'));
-      const image = result.image ?? (result.status === 'built' && output ? await readImage(output, { store, env: context.env, platform: entry.platform }) : undefined);
-      if (image) built.push({ entry, image });
-    }
     if (failures.length && !options.partial) {
       held = `nothing pushed: ${failures.length} of ${results.length} entries did not build (use --partial to push the others)`;
     } else {
-      const { publishEntries } = await import('../build/publish.js');
+      const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image }] : []));
       published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs });
     }
   }

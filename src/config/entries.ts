@@ -42,8 +42,8 @@ export const BUILTIN_VARIABLES = ['image', 'version', 'git.sha', 'git.short', 'd
 
 // Keys of an image entry that shape the matrix rather than the image.
 const MATRIX_KEYS = new Set(['extends', 'matrix', 'include', 'exclude', 'overrides', 'name']);
-// A preset's own `extends` is already unfolded into the layers before it: it is not a field of the image.
-const PRESET_KEYS = new Set(['extends']);
+// A preset's own `extends` is resolved into layers, never merged into the image.
+const EXTENDS_KEY: ReadonlySet<string> = new Set(['extends']);
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 function isPlain(value: unknown): value is Record<string, unknown> {
@@ -76,9 +76,13 @@ class Merged {
         this.merge(target[key] as Record<string, unknown>, value, [...source, key], path, skip);
         continue;
       }
+      // Only a mapping that was merged into can have origins recorded below it; scanning for them on
+      // every key would make a large map quadratic.
+      if (isPlain(target[key])) {
+        const prefix = JSON.stringify(path).slice(0, -1);
+        for (const known of [...this.from.keys()]) if (known.startsWith(prefix + ',')) this.from.delete(known);
+      }
       target[key] = structuredClone(value);
-      const prefix = JSON.stringify(path).slice(0, -1);
-      for (const known of [...this.from.keys()]) if (known.startsWith(prefix + ',')) this.from.delete(known);
       this.from.set(JSON.stringify(path), [...source, key]);
     }
   }
@@ -96,14 +100,16 @@ class Merged {
 /** Variables answers template lookups for one entry, computing the expensive ones on first use. */
 class Variables {
   private readonly cache = new Map<string, string>();
+  private names?: string[];
 
   constructor(
     private readonly table: Record<string, string>,
     private readonly lazy: Record<string, () => string>,
   ) {}
 
+  // Built once: templates are rendered for every string of an entry, and the table can be large.
   get known(): string[] {
-    return [...Object.keys(this.table), ...Object.keys(this.lazy)];
+    return (this.names ??= [...Object.keys(this.table), ...Object.keys(this.lazy)]);
   }
 
   lookup = (name: string): string | undefined => {
@@ -163,6 +169,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
   };
   const presets = manifest.presets ?? {};
   const registries = Object.keys(manifest.registries ?? {});
+  const registrySet = new Set(registries);
   const vars = manifest.vars ?? {};
   const now = context.now ?? new Date();
   const versionFile = manifest.version_file ? resolve(context.manifestDir, manifest.version_file) : undefined;
@@ -173,28 +180,40 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
     date: () => formatDate(context.env, now),
   };
 
-  // Parents first, each preset once, cycles refused.
-  const presetLayers = (names: string | string[] | undefined, path: Path, chain: string[]): Array<{ name: string; path: Path }> => {
-    const list = names === undefined ? [] : Array.isArray(names) ? names : [names];
+  // Parents first, each preset once, cycles refused: a depth-first walk that skips presets already
+  // placed, so a long chain or a lattice of presets costs one visit per preset. `done` may be shared.
+  const presetLayers = (names: string | string[] | undefined, path: Path, chain: string[] = [], done = new Set<string>()): Array<{ name: string; path: Path }> => {
     const layers: Array<{ name: string; path: Path }> = [];
-    list.forEach((preset, i) => {
-      const where = Array.isArray(names) ? [...path, i] : path;
-      if (!(preset in presets)) {
-        const hint = suggest(preset, Object.keys(presets));
-        failAt(where, `unknown preset "${preset}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
-      }
-      if (chain.includes(preset)) failAt(where, `preset "${preset}" extends itself (${[...chain, preset].join(' -> ')})`);
-      for (const layer of [...presetLayers(presets[preset]!.extends, ['presets', preset, 'extends'], [...chain, preset]), { name: preset, path: ['presets', preset] }]) {
-        if (!layers.some((known) => known.name === layer.name)) layers.push(layer);
-      }
-    });
+    const onChain = new Set(chain);
+    const walk = (list: string | string[] | undefined, listPath: Path): void => {
+      const names = list === undefined ? [] : Array.isArray(list) ? list : [list];
+      names.forEach((preset, i) => {
+        const where = Array.isArray(list) ? [...listPath, i] : listPath;
+        if (!(preset in presets)) {
+          const hint = suggest(preset, Object.keys(presets));
+          failAt(where, `unknown preset "${preset}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+        }
+        if (onChain.has(preset)) failAt(where, `preset "${preset}" extends itself (${[...chain, preset].join(' -> ')})`);
+        if (done.has(preset)) return;
+        chain.push(preset);
+        onChain.add(preset);
+        walk(presets[preset]!.extends, ['presets', preset, 'extends']);
+        chain.pop();
+        onChain.delete(preset);
+        done.add(preset);
+        layers.push({ name: preset, path: ['presets', preset] });
+      });
+    };
+    walk(names, path);
     return layers;
   };
 
   // Every preset is checked, used or not: a broken preset should not wait for its first user.
-  for (const preset of Object.keys(presets)) presetLayers(presets[preset]!.extends, ['presets', preset, 'extends'], [preset]);
+  const checked = new Set<string>();
+  for (const preset of Object.keys(presets)) presetLayers(preset, ['presets', preset], [], checked);
 
   const entries: EntrySpec[] = [];
+  const entryNames = new Set<string>();
   const tagOwners = new Map<string, string>();
   for (const image of Object.keys(manifest.images).sort()) {
     const entry = manifest.images[image]!;
@@ -221,12 +240,12 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
 
     for (const combination of combinations) {
       const merged = new Merged(imagePath);
-      for (const layer of layers) merged.add(at(raw, layer.path), layer.path, layer.path === imagePath ? MATRIX_KEYS : PRESET_KEYS);
+      for (const layer of layers) merged.add(at(raw, layer.path), layer.path, layer.path === imagePath ? MATRIX_KEYS : EXTENDS_KEY);
       overrides.forEach((override, i) => {
         if (!selects(override.when, combination)) return;
         const setPath = [...imagePath, 'overrides', i, 'set'];
-        for (const layer of presetLayers(override.set.extends, [...setPath, 'extends'], [])) merged.add(at(raw, layer.path), layer.path, PRESET_KEYS);
-        merged.add(at(raw, setPath), setPath, new Set(['extends']));
+        for (const layer of presetLayers(override.set.extends, [...setPath, 'extends'], [])) merged.add(at(raw, layer.path), layer.path, EXTENDS_KEY);
+        merged.add(at(raw, setPath), setPath, EXTENDS_KEY);
       });
       // Variables: the manifest's, then any layer's `vars:` (a preset's, an override's), then the matrix values.
       const { vars: layerVars, ...mergedFields } = merged.value;
@@ -272,7 +291,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
         const suffix = entry.name !== undefined ? render(entry.name, ['name'], variables) : axisNames.map((axis) => combination[axis]).join('-');
         if (!TAG.test(suffix)) fail(entry.name !== undefined ? ['name'] : ['matrix'], `entry name "${image}/${suffix}" is not usable: letters, digits, ".", "_" and "-" only`);
         name = `${image}/${suffix}`;
-        if (entries.some((known) => known.name === name)) fail(entry.name !== undefined ? ['name'] : ['matrix'], `two entries are both named "${name}": put more axes in name`);
+        if (entryNames.has(name)) fail(entry.name !== undefined ? ['name'] : ['matrix'], `two entries are both named "${name}": put more axes in name`);
       }
 
       const parsed = imageSchema.safeParse(imageFields);
@@ -290,11 +309,12 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
       });
       const targets = publish === false ? [] : (publish as string[] | undefined) ?? registries;
       targets.forEach((registry, i) => {
-        if (!registries.includes(registry)) {
+        if (!registrySet.has(registry)) {
           const hint = suggest(registry, registries);
           failAt(merged.origin(['publish', i]), `unknown registry "${registry}"${hint ? ` (did you mean "${hint}"?)` : registries.length ? ` (registries: ${registries.join(', ')})` : ' (no registries: in kiln.yaml)'}`);
         }
       });
+      entryNames.add(name);
       entries.push({
         image,
         name,

@@ -7,6 +7,8 @@ export type IssuePath = Array<string | number>;
 /** closestIssue unwraps union issues into the issue of the branch that got furthest, with its full path. */
 export function closestIssue(issue: z.core.$ZodIssue): { path: IssuePath; issue: z.core.$ZodIssue } {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  // A bad record key says only "Invalid key in record"; the key schema's own issue says why.
+  if (issue.code === 'invalid_key' && issue.issues[0]) return { path, issue: issue.issues[0] };
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path, issue };
   let best: { path: IssuePath; issue: z.core.$ZodIssue } | undefined;
   for (const branch of issue.errors) {

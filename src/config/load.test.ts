@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseManifest } from './load.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadManifest, MANIFEST_LIMIT, parseManifest } from './load.js';
 import { ConfigError } from '../errors.js';
 
 function errorOf(text: string): string {
@@ -38,4 +41,64 @@ test('a wrong type is reported at the value', () => {
 
 test('a missing base is reported at the image', () => {
   assert.match(errorOf('images:\n  hello:\n    user: "1000"\n'), /^kiln\.yaml:3:\d+: images\.hello\.base: /);
+});
+
+test('a manifest over 4 MiB is refused in one line naming the file, before it is parsed', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-load-'));
+  const file = join(dir, 'kiln.yaml');
+  await writeFile(file, `images:\n  hello:\n    base: oci:base\n    labels:\n${'      k: v\n'.repeat(500_000)}`);
+  await assert.rejects(loadManifest(file), (error: Error) =>
+    error instanceof ConfigError && error.oneLine() === `${file}: the manifest is 5.2 MiB; kiln reads manifests of at most 4 MiB`);
+  assert.throws(() => parseManifest('kiln.yaml', 'x'.repeat(MANIFEST_LIMIT + 1)), /^ConfigError: the manifest is 4\.0 MiB; kiln reads manifests of at most 4 MiB$/);
+});
+
+test('large but legal manifests load in linear time (big maps, many includes, long preset chains)', { timeout: 120_000 }, () => {
+  const keys = 40_000;
+  const presets = 2_000;
+  const includes = 5_000;
+  const text = [
+    'presets:',
+    '  p0: { user: "1000" }',
+    ...Array.from({ length: presets - 1 }, (_, i) => `  p${i + 1}: { extends: p${i}, labels: { l${i + 1}: x } }`),
+    'images:',
+    '  big:',
+    '    base: oci:base',
+    `    extends: p${presets - 1}`,
+    '    env:',
+    ...Array.from({ length: keys }, (_, i) => `      K${i}: v${i}`),
+    '  many:',
+    '    base: oci:base',
+    '    matrix: { n: ["0"] }',
+    '    include:',
+    ...Array.from({ length: includes }, (_, i) => `      - { n: "${i + 1}" }`),
+    '',
+  ].join('\n');
+  const started = Date.now();
+  const { entries } = parseManifest('kiln.yaml', text, { env: {} });
+  const seconds = (Date.now() - started) / 1000;
+  assert.equal(entries.length, 1 + includes + 1);
+  assert.equal(Object.keys(entries.find((entry) => entry.name === 'big')!.spec.env).length, keys);
+  assert.equal(entries.find((entry) => entry.name === 'big')!.spec.user, '1000');
+  // Linear work here takes seconds even on a busy machine; the quadratic checks it guards against took over 5 minutes.
+  assert.ok(seconds < 60, `${Buffer.byteLength(text)} bytes took ${seconds.toFixed(1)} s`);
+});
+
+test('a duplicate key is a YAML error at the second occurrence', () => {
+  assert.equal(errorOf('images:\n  hello:\n    base: oci:base\n    env:\n      A: "1"\n      B: "2"\n      A: "3"\n'), 'kiln.yaml:7:7: YAML syntax: duplicate key "A" (map keys must be unique)');
+});
+
+test('platform, env names and user are validated with file:line:column', () => {
+  const image = (extra: string): string => `images:\n  hello:\n    base: oci:base\n    ${extra}\n`;
+  assert.match(errorOf(image('platform: windows/amd64')), /^kiln\.yaml:4:15: images\.hello\.platform: "windows\/amd64" is not a platform: use os\/arch\[\/variant\] with os linux and arch amd64\|arm64\|arm\|386\|ppc64le\|s390x\|riscv64/);
+  assert.match(errorOf(image('platform: linux/amd65')), /^kiln\.yaml:4:15: images\.hello\.platform: /);
+  assert.match(errorOf(image('platform: linux/arm/v7/x')), /^kiln\.yaml:4:15: images\.hello\.platform: /);
+  assert.equal(errorOf(image('env: { "A=B": x }')), 'kiln.yaml:4:19: images.hello.env.A=B: an environment variable name cannot contain "=" or a NUL byte');
+  assert.equal(errorOf(image('env: { "": x }')), 'kiln.yaml:4:16: images.hello.env.: an environment variable name cannot be empty');
+  assert.equal(errorOf(image('env: { "A\\0B": x }')), 'kiln.yaml:4:20: images.hello.env.A\0B: an environment variable name cannot contain "=" or a NUL byte');
+  for (const user of ['"a b"', '"1000:"', '":1000"', '"root:wheel:x"']) {
+    assert.equal(errorOf(image(`user: ${user}`)), 'kiln.yaml:4:11: images.hello.user: user must be name|uid[:group|gid], e.g. 65532 or app:app', user);
+  }
+  for (const [extra, field, value] of [['platform: linux/arm/v7', 'platform', 'linux/arm/v7'], ['user: "app:app"', 'user', 'app:app'], ['user: 1000', 'user', '1000'], ['user: "1000:100"', 'user', '1000:100']] as const) {
+    assert.equal(parseManifest('kiln.yaml', image(extra), { env: {} }).entries[0]!.spec[field], value);
+  }
 });

@@ -1,5 +1,5 @@
 // loadManifest reads kiln.yaml, validates it and reports the first problem as file:line:column.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ConfigError, InputError } from '../errors.js';
 import { KNOWN_KEYS, manifestSchema, type KilnManifest } from './schema.js';
@@ -37,8 +37,20 @@ function describeIssue(raw: z.core.$ZodIssue, source: YamlSource): ConfigError {
   return new ConfigError(`${dotted || 'manifest'}: ${issue.message}`, { where });
 }
 
+/**
+ * MANIFEST_LIMIT caps a manifest's size: kiln.yaml files are kilobytes, and parsing with positions kept
+ * for error messages costs far more memory and time per byte than the file itself.
+ */
+export const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+function tooLarge(file: string, size: number): ConfigError {
+  return new ConfigError(`the manifest is ${(size / 2 ** 20).toFixed(1)} MiB; kiln reads manifests of at most ${MANIFEST_LIMIT / 2 ** 20} MiB`, { where: { file } });
+}
+
 /** parseManifest validates YAML text as a kiln manifest. */
 export function parseManifest(file: string, text: string, options: LoadOptions = {}): LoadedManifest {
+  const size = Buffer.byteLength(text);
+  if (size > MANIFEST_LIMIT) throw tooLarge(file, size);
   const source = parseYamlSource(file, text);
   if (source.value === null || typeof source.value !== 'object') {
     throw new ConfigError('kiln.yaml must be a mapping with an "images" key', { where: { file, line: 1, column: 1 } });
@@ -53,8 +65,12 @@ export function parseManifest(file: string, text: string, options: LoadOptions =
 export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
   let text: string;
   try {
+    // Checked before reading, so a huge file is neither read nor parsed.
+    const { size } = await stat(file);
+    if (size > MANIFEST_LIMIT) throw tooLarge(file, size);
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new InputError(`${file}: cannot read the manifest (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
   return parseManifest(file, text, options);

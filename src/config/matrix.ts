@@ -55,13 +55,15 @@ export function expandMatrix(input: MatrixInput, fail: Fail): Combination[] {
     }
   });
   const kept = product.filter((combination) => !input.exclude.some((selector) => selects(selector, combination)));
+  // Keyed sets, not a scan of `kept` per include, so thousands of includes stay linear.
+  const key = (combination: Combination): string => JSON.stringify(axes.map((axis) => combination[axis]));
+  const keys = new Set(kept.map(key));
   input.include.forEach((combination, i) => {
     checkSelector(combination, axes, ['include', i], fail);
     const missing = axes.find((axis) => combination[axis] === undefined);
     if (missing) fail(['include', i], `include needs a value for every axis: "${missing}" is missing`);
-    if (kept.some((existing) => axes.every((axis) => existing[axis] === combination[axis]))) {
-      fail(['include', i], `include ${describe(combination)} is already in the matrix`);
-    }
+    if (keys.has(key(combination))) fail(['include', i], `include ${describe(combination)} is already in the matrix`);
+    keys.add(key(combination));
     kept.push(Object.fromEntries(axes.map((axis) => [axis, combination[axis]!])));
   });
   if (kept.length === 0) fail(['matrix'], 'the matrix has no entries left after exclude');

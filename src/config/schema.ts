@@ -4,6 +4,24 @@ import { z } from 'zod';
 const stringList = z.array(z.string());
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
+/** PLATFORM_OS and PLATFORM_ARCHITECTURES are the values kiln builds for (GOOS/GOARCH spelling, as OCI uses). */
+export const PLATFORM_OS = ['linux'] as const;
+export const PLATFORM_ARCHITECTURES = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64'] as const;
+
+const platformSchema = z.string().refine((platform) => {
+  const [os, arch, variant, ...rest] = platform.split('/');
+  return rest.length === 0 && (PLATFORM_OS as readonly string[]).includes(os ?? '') && (PLATFORM_ARCHITECTURES as readonly string[]).includes(arch ?? '')
+    && (variant === undefined || /^v\d+$/.test(variant));
+}, { error: (issue) => `"${String(issue.input)}" is not a platform: use os/arch[/variant] with os ${PLATFORM_OS.join('|')} and arch ${PLATFORM_ARCHITECTURES.join('|')} (e.g. linux/amd64, linux/arm/v7)` });
+
+// The runtime splits each "KEY=value" at the first "=", and C strings end at NUL.
+const envKey = z.string().min(1, 'an environment variable name cannot be empty').refine((key) => !key.includes('=') && !key.includes('\0'), 'an environment variable name cannot contain "=" or a NUL byte');
+const envMap = z.record(envKey, z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+// OCI config `User`: user, uid, user:group, uid:gid (names as useradd accepts them).
+const userSchema = z.union([z.string(), z.number()]).transform(String)
+  .pipe(z.string().regex(/^([A-Za-z_][A-Za-z0-9_.-]*\$?|\d+)(:([A-Za-z_][A-Za-z0-9_.-]*\$?|\d+))?$/, 'user must be name|uid[:group|gid], e.g. 65532 or app:app'));
+
 /** distroBaseSchema: a base assembled from distro packages, e.g. `{ distro: debian, release: bookworm, packages: [python3] }`. */
 export const distroBaseSchema = z.object({
   distro: z.enum(['debian', 'ubuntu']),
@@ -53,13 +71,13 @@ const annotationsSchema = z.object({
 /** imageSchema: one image of the manifest. */
 export const imageSchema = z.object({
   base: baseSchema,
-  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, 'platform must look like linux/amd64').default('linux/amd64'),
+  platform: platformSchema.default('linux/amd64'),
   app: appSchema.optional(),
   entrypoint: stringList.optional(),
   cmd: stringList.optional(),
-  env: stringMap.default({}),
+  env: envMap.default({}),
   workdir: z.string().optional(),
-  user: z.union([z.string(), z.number()]).transform(String).default('65532'),
+  user: userSchema.default('65532'),
   ports: z.array(z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(\/(tcp|udp))?$/)])).default([]),
   labels: stringMap.default({}),
   annotations: annotationsSchema.default({}),

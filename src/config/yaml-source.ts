@@ -1,5 +1,5 @@
 // Parsing YAML while keeping positions, so every config error can say file:line:column.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
 
 /** YamlSource is a parsed YAML file that can locate any path in it. */
@@ -13,7 +13,9 @@ export interface YamlSource {
 /** parseYamlSource parses text; a syntax error becomes a ConfigError with file:line:column. */
 export function parseYamlSource(file: string, text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The library's own duplicate-key check compares each key with every earlier one (a 32,000-key map
+  // takes most of a minute), so keys are checked here with one set per map instead.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const position = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
@@ -23,6 +25,8 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     const message = firstError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new ConfigError(`YAML syntax: ${message}`, { where: position(firstError.pos[0]) });
   }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate) throw new ConfigError(`YAML syntax: duplicate key "${String(duplicate.value)}" (map keys must be unique)`, { where: position(duplicate.range?.[0] ?? 0) });
   return {
     file,
     value: doc.toJS({ maxAliasCount: 100 }),
@@ -45,6 +49,27 @@ export function parseYamlSource(file: string, text: string): YamlSource {
       return position(offset);
     },
   };
+}
+
+// Keys are compared as the strings they become in the parsed object, so `1` and "1" count as the same key.
+function firstDuplicateKey(doc: Document): Scalar | undefined {
+  let found: Scalar | undefined;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) {
+          found = pair.key;
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function deepestNode(doc: Document, path: ReadonlyArray<string | number>): { node: Node | undefined; depth: number } {

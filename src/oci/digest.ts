@@ -34,11 +34,6 @@ export function sha256(data: Buffer | string): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** newHasher starts an incremental hash for the algorithm of a digest. */
-export function newHasher(algorithm: 'sha256' | 'sha512' = 'sha256'): Hash {
-  return createHash(algorithm);
-}
-
 /**
  * HashingStream passes bytes through unchanged while counting and hashing them, so one streaming
  * pass can both write a blob and learn its digest.

@@ -72,8 +72,9 @@ export function imageFromRaw(source: RawImageSource): Image {
     rawManifest: source.rawManifest,
     rawConfig: source.rawConfig,
     layers: source.layers,
-    manifest: () => (parsedManifest ??= source.rawManifest().then((raw) => JSON.parse(raw.toString('utf8')) as Manifest)),
-    config: () => (parsedConfig ??= source.rawConfig().then((raw) => JSON.parse(raw.toString('utf8')) as ImageConfig)),
+    // Each caller gets its own copy: editing it must not change the image (or images made from it).
+    manifest: async () => structuredClone(await (parsedManifest ??= source.rawManifest().then((raw) => JSON.parse(raw.toString('utf8')) as Manifest))),
+    config: async () => structuredClone(await (parsedConfig ??= source.rawConfig().then((raw) => JSON.parse(raw.toString('utf8')) as ImageConfig))),
     digest: async () => sha256(await source.rawManifest()),
     mediaType: async () => (await image.manifest()).mediaType ?? MediaType.ociManifest,
   };

@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { HashingStream, type Digest } from './digest.js';
 import { layerCompression, MediaType } from './media-types.js';
-import { InputError } from '../errors.js';
+import { errorMessage, InputError, IntegrityError } from '../errors.js';
 
 /** Layer is what every image source and builder speaks: digests, sizes and the bytes both ways. */
 export interface Layer {
@@ -79,18 +79,18 @@ export function blobLayer(init: BlobLayerInit): Layer {
     async uncompressedSize() {
       if (uncompressedSize === undefined) {
         const counter = new HashingStream();
-        await pipeline(await layer.uncompressed(), counter, new Writable({ write: (_c, _e, cb) => cb() }));
+        try {
+          await pipeline(await layer.uncompressed(), counter, new Writable({ write: (_c, _e, cb) => cb() }));
+        } catch (error) {
+          // A blob that does not inflate is damaged: say which, in kiln's terms, not zlib's.
+          throw new IntegrityError(`layer ${init.digest}: corrupt blob: ${errorMessage(error)}`, { cause: error });
+        }
         uncompressedSize = counter.bytes;
       }
       return uncompressedSize;
     },
   };
   return layer;
-}
-
-/** isGzipLayer tells whether a layer's blob is gzip-compressed (either spec's media type). */
-export function isGzipLayer(layer: Layer): boolean {
-  return layerCompression(layer.mediaType) === 'gzip';
 }
 
 /** ociLayerMediaType maps Docker layer media types to their OCI equivalents; the bytes are the same. */

@@ -1,7 +1,6 @@
 // Places images live: one verb to read and one to write, whatever the transport.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
-import { UsageError } from '../errors.js';
 import { readDockerArchive, writeDockerArchive } from './docker-archive.js';
 import { readOciLayout, writeOciLayout, type PlatformWanted } from './oci-layout.js';
 import { formatPlace, parsePlace, type Place } from './place.js';
@@ -54,22 +53,8 @@ export async function writeImage(place: Place | string, image: Image, context: P
   return { place: formatPlace(parsed), digest };
 }
 
-/** RegistryPlaces is the registry client's adaptor; it is loaded only when a docker:// place is used. */
-export interface RegistryPlaces {
-  readRegistryImage(reference: string, context: PlaceContext): Promise<Image>;
-  writeRegistryImage(reference: string, image: Image, context: PlaceContext): Promise<void>;
-}
-
-let registry: RegistryPlaces | undefined;
-
-/** setRegistryPlaces plugs in the registry client (src/registry registers itself). */
-export function setRegistryPlaces(places: RegistryPlaces): void {
-  registry = places;
-}
-
-async function registryPlaces(): Promise<RegistryPlaces> {
-  // Loaded on first use so builds that never touch a registry do not load the client.
-  if (!registry) await import('../registry/index.js');
-  if (!registry) throw new UsageError('docker:// places need the registry client, which did not register itself');
-  return registry;
+// The registry client is loaded on first use, so builds that never touch a registry do not load it;
+// it is imported, not registered: src/registry knows nothing of places.
+async function registryPlaces(): Promise<typeof import('../registry/index.js')> {
+  return import('../registry/index.js');
 }

@@ -172,3 +172,21 @@ test('pythonLayers installs what the plan pinned: a wheel replaced behind it is 
   await assert.rejects(pythonLayers(plan, { store: await tempStore(), env: {}, log: () => undefined }), (error) =>
     error instanceof IntegrityError && error.oneLine().startsWith(`demo: `) && error.oneLine().includes(victim.filename));
 });
+
+test('pythonLayers: requirements.txt without --hash is refused unless allow_unhashed, and installed with it', async () => {
+  const store = await tempStore();
+  const base = await imageWithLayers(store, debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const project = join(dir, 'plain');
+  await mkdir(project);
+  await writeFile(join(project, 'requirements.txt'), thirdPartyWheels.map((spec) => `${spec.name}==${spec.version}\n`).join(''));
+  const context = { store, env: {}, log: () => undefined };
+  await assert.rejects(
+    planAndApply(imagePlan(pythonPlan(dir, wheels, { project, installProject: false })), base, context),
+    (error: Error) => error instanceof IntegrityError && /requirements\.txt: colorlite==2\.1\.0 has no hash to verify its download/.test(error.message),
+  );
+  const layers = await planAndApply(imagePlan(pythonPlan(dir, wheels, { project, installProject: false, allowUnhashed: true })), base, context);
+  assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies']);
+  const paths = await layerPaths(layers[1]!);
+  for (const name of ['tinyformat', 'colorlite']) assert.ok(paths.includes(`opt/venv/lib/python3.11/site-packages/${name}/__init__.py`), name);
+});

@@ -141,7 +141,8 @@ async function remoteWheel(pkg: LockedPackage, ranking: TagRanking, locate: () =
     return pinned(pkg, kind, selectWheel(pkg.name, [{ filename, url: pkg.source.url, hashes: pkg.files[0]?.hashes ?? {} }], ranking), layer);
   }
   // requirements.txt `--hash` only: the file is found among the sources' files of this version.
-  if (named.length === 0 && pkg.files.length > 0) return pinned(pkg, kind, await resolveHashOnly(pkg, locate, ranking, store), layer);
+  // A requirements.txt pin without `--hash` (let through only with allow_unhashed): any wheel of the version.
+  if (named.length === 0 && (pkg.files.length > 0 || pkg.source.kind === 'index')) return pinned(pkg, kind, await resolveHashOnly(pkg, locate, ranking, store), layer);
   return pinned(pkg, kind, selectWheel(pkg.name, named, ranking), layer);
 }
 
@@ -163,10 +164,11 @@ function pinned(pkg: LockedPackage, kind: 'index' | 'url', file: LockedFile, lay
 // The choice is remembered by the hashes and the target, so planning again needs no index.
 async function resolveHashOnly(pkg: LockedPackage, locate: () => FileLocator, ranking: TagRanking, store: BlobStore): Promise<LockedFile> {
   const key = createHash('sha256').update(JSON.stringify({ v: 1, name: pkg.name, version: pkg.version, files: pkg.files.map((file) => file.hashes.sha256 ?? '').sort(), target: ranking.tags })).digest('hex');
-  const known = await store.getMemo<LockedFile>('python-hash-only', key);
+  const hashed = pkg.files.some((file) => file.hashes.sha256);
+  const known = hashed ? await store.getMemo<LockedFile>('python-hash-only', key) : undefined;
   if (known) return known;
   const chosen = await chooseHashOnly(pkg, locate(), ranking);
-  await store.setMemo('python-hash-only', key, chosen);
+  if (hashed) await store.setMemo('python-hash-only', key, chosen);
   return chosen;
 }
 
@@ -178,6 +180,11 @@ async function chooseHashOnly(pkg: LockedPackage, locator: FileLocator, ranking:
   const offered = (await locator.files(pkg.name, ofVersion)).filter(ofVersion);
   for (const file of offered) {
     if (!file.hashes.sha256 && file.url.startsWith('file:')) file.hashes.sha256 = await fileSha256(fileURLToPath(file.url), pkg.name);
+  }
+  if (allowed.size === 0) {
+    // Unhashed (allow_unhashed): the best wheel of the version, known by its content only once fetched.
+    const best = selectWheel(pkg.name, offered, ranking);
+    return { filename: best.filename, url: best.url, hashes: {} };
   }
   const vouched = offered.filter((file) => allowed.has(file.hashes.sha256?.toLowerCase()));
   if (vouched.length === 0) throw new IntegrityError(`${pkg.name}: no file offered by the find-links folders or indexes matches a hash in the lock`);

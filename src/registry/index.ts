@@ -1,7 +1,6 @@
-// The registry client's public face: pull and push, plus the adaptor src/places uses for docker:// places.
+// The registry client's public face: pull and push, plus what src/places uses for docker:// places.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
-import { setRegistryPlaces } from '../places/index.js';
 import { dockerConfigCredentials } from './docker-config.js';
 import { pullImage, type PlatformWanted, type PulledImage } from './pull.js';
 import { pushImage, type PushOptions, type PushResult } from './push.js';
@@ -55,11 +54,3 @@ export async function writeRegistryImage(reference: string, image: Image, contex
     ...options,
   });
 }
-
-// Importing the registry client is what makes docker:// places work (places loads it lazily).
-setRegistryPlaces({
-  readRegistryImage,
-  writeRegistryImage: async (reference, image, context) => {
-    await writeRegistryImage(reference, image, context);
-  },
-});

@@ -83,11 +83,6 @@ export function formatReference(ref: Reference): string {
   return repositoryName(ref) + (ref.tag ? `:${ref.tag}` : '') + (ref.digest ? `@${ref.digest}` : '');
 }
 
-/** identifier is what the manifest endpoint is asked for: the digest when known, else the tag. */
-export function identifier(ref: Reference): string {
-  return ref.digest ?? ref.tag ?? 'latest';
-}
-
 /** pinReference returns the reference with its digest set, keeping the tag for humans. */
 export function pinReference(ref: Reference, digest: Digest): Reference {
   return { ...ref, digest };

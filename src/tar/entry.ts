@@ -1,5 +1,4 @@
 // TarEntry: one file-system object destined for a layer, independent of where its bytes come from.
-import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UnsafePathError } from '../errors.js';
 
@@ -42,11 +41,6 @@ export function normalizeEntryPath(raw: string, what: string): string {
     segments.push(segment);
   }
   return segments.join('/');
-}
-
-/** checkHardlinkTarget refuses hardlinks whose target leaves the root. */
-export function normalizeHardlinkTarget(target: string, what: string): string {
-  return normalizeEntryPath(target, what);
 }
 
 /**

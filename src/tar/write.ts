@@ -6,7 +6,7 @@ import { pack as tarPack, type Header } from 'tar-stream';
 
 type PackHeader = Partial<Header> & Pick<Header, 'name'>;
 import { compareEntryPaths, parentDirectories, type TarEntry } from './entry.js';
-import { InputError } from '../errors.js';
+import { InputError, KilnError } from '../errors.js';
 
 /** DEFAULT_SOURCE_DATE_EPOCH is 1980-01-01: the earliest time ZIP (and so Python's zipimport and wheels) can store. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 315532800;
@@ -105,6 +105,8 @@ export function writeTar(entries: readonly TarEntry[], options: TarOptions): Rea
       } else {
         const sink = pack.entry(head);
         await pipeline(body, sink).catch((error: unknown) => {
+          // A KilnError already names its source (e.g. the wheel and member); other errors get the path.
+          if (error instanceof KilnError) throw error;
           throw new InputError(`reading "${entry.path}" for a layer: ${(error as Error).message}`, { cause: error });
         });
       }

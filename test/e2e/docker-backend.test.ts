@@ -4,6 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,6 +106,48 @@ test('hello-python: native and docker-backend images answer the same, as the sam
     assert.equal((JSON.parse(answers[0]!) as { uid: number }).uid, 65532);
   } finally {
     await cleanup([native, docker]);
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+test('docker backend then `kiln push DIR`: the digest build --json reports is in every output and in the registry', { timeout: 600_000 }, async (t) => {
+  const work = await tempDir();
+  const client = await buildkitClient(t, work);
+  if (!client) return;
+  const registry = process.env.KILN_TEST_REGISTRY ?? '127.0.0.1:5000';
+  const reachable = await fetch(`http://${registry}/v2/`).then((response) => response.ok, () => false);
+  if (!reachable) {
+    if (process.env.KILN_TEST_SERVICES === '1') throw new Error(`the test registry ${registry} does not answer`);
+    t.skip(`no registry at ${registry} (scripts/test-services.sh start)`);
+    return;
+  }
+  const dir = join(work, 'hello');
+  await mkdir(dir);
+  for (const file of ['kiln.lock', 'server.py']) await cp(join(repoRoot, 'examples/hello-python', file), join(dir, file)).catch(() => undefined);
+  const repository = `${registry}/kiln-e2e/docker-push-${process.pid}`;
+  const manifest = await readFile(join(repoRoot, 'examples/hello-python/kiln.yaml'), 'utf8');
+  await writeFile(join(dir, 'kiln.yaml'), `registries:\n  local: { repository: "${repository}", insecure: true }\n${manifest}`);
+  const env = { KILN_CACHE_DIR: join(work, 'cache'), KILN_DOCKER: client, KILN_GENERATED_DIR: join(work, 'generated') };
+  const tag = 'kiln-test/hello-push:e2e';
+  try {
+    const built = await runKiln(['build', dir, '--backend', 'docker', '--json', '-q', '-o', `oci:${work}/layout`, '-o', `docker-archive:${work}/hello.tar:${tag}`], { env });
+    assert.equal(built.code, 0, built.stderr);
+    const digest = (JSON.parse(built.stdout) as { images: Array<{ digest: string }> }).images[0]!.digest;
+    const index = JSON.parse(await readFile(join(work, 'layout/index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    assert.deepEqual(index.manifests.map((m) => m.digest), [digest], 'the oci: output holds the reported digest');
+    const { stdout: listing } = await exec('tar', ['-tf', join(work, 'hello.tar')]);
+    assert.match(listing, new RegExp(`^blobs/sha256/${digest.slice(7)}$`, 'm'), 'the docker-archive output carries the reported manifest');
+
+    // An edit after the build must not reach the registry: push sends the image the docker backend built.
+    await writeFile(join(dir, 'server.py'), `${await readFile(join(dir, 'server.py'), 'utf8')}\n# edited after the build\n`);
+    const pushed = await runKiln(['push', dir, '--json', '-q'], { env });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const published = (JSON.parse(pushed.stdout) as { published: Array<{ status: string; references: string[] }> }).published;
+    assert.deepEqual(published.map((p) => [p.status, p.references]), [['pushed', [`${repository}/hello-python:latest@${digest}`]]]);
+    const { stdout: raw } = await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${repository}/hello-python:latest`]);
+    assert.equal(createHash('sha256').update(raw).digest('hex'), digest.slice(7), 'the registry serves the very manifest');
+  } finally {
+    await cleanup([tag]);
     await rm(work, { recursive: true, force: true });
   }
 });

@@ -116,6 +116,11 @@ test('matrix: 8 entries planned, built natively, run, pushed to two registries; 
   const same = await runKiln(['push', broken, '--only', 'server-a/3.11-cpu'], { env });
   assert.equal(same.code, 0, same.stderr);
   await writeFile(join(broken, 'server-a/server.py'), matrixServer('server-a') + '# changed\n');
+  // push publishes what the last build produced: the edit reaches the registry only once it is built.
+  const unchanged = await runKiln(['push', broken, '--only', 'server-a/3.11-cpu'], { env });
+  assert.equal(unchanged.code, 0, unchanged.stderr);
+  const rebuilt = await runKiln(['build', broken, '--only', 'server-a/3.11-cpu', '-q', '-o', `oci:${work}/broken-layout`], { env });
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
   const moved = await runKiln(['push', broken, '--only', 'server-a/3.11-cpu'], { env });
   assert.notEqual(moved.code, 0);
   assert.match(moved.stdout, new RegExp(`${three.host.replace('.', '\\.')}/kiln/server-a:py3\\.11-cpu is immutable and already names sha256:`));

@@ -2,14 +2,12 @@
 import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../build/build-entries.js';
 import { UsageError } from '../../errors.js';
 import { parseJobs, runPlan } from '../run-plan.js';
-import '../../build/register-bases.js';
-import type { ImageReport } from '../../build/build-image.js';
 import type { BuildPlan, ImagePlan } from '../../plan/index.js';
 import type { CommandContext } from '../context.js';
 
@@ -27,7 +25,7 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
   const { loadBackend } = await import('../../backends/index.js');
   const backend = await loadBackend(name);
   const generatedDir = context.env.KILN_GENERATED_DIR ?? join(dirname(plan.manifestFile), 'generated');
-  return async (entry: ImagePlan, log): Promise<{ report: ImageReport }> => backend.build(entry, {
+  return async (entry: ImagePlan, log) => backend.build(entry, {
     store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir,
     print: (text) => context.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   });
@@ -83,7 +81,7 @@ export const command: Command = {
       ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
       : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context);
     for (const image of plan.images) {
-      if (image.outputs.length === 0 && !(values.push && image.publish && values.backend === 'native')) {
+      if (image.outputs.length === 0 && !(values.push && image.publish)) {
         throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
       }
     }
@@ -92,7 +90,6 @@ export const command: Command = {
       failFast: values['fail-fast'],
       push: values.push,
       partial: values.partial,
-      writeOutputs: true,
       json: values.json,
       quiet: values.quiet,
       ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),

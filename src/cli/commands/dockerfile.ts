@@ -1,7 +1,7 @@
 // kiln dockerfile [DIR] [--only GLOB] [-o generated/]: a multi-stage Dockerfile and its context per entry.
 import { parseArgs } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { planBuild } from '../../plan/index.js';
 import { writeDockerContext } from '../../dockerfile/context.js';
 import { DEFAULT_SYNTAX } from '../../dockerfile/generate.js';

@@ -1,7 +1,7 @@
 // kiln lock [DIR] [--update]: pin every image's distro packages and registry base digests in kiln.lock.
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { planBuild } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';

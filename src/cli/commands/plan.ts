@@ -2,7 +2,7 @@
 // Python packages, base digests, app digest), tags and destinations, without building. --json writes the plan
 // file `kiln build --plan` applies.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { formatPlanFile, planBuild, type BaseRef, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -77,4 +77,35 @@ test('kiln push: bad input gives one line on stderr and a non-zero exit', async 
     assert.equal(await main(args, c.ctx), exit, args.join(' '));
     assert.match(c.err(), message);
   }
+});
+
+test('kiln push DIR publishes the image the last build recorded, never a rebuild; without a build it says so in one line', async () => {
+  const store = new BlobStore(join(work, 'cache-dir'));
+  const dir = join(work, 'project');
+  await mkdir(join(dir, 'app'), { recursive: true });
+  await writeFile(join(dir, 'app/hello.txt'), 'one\n');
+  await writeFile(join(dir, 'kiln.yaml'), [
+    'registries:',
+    `  local: { repository: "${registry.host}/dirpush", insecure: true }`,
+    'images:',
+    '  hello:',
+    '    base: scratch',
+    '    app: { src: app }',
+    '',
+  ].join('\n'));
+  const none = context(store);
+  assert.equal(await main(['push', dir], none.ctx), 2);
+  assert.equal(none.err(), 'kiln: push: no build recorded for hello: run kiln build\n');
+
+  const built = context(store);
+  assert.equal(await main(['build', dir, '-q', '--json', '-o', `oci:${join(dir, 'out')}`], built.ctx), 0, built.err());
+  const digest = (JSON.parse(built.out()) as { images: Array<{ digest: string }> }).images[0]!.digest;
+  // An edit after the build is not published by push: it sends what was built.
+  await writeFile(join(dir, 'app/hello.txt'), 'two\n');
+  const pushed = context(store);
+  assert.equal(await main(['push', dir, '-q', '--json'], pushed.ctx), 0, pushed.err());
+  const published = (JSON.parse(pushed.out()) as { published: Array<{ status: string; references: string[] }> }).published;
+  assert.deepEqual(published.map((p) => [p.status, p.references]), [['pushed', [`${registry.host}/dirpush/hello:latest@${digest}`]]]);
+  const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/dirpush/hello:latest`]);
+  assert.equal(sha256(Buffer.from(stdout)), digest);
 });

@@ -1,7 +1,7 @@
 // kiln push SRC DEST...: copy an image from any place to one or more registries, tags last.
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { parsePlace, readImage } from '../../places/index.js';
 import { UsageError } from '../../errors.js';
@@ -48,7 +48,7 @@ function reporter(context: CommandContext, quiet: boolean): PushReporter {
   };
 }
 
-// `kiln push [DIR]`: the plan's entries are rebuilt natively from the cache (same inputs, same digest) and published.
+// `kiln push [DIR]`: the images the last `kiln build` recorded for the plan's entries are published, never rebuilt.
 async function pushPlan(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -58,13 +58,12 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
       only: { type: 'string', multiple: true },
       jobs: { type: 'string', short: 'j', default: '2' },
       partial: { type: 'boolean', default: false },
-      'fail-fast': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
   if (positionals.length > 1) throw new UsageError(`push takes one directory, or SRC DEST...`);
-  const [{ manifestPath }, { planBuild }, { parseJobs, runPlan }] = await Promise.all([
+  const [{ manifestPath }, { planBuild }, { parseJobs, pushRecorded }] = await Promise.all([
     import('./build.js'), import('../../build/plan.js'), import('../run-plan.js'),
   ]);
   const jobs = parseJobs(values.jobs);
@@ -73,7 +72,7 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
   const unpublished = plan.images.filter((image) => !image.publish).map((image) => image.name);
   if (unpublished.length === plan.images.length) throw new UsageError(`nothing to publish: ${unpublished.join(', ')} ${unpublished.length === 1 ? 'has' : 'have'} no registries (publish: false, or no registries: in kiln.yaml)`);
   plan.images = plan.images.filter((image) => image.publish);
-  return runPlan(plan, context, { jobs, failFast: values['fail-fast'], push: true, partial: values.partial, writeOutputs: false, json: values.json, quiet: values.quiet });
+  return pushRecorded(plan, context, { jobs, partial: values.partial, json: values.json, quiet: values.quiet });
 }
 
 function isPlace(text: string): boolean {
@@ -81,7 +80,7 @@ function isPlace(text: string): boolean {
 }
 
 export const command: Command = {
-  summary: 'Publish the entries of kiln.yaml to their registries (tags only once every entry is uploaded, unless --partial), or copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to docker://REF destinations.',
+  summary: 'Publish the images the last kiln build produced for the entries of kiln.yaml to their registries (tags only once every entry is uploaded, unless --partial), or copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to docker://REF destinations.',
   usage: 'kiln push [DIR|FILE] [--only NAME|GLOB]... [--partial] [--jobs N] [--json]  |  kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
   async run(args, context) {
     if (!args.some(isPlace)) return pushPlan(args, context);

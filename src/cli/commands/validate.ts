@@ -1,6 +1,6 @@
 // kiln validate IMAGE...: re-check every digest, size and diffId of images at their places.
 import { parseArgs } from 'node:util';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { readImage } from '../../places/index.js';
 import { validateImage } from '../../oci/validate.js';
 import { UsageError } from '../../errors.js';

@@ -1,9 +1,17 @@
 // WheelDestination: where an install writes. The installer computes paths and RECORD; a destination
 // only stores bytes and reports the hash and size of what it stored, so RECORD cannot drift from content.
+import type { Readable } from 'node:stream';
 import type { WheelMember } from './source.js';
 
-/** InstallContent is a file's bytes: generated in memory, or a wheel member read on demand. */
-export type InstallContent = { kind: 'buffer'; data: Buffer } | { kind: 'member'; member: WheelMember };
+/**
+ * InstallContent is a file's bytes: generated in memory, a wheel member read on demand (vouched for by
+ * RECORD), or a stream derived from a member (a rewritten script) whose hash is known only once read.
+ * `open` may be called more than once and must give the same bytes each time.
+ */
+export type InstallContent =
+  | { kind: 'buffer'; data: Buffer }
+  | { kind: 'member'; member: WheelMember }
+  | { kind: 'stream'; open: () => Promise<Readable> };
 
 /** WrittenFile is what a destination reports for one file: its RECORD hash (`sha256=...`) and size. */
 export interface WrittenFile {

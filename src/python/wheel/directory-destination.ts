@@ -35,7 +35,8 @@ export class DirectoryDestination implements WheelDestination {
           callback(null, chunk);
         },
       });
-      await pipeline(await content.member.open(), count, createWriteStream(target, { mode, flags: 'wx' }));
+      const open = content.kind === 'member' ? () => content.member.open() : content.open;
+      await pipeline(await open(), count, createWriteStream(target, { mode, flags: 'wx' }));
       written = { hash: `sha256=${hash.digest('base64url')}`, size };
     }
     await chmod(target, mode);

@@ -6,14 +6,15 @@
 // break "no Docker, no privileges" and cross-architecture builds. CPython writes __pycache__ lazily on
 // first import when the venv is writable, or can be precompiled in a later layer.
 import { posix } from 'node:path';
+import { pipeline } from 'node:stream';
 import { InputError, UnsafePathError } from '../../errors.js';
 import type { WheelDestination, InstallContent } from './destination.js';
 import { directUrlJson, type DirectUrl } from './direct-url.js';
 import { parseScriptEntryPoints } from './entry-points.js';
 import { formatRecord, type RecordRow } from './record.js';
 import { SCHEMES, venvScheme, type HeadersLayout, type Scheme } from './scheme.js';
-import { fixShebang, scriptLauncher } from './scripts.js';
-import type { WheelSource } from './source.js';
+import { PYTHON_SHEBANG, scriptLauncher, ShebangRewrite } from './scripts.js';
+import type { WheelMember, WheelSource } from './source.js';
 
 /** DEFAULT_PREFIX is where kiln puts the model server's virtual environment. */
 export const DEFAULT_PREFIX = '/opt/venv';
@@ -76,8 +77,9 @@ async function install(source: WheelSource, destination: WheelDestination, optio
   for (const member of source.members) {
     if (member.path === recordPath) continue;
     const [scheme, path] = placeMember(member.path, source, rootScheme);
-    const content: InstallContent = scheme === 'scripts'
-      ? { kind: 'buffer', data: fixShebang(await member.read(), interpreter) }
+    // Scripts are streamed like any member (they can be huge); only the first line may change.
+    const content: InstallContent = scheme === 'scripts' && (await hasPythonShebang(member))
+      ? { kind: 'stream', open: async () => pipeline(await member.open(), new ShebangRewrite(interpreter), () => {}) }
       : { kind: 'member', member };
     await write(scheme, path, content, member.executable);
   }
@@ -95,6 +97,16 @@ async function install(source: WheelSource, destination: WheelDestination, optio
   rows.push({ path: recordPath });
   await destination.writeFile(posix.join(schemes[rootScheme], recordPath), { kind: 'buffer', data: Buffer.from(formatRecord(rows), 'utf8') }, false);
   return { distribution: source.distribution, version: source.version, distInfo: posix.join(schemes[rootScheme], source.distInfoDir), record: rows };
+}
+
+async function hasPythonShebang(member: WheelMember): Promise<boolean> {
+  let head = Buffer.alloc(0);
+  // Leaving the loop early destroys the stream, so only the first chunk is inflated.
+  for await (const chunk of await member.open()) {
+    head = Buffer.concat([head, chunk as Buffer]);
+    if (head.length >= PYTHON_SHEBANG.length) break;
+  }
+  return head.subarray(0, PYTHON_SHEBANG.length).toString('latin1') === PYTHON_SHEBANG;
 }
 
 async function readRootScheme(source: WheelSource): Promise<Scheme> {

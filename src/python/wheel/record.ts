@@ -14,11 +14,6 @@ export function recordHash(data: Buffer, algorithm = 'sha256'): string {
   return `${algorithm}=${createHash(algorithm).update(data).digest('base64url')}`;
 }
 
-/** hexToRecordHash converts a hex digest (as locks store them) to RECORD's encoding. */
-export function hexToRecordHash(hex: string, algorithm = 'sha256'): string {
-  return `${algorithm}=${Buffer.from(hex, 'hex').toString('base64url')}`;
-}
-
 /** parseRecord reads RECORD text with Python csv.reader rules (quoted fields, doubled quotes). */
 export function parseRecord(text: string, what: string): RecordRow[] {
   const rows: RecordRow[] = [];

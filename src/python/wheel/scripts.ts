@@ -1,5 +1,6 @@
 // Launcher scripts for entry points and the `#!python` shebang rewrite, byte-for-byte as
 // pypa/installer writes them for POSIX.
+import { Transform, type TransformCallback } from 'node:stream';
 import type { ScriptEntryPoint } from './entry-points.js';
 
 /** buildShebang mirrors distlib: a plain `#!` line when it fits, else a /bin/sh trampoline. */
@@ -31,10 +32,50 @@ export function scriptLauncher(entry: ScriptEntryPoint, interpreter: string): Bu
   return Buffer.from(`${buildShebang(interpreter)}\n${code}`, 'utf8');
 }
 
-/** fixShebang replaces a first line starting `#!python` with `#!<interpreter>`; other files pass unchanged. */
-export function fixShebang(data: Buffer, interpreter: string): Buffer {
-  if (data.subarray(0, 8).toString('latin1') !== '#!python') return data;
-  const newline = data.indexOf(0x0a);
-  const rest = newline < 0 ? Buffer.alloc(0) : data.subarray(newline + 1);
-  return Buffer.concat([Buffer.from(`#!${interpreter}\n`, 'utf8'), rest]);
+/** PYTHON_SHEBANG is the first-line marker installers replace with the venv's interpreter. */
+export const PYTHON_SHEBANG = '#!python';
+
+/**
+ * ShebangRewrite streams a script, replacing a first line that starts `#!python` with `#!<interpreter>`;
+ * other files pass unchanged. It holds at most the first 8 bytes, so a script of any size streams through.
+ */
+export class ShebangRewrite extends Transform {
+  private head = Buffer.alloc(0);
+  private state: 'head' | 'first-line' | 'rest' = 'head';
+
+  constructor(private readonly interpreter: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.state === 'head') {
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < PYTHON_SHEBANG.length) return callback();
+      chunk = this.head;
+      this.head = Buffer.alloc(0);
+      if (chunk.subarray(0, PYTHON_SHEBANG.length).toString('latin1') !== PYTHON_SHEBANG) {
+        this.state = 'rest';
+        return callback(null, chunk);
+      }
+      this.state = 'first-line';
+    }
+    if (this.state === 'first-line') {
+      // The old first line is dropped as it streams past, however long it is.
+      const newline = chunk.indexOf(0x0a);
+      if (newline < 0) return callback();
+      this.state = 'rest';
+      return callback(null, Buffer.concat([this.newFirstLine(), chunk.subarray(newline + 1)]));
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.state === 'head') callback(null, this.head.length ? this.head : undefined);
+    else if (this.state === 'first-line') callback(null, this.newFirstLine());
+    else callback();
+  }
+
+  private newFirstLine(): Buffer {
+    return Buffer.from(`#!${this.interpreter}\n`, 'utf8');
+  }
 }

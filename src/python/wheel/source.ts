@@ -2,7 +2,7 @@
 // the wheel's own RECORD, so a RECORD that lies about a file is caught before or while it is written.
 import { createHash } from 'node:crypto';
 import { basename, posix } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { InputError, IntegrityError, UnsafePathError } from '../../errors.js';
 import { normalizeName, parseWheelFilename } from './filename.js';
 import { parseRecord, recordHash, type RecordRow } from './record.js';
@@ -16,11 +16,14 @@ export interface WheelMember {
   /** hash from the wheel's RECORD (`sha256=...`), absent for RECORD itself and signatures. */
   hash?: string;
   executable: boolean;
-  /** read returns the member's bytes after checking them against RECORD. */
+  /** read returns the member's bytes after checking them against RECORD; only for metadata (refused over METADATA_LIMIT). */
   read(): Promise<Buffer>;
   /** open streams the member; the stream fails at its end if the bytes do not match RECORD. */
   open(): Promise<Readable>;
 }
+
+/** METADATA_LIMIT bounds the dist-info files (RECORD, WHEEL, entry points) read whole into memory. */
+export const METADATA_LIMIT = 64 * 1024 * 1024;
 
 /** WheelSource reads a wheel the way pypa/installer's WheelFile does. */
 export class WheelSource {
@@ -57,6 +60,7 @@ export class WheelSource {
       const recordEntry = files.find((entry) => entry.name === `${distInfoDir}/RECORD`);
       if (!recordEntry) throw new InputError(`${name}: ${distInfoDir}/RECORD is missing`);
       const rows = new Map<string, RecordRow>();
+      checkMetadataSize(recordEntry, name);
       for (const row of parseRecord((await zip.read(recordEntry)).toString('utf8'), name)) rows.set(row.path, row);
       const members = files.map((entry) => {
         const row = rows.get(entry.name);
@@ -88,6 +92,12 @@ function checkMemberPath(path: string, wheel: string): void {
   if (posix.normalize(path) !== path) throw new UnsafePathError(`${wheel}: member path "${path}" is not normalised`);
 }
 
+function checkMetadataSize(entry: ZipEntry, wheel: string): void {
+  if (entry.size > METADATA_LIMIT) {
+    throw new InputError(`${wheel}: "${entry.name}" is ${entry.size} bytes; kiln reads wheel metadata of at most ${METADATA_LIMIT} bytes`);
+  }
+}
+
 function member(zip: ZipReader, wheel: string, entry: ZipEntry, row: RecordRow): WheelMember {
   const check = (hash: string | undefined, size: number): void => {
     if (row.size !== undefined && row.size !== size) {
@@ -102,6 +112,7 @@ function member(zip: ZipReader, wheel: string, entry: ZipEntry, row: RecordRow):
     ...(row.hash ? { hash: row.hash } : {}),
     executable: isExecutableEntry(entry),
     async read() {
+      checkMetadataSize(entry, wheel);
       const data = await zip.read(entry);
       check(algorithm ? recordHash(data, algorithm) : undefined, data.length);
       return data;
@@ -125,8 +136,8 @@ function member(zip: ZipReader, wheel: string, entry: ZipEntry, row: RecordRow):
           }
         },
       });
-      stream.on('error', (error) => verify.destroy(error));
-      return stream.pipe(verify);
+      // pipeline, so that a reader that stops early also closes the member's file and inflater.
+      return pipeline(stream, verify, () => {});
     },
   };
 }

@@ -1,5 +1,7 @@
-// TarDestination collects an install as TarEntry values for buildLayer. Large members stay in the
-// wheel and are streamed (and checked against RECORD) when the layer is written.
+// TarDestination collects an install as TarEntry values for buildLayer. Members stay in the wheel and
+// are streamed (and checked against RECORD) when the layer is written; nothing is held whole in memory.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { normalizeEntryPath, type TarEntry } from '../../tar/entry.js';
 import { OutputError } from '../../errors.js';
 import { recordHash } from './record.js';
@@ -23,13 +25,30 @@ export class TarDestination implements WheelDestination {
       this.entries.push({ path: entryPath, type: 'file', mode, size: member.size, content: { kind: 'stream', open: () => member.open() } });
       return { hash: member.hash!, size: member.size };
     }
-    const data = content.kind === 'buffer' ? content.data : await content.member.read();
-    this.entries.push({ path: entryPath, type: 'file', mode, content: { kind: 'buffer', data } });
-    return { hash: recordHash(data), size: data.length };
+    if (content.kind === 'buffer') {
+      this.entries.push({ path: entryPath, type: 'file', mode, content: { kind: 'buffer', data: content.data } });
+      return { hash: recordHash(content.data), size: content.data.length };
+    }
+    // No sha256 to trust (a rewritten script, or a RECORD using another algorithm): one streaming pass
+    // now for RECORD's hash and the tar header's size, a second when the layer is written.
+    const open = content.kind === 'member' ? () => content.member.open() : content.open;
+    const written = await hashStream(await open());
+    this.entries.push({ path: entryPath, type: 'file', mode, size: written.size, content: { kind: 'stream', open } });
+    return written;
   }
 
   async rollback(): Promise<void> {
     this.entries.length = 0;
     this.paths.clear();
   }
+}
+
+async function hashStream(stream: Readable): Promise<WrittenFile> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { hash: `sha256=${hash.digest('base64url')}`, size };
 }

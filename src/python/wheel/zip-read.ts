@@ -2,8 +2,8 @@
 // (or streamed) instead of loading the whole archive the way fflate's unzip does.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
 import { InputError, IntegrityError } from '../../errors.js';
 
 /** ZipEntry is one member of an archive as its central directory describes it. */
@@ -63,31 +63,70 @@ export class ZipReader {
     return entry.localHeaderOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
   }
 
-  /** read returns a member's bytes, checked against its recorded size and CRC-32. */
+  /**
+   * read returns a member's bytes, checked against its recorded size and CRC-32. Only for small
+   * members (metadata): the whole member is held in memory, up to the size the directory declares.
+   */
   async read(entry: ZipEntry): Promise<Buffer> {
-    const raw = await readAt(this.handle, await this.dataOffset(entry), entry.compressedSize);
-    let data: Buffer;
-    if (entry.method === 0) data = raw;
-    else if (entry.method === 8) data = inflateRawSync(raw);
-    else throw new InputError(`${this.what}: "${entry.name}" uses unsupported compression method ${entry.method}`);
-    if (data.length !== entry.size || crc32(data) !== entry.crc) {
-      throw new IntegrityError(`${this.what}: "${entry.name}" is corrupt (size or CRC-32 mismatch)`);
-    }
-    return data;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.stream(entry)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
 
   /**
    * stream opens a member for streaming (for large files that should not sit in memory). It does not
    * use the reader's handle, so layers built later can stream members after the reader is closed.
+   * The stream fails if the member inflates to more or fewer bytes than the central directory
+   * declares, or to bytes whose CRC-32 differs; output beyond the declared size is never passed on.
    */
   async stream(entry: ZipEntry): Promise<Readable> {
-    if (entry.compressedSize === 0) return Readable.from([]);
+    if (entry.method !== 0 && entry.method !== 8) {
+      throw new InputError(`${this.what}: "${entry.name}" uses unsupported compression method ${entry.method}`);
+    }
+    if (entry.method === 0 && entry.compressedSize !== entry.size) {
+      throw new IntegrityError(`${this.what}: "${entry.name}" is stored uncompressed, but its zip directory declares ${entry.compressedSize} bytes stored and ${entry.size} bytes of content`);
+    }
+    const check = new DeclaredSizeCheck(entry, this.what);
+    if (entry.compressedSize === 0) return Readable.from([]).pipe(check);
     const handle = await open(this.path, 'r');
     const start = await this.dataOffset(entry, handle).finally(() => handle.close());
     const raw = createReadStream(this.path, { start, end: start + entry.compressedSize - 1 });
-    if (entry.method === 0) return raw;
-    if (entry.method !== 8) throw new InputError(`${this.what}: "${entry.name}" uses unsupported compression method ${entry.method}`);
-    return raw.pipe(createInflateRaw());
+    const streams: Array<Readable | Transform> = entry.method === 0 ? [raw] : [raw, createInflateRaw()];
+    // Registered before pipeline's own handlers, so the error that reaches the reader names wheel and member.
+    for (const stream of streams) {
+      stream.on('error', (error) => check.destroy(new IntegrityError(`${this.what}: "${entry.name}" cannot be read: ${error.message}`, { cause: error })));
+    }
+    // pipeline (not pipe) so that a reader that stops early also closes the file and the inflater.
+    return pipeline([...streams, check], () => {}) as Transform;
+  }
+}
+
+// Passes a member's bytes through while counting them: a zip bomb declares a small size and inflates to
+// far more, so output is cut off as soon as it passes the declared size, before anything downstream sees it.
+class DeclaredSizeCheck extends Transform {
+  private seen = 0;
+  private crc = 0;
+
+  constructor(private readonly entry: ZipEntry, private readonly what: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.entry.size) {
+      callback(new IntegrityError(`${this.what}: "${this.entry.name}" inflates to more than the ${this.entry.size} bytes its zip directory declares`));
+      return;
+    }
+    this.crc = crc32(chunk, this.crc);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.seen !== this.entry.size) {
+      callback(new IntegrityError(`${this.what}: "${this.entry.name}" inflates to ${this.seen} bytes, but its zip directory declares ${this.entry.size}`));
+    } else if (this.crc !== this.entry.crc) {
+      callback(new IntegrityError(`${this.what}: "${this.entry.name}" is corrupt (CRC-32 mismatch)`));
+    } else callback();
   }
 }
 

@@ -1,0 +1,69 @@
+// Build records: which image the last build of an entry produced, by manifest digest, with every blob it needs
+// kept in the blob store, so `kiln push` publishes exactly that image instead of rebuilding it.
+import { sha256, digestHex, type Digest } from '../oci/digest.js';
+import { checkedConfig, imageFromRaw, type Image } from '../oci/image.js';
+import { blobLayer, type Layer } from '../oci/layer.js';
+import type { ImageConfig, Manifest } from '../oci/spec.js';
+import { IntegrityError } from '../errors.js';
+import type { BlobStore } from './blob-store.js';
+
+/** BuildKey names an entry of one manifest: the absolute kiln.yaml path and the plan entry name. */
+export interface BuildKey {
+  manifestFile: string;
+  name: string;
+}
+
+/** BuildRecord is what is remembered per entry: the manifest digest and where its blobs are. */
+export interface BuildRecord {
+  manifestFile: string;
+  name: string;
+  digest: Digest;
+  /** blobs is the blob store's root holding the manifest, the config and every layer. */
+  blobs: string;
+}
+
+const MEMO_KIND = 'builds';
+
+function memoKey(key: BuildKey): string {
+  return digestHex(sha256(Buffer.from(`${key.manifestFile}\0${key.name}`)));
+}
+
+/** recordBuild copies whatever blobs of `image` the store lacks into it, then records the image for `key`. */
+export async function recordBuild(store: BlobStore, key: BuildKey, image: Image): Promise<BuildRecord> {
+  const manifest = await image.manifest();
+  const layers = await image.layers();
+  for (const [i, layer] of layers.entries()) {
+    const descriptor = manifest.layers[i]!;
+    if (!(await store.has(descriptor.digest))) await store.write(await layer.compressed(), descriptor, `${key.name}: layer ${descriptor.digest}`);
+  }
+  await store.writeBuffer(await image.rawConfig(), manifest.config, `${key.name}: config`);
+  const digest = (await store.writeBuffer(await image.rawManifest(), undefined, `${key.name}: manifest`)).digest;
+  const record: BuildRecord = { manifestFile: key.manifestFile, name: key.name, digest, blobs: store.root };
+  await store.setMemo(MEMO_KIND, memoKey(key), record);
+  return record;
+}
+
+/** findBuild returns the record of the last build of `key`, or undefined when there is none. */
+export async function findBuild(store: BlobStore, key: BuildKey): Promise<BuildRecord | undefined> {
+  const record = await store.getMemo<BuildRecord>(MEMO_KIND, memoKey(key));
+  return record && record.name === key.name && record.manifestFile === key.manifestFile ? record : undefined;
+}
+
+/** storedImage opens the image with manifest `digest` from the store; a missing or altered blob throws. */
+export async function storedImage(store: BlobStore, digest: Digest): Promise<Image> {
+  if (!(await store.has(digest))) throw new IntegrityError(`image ${digest} is no longer in the cache at ${store.root}`);
+  const rawManifest = await store.read(digest);
+  if (sha256(rawManifest) !== digest) throw new IntegrityError(`cached manifest ${digest} does not match its digest`);
+  const manifest = JSON.parse(rawManifest.toString('utf8')) as Manifest;
+  const rawConfig = checkedConfig(`image ${digest}`, await store.read(manifest.config.digest), manifest.config);
+  const config = JSON.parse(rawConfig.toString('utf8')) as ImageConfig;
+  const layers: Layer[] = [];
+  for (const [i, descriptor] of manifest.layers.entries()) {
+    if (!(await store.has(descriptor.digest))) throw new IntegrityError(`image ${digest}: layer ${descriptor.digest} is no longer in the cache at ${store.root}`);
+    layers.push(blobLayer({
+      mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size,
+      diffId: config.rootfs.diff_ids[i]!, open: () => store.open(descriptor.digest),
+    }));
+  }
+  return imageFromRaw({ rawManifest: async () => rawManifest, rawConfig: async () => rawConfig, layers: async () => layers });
+}
