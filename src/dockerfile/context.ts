@@ -42,8 +42,8 @@ export async function writeDockerContext(plan: ImagePlan, dir: string, options: 
     const appFiles = plan.app ? await copyApp(plan.app, join(temp, 'app'), dirname(dir)) : [];
     const pinned = plan.pinned;
     if (plan.unresolved) throw new InputError(plan.unresolved);
-    if (!pinned) throw new UsageError(`${plan.name}: the plan is not resolved; resolve it before writing a Dockerfile`);
-    const python = plan.python ? await pythonContext(plan, plan.python, pinned.python, join(temp, 'python'), options.store) : undefined;
+    // Only the Python section needs pins (packages, target); apt versions are pinned when the base is.
+    const python = plan.python ? await pythonContext(plan, plan.python, pinned?.python, join(temp, 'python'), options.store) : undefined;
     const aptPins = distroPins(plan);
     const { manifestDir: _manifestDir, basePython: _basePython, store: _store, ...dockerOptions } = options;
     const generated = generateDockerfile(plan, { ...dockerOptions, appFiles, aptPins, ...(python ? { python } : {}) });
