@@ -12,8 +12,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BlobStore } from '../src/cache/blob-store.js';
-import type { ImagePlan } from '../src/build/plan.js';
+import type { ImagePlan } from '../src/plan/index.js';
 import { pythonLayers } from '../src/python/image-layers.js';
+import { probeBasePython } from '../src/python/base-python.js';
+import { pinPython } from '../src/python/pin.js';
+import { testImagePlan } from '../src/testing/plans.js';
 import { runKiln } from '../src/testing/cli.js';
 import { imageWithLayers } from '../src/testing/images.js';
 import { copyPythonProject } from '../src/testing/python-project.js';
@@ -45,19 +48,19 @@ const base = await imageWithLayers(store, {
   'usr/bin/python3': 'ELF',
   'var/lib/dpkg/status': 'Package: libc6\nVersion: 2.36-9\n\nPackage: libpython3.11-minimal\nVersion: 3.11.2-6\n',
 });
-const plan: ImagePlan = {
+const plan: ImagePlan = testImagePlan({
   name: 'bench',
-  base: { kind: 'scratch' },
-  platform: { os: 'linux', architecture: 'amd64' },
   python: {
     project, groups: ['main'], extras: [], prefix: '/opt/venv', extraIndexUrls: [], findLinks: [join(work, 'wheels')],
     split: [], allowUnhashed: false, installProject: false,
   },
-  runtime: {}, annotations: {}, created: '1970-01-01T00:00:00Z', epoch: 0, outputs: [],
-};
+});
 const context = { store, env: process.env, log: (line: string) => { if (process.env.KILN_BENCH_VERBOSE) console.log(line); } };
-const kilnCold = await time('kiln pythonLayers, cold (fetch+install+gzip layer)', () => pythonLayers(plan, base, context));
-await time('kiln pythonLayers, warm (layer cache hit)', () => pythonLayers(plan, base, context));
+// Resolve (probe the base, pin the lock's wheels), then apply.
+const probed = await probeBasePython(base, { store, what: plan.name });
+const pinned: ImagePlan = { ...plan, pinned: { base: { kind: 'scratch' }, python: await pinPython(plan.python!, { ...probed, from: 'layers' }, plan.platform, { store, env: process.env, epoch: 0 }) } };
+const kilnCold = await time('kiln pythonLayers, cold (fetch+install+gzip layer)', () => pythonLayers(pinned, context));
+await time('kiln pythonLayers, warm (layer cache hit)', () => pythonLayers(pinned, context));
 
 execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', join(work, 'venv')]);
 const pip = join('/usr/share/python-wheels', execFileSync('ls', ['/usr/share/python-wheels'], { encoding: 'utf8' }).split('\n').find((f) => f.startsWith('pip-'))!, 'pip');

@@ -3,13 +3,13 @@
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { buildEntries, type EntryBuilder, type EntryResult } from './build/build-entries.js';
-import { planBuild, type BuildPlan } from './build/plan.js';
+import { planBuild, type BuildPlan } from './plan/index.js';
 import { outputPublisher, publishEntries, type PublishResult } from './build/publish.js';
 import { BlobStore, defaultCacheDir } from './cache/blob-store.js';
 import type { BackendName } from './backends/types.js';
 
 export { loadManifest, type LoadedManifest, type LoadOptions } from './config/load.js';
-export type { BuildPlan, ImagePlan, Destination } from './build/plan.js';
+export type { BuildPlan, ImagePlan, Destination } from './plan/index.js';
 export type { EntryResult } from './build/build-entries.js';
 export type { ImageReport, LayerReport } from './build/build-image.js';
 export type { PublishResult } from './build/publish.js';

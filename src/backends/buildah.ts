@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { writeImage } from '../places/index.js';
 import { dockerTags } from './docker.js';
 import { prepareContext, readArchive, tempArchive } from './daemon-build.js';

@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { resolveBase } from '../build/base.js';
 import { reportImage } from '../build/build-image.js';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { Image } from '../oci/image.js';
 import { readImage } from '../places/index.js';

@@ -2,7 +2,7 @@
 // tagged in the daemon (--load semantics), then `docker save`d and read back as an Image; kiln's publisher writes the outputs.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { UsageError } from '../errors.js';
 import { writeImage } from '../places/index.js';
 import { parsePlace } from '../places/place.js';

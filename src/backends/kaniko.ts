@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { OutputError, UsageError } from '../errors.js';
 import { parsePlace } from '../places/place.js';
 import { dockerfileSyntax, readArchive, tempArchive } from './daemon-build.js';

@@ -3,10 +3,10 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { emptyImage } from '../oci/mutate.js';
 import { checkDiffIds, type ContentMemo, type LayerContent } from '../oci/validate.js';
 import { readImage } from '../places/index.js';
-import { UsageError } from '../errors.js';
+import { InputError, IntegrityError, UsageError } from '../errors.js';
 import { distroBase } from '../debian/base-source.js';
 import type { BaseContext, ResolvedBase } from './base-context.js';
-import type { BaseRef, ImagePlan } from './plan.js';
+import type { BaseRef, ImagePlan } from '../plan/index.js';
 
 export type { BaseContext, ResolvedBase };
 
@@ -18,15 +18,20 @@ export const baseSources: Record<BaseRef['kind'], BaseSource> = {
   scratch: async (_base, plan) => ({ image: emptyImage(plan.platform), description: 'scratch', annotations: {} }),
   place: async (base, plan, context) => {
     if (base.kind !== 'place') throw new Error('unreachable');
+    const pinned = plan.pinned?.base;
     if (base.place.startsWith('docker://')) {
-      // A registry base is pinned: the image records base.name and base.digest, and the log shows name@digest.
+      // A registry base is pulled by the digest the plan pinned; the image records base.name and base.digest.
       const { pullFromContext, formatReference } = await import('../registry/index.js');
-      const pulled = await pullFromContext(base.place, { store: context.store, platform: plan.platform, env: context.env });
-      const pinned = formatReference(pulled.reference);
-      context.log?.(`${plan.name}: base pinned as ${pinned}`);
-      return { image: pulled.image, description: pinned, annotations: pulled.baseAnnotations };
+      const reference = pinned?.kind === 'registry' ? pinned.reference : base.place;
+      const pulled = await pullFromContext(reference, { store: context.store, platform: plan.platform, env: context.env });
+      const shown = formatReference(pulled.reference);
+      context.log?.(`${plan.name}: base pinned as ${shown}`);
+      return { image: pulled.image, description: shown, annotations: pulled.baseAnnotations };
     }
     const image = await readImage(base.place, { store: context.store, platform: plan.platform, env: context.env });
+    if (pinned?.kind === 'place' && (await image.digest()) !== pinned.digest) {
+      throw new IntegrityError(`${plan.name}: base ${base.place} is ${await image.digest()}, the plan pins ${pinned.digest}`);
+    }
     return { image, description: base.place, annotations: {} };
   },
   distro: async (base, plan, context) => {
@@ -55,6 +60,7 @@ function baseContentMemo(store: BlobStore): ContentMemo {
  * before anything is built on it: diff_ids that do not match the layers would make every output invalid.
  */
 export async function resolveBase(plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
+  if (plan.unresolved) throw new InputError(plan.unresolved);
   const source = (baseSources as Partial<Record<string, BaseSource>>)[plan.base.kind];
   if (!source) throw new UsageError(`${plan.name}: bases of kind "${plan.base.kind}" are not supported yet`);
   const base = await source(plan.base, plan, context);

@@ -7,7 +7,7 @@ import { findBuild } from '../cache/build-records.js';
 import { imageWithLayers, tempDir } from '../testing/images.js';
 import { reportImage } from './build-image.js';
 import { buildEntries } from './build-entries.js';
-import { planBuild } from './plan.js';
+import { planBuild } from '../plan/index.js';
 import { outputPublisher } from './publish.js';
 
 async function project(parts: string[]): Promise<string> {

@@ -6,7 +6,7 @@ import type { Image } from '../oci/image.js';
 import { errorMessage } from '../errors.js';
 import { limiter } from '../limit.js';
 import { assembleImage, reportImage, type BuildContext, type ImageReport } from './build-image.js';
-import type { BuildPlan, ImagePlan } from './plan.js';
+import type { BuildPlan, ImagePlan } from '../plan/index.js';
 
 /** EntryResult is what happened to one entry. */
 export interface EntryResult {

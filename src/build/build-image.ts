@@ -6,9 +6,12 @@ import type { Layer } from '../oci/layer.js';
 import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
 import { pythonEnv, pythonLayers } from '../python/image-layers.js';
+import { probeBasePython } from '../python/base-python.js';
+import { InputError, IntegrityError } from '../errors.js';
+import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
-import type { ImagePlan } from './plan.js';
+import type { BuildPlan, ImagePlan } from '../plan/index.js';
 
 /** LayerReport describes one layer of a built image. */
 export interface LayerReport {
@@ -36,12 +39,18 @@ export interface BuildContext {
   log: (line: string) => void;
 }
 
-/** assembleImage builds the image of a plan entry without writing it anywhere. */
-export async function assembleImage(plan: ImagePlan, manifestFile: string, context: BuildContext): Promise<Image> {
+/**
+ * assembleImage builds the image of a plan entry without writing it anywhere. It applies the entry's pins;
+ * an entry not resolved yet (a library caller's) is resolved first, recording new pins in kiln.lock.
+ */
+export async function assembleImage(entry: ImagePlan, manifestFile: string, context: BuildContext): Promise<Image> {
+  if (entry.unresolved) throw new InputError(entry.unresolved);
+  const plan = entry.pinned ? entry : await resolveImage(entry, manifestFile, context);
   context.log(`${plan.name}: base ${plan.base.kind === 'distro' ? `${plan.base.spec.distro}/${plan.base.spec.release}` : plan.base.kind === 'place' ? plan.base.place : 'scratch'}`);
   const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log });
+  if (plan.pinned?.python?.target.from === 'packages') await checkTarget(plan, base.image, context);
   // The venv goes between base and app: it changes with the lock, the app with every edit.
-  const additions: Addendum[] = await pythonLayers(plan, base.image, context);
+  const additions: Addendum[] = await pythonLayers(plan, context);
   if (plan.app) {
     context.log(`${plan.name}: app layer from ${plan.app.dir}`);
     const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch });
@@ -65,6 +74,23 @@ export async function assembleImage(plan: ImagePlan, manifestFile: string, conte
       Labels: { ...runtime.Labels, ...annotations, ...plan.runtime.Labels },
     };
   }, annotations);
+}
+
+async function resolveImage(entry: ImagePlan, manifestFile: string, context: BuildContext): Promise<ImagePlan> {
+  const { resolvePlan } = await import('../resolve/index.js');
+  const resolved = await resolvePlan({ manifestFile, images: [entry], notices: [] }, { store: context.store, env: context.env, writeLock: true, log: context.log });
+  return resolved.plan.images[0]!;
+}
+
+// The Python target a plan read from the package list is checked against the assembled base (memoised by diffIds).
+async function checkTarget(plan: ImagePlan, image: Image, context: BuildContext): Promise<void> {
+  const pinned = plan.pinned!.python!.target;
+  const probed = await probeBasePython(image, { store: context.store, what: plan.name });
+  const want = [pinned.pythonFullVersion, pinned.interpreter, pinned.executable, pinned.libc.version.join('.'), pinned.distroPackages];
+  const have = [probed.pythonFullVersion, probed.interpreter, probed.executable, probed.libc.version.join('.'), probed.distroPackages];
+  if (JSON.stringify(want) !== JSON.stringify(have)) {
+    throw new IntegrityError(`${plan.name}: the assembled base's Python (${have.join(', ')}) differs from the plan's (${want.join(', ')})`);
+  }
 }
 
 /**

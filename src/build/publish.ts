@@ -12,7 +12,7 @@ import {
 } from '../registry/index.js';
 import { writeImage } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
-import type { Destination, ImagePlan } from './plan.js';
+import type { Destination, ImagePlan } from '../plan/index.js';
 
 /** PublishResult says what happened to one entry at one registry. */
 export interface PublishResult {

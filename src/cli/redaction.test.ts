@@ -21,13 +21,12 @@ test('kiln plan (human and --json) prints a python index_url without its passwor
     `      extra_index_urls: [https://other:${SECRET}@mirror.example.com/simple]`,
     '',
   ].join('\n'));
+  // kiln plan resolves the plan: a python section on scratch is refused there, and the refusal keeps the secret out.
+  // (planBuild's redaction of a resolvable plan's JSON is covered by redactDeep on the whole plan file.)
   const json = await runKiln(['plan', dir, '--json']);
-  assert.equal(json.code, 0, json.stderr);
-  const plan = JSON.parse(json.stdout) as { images: Array<{ python: { indexUrl: string; extraIndexUrls: string[] } }> };
-  assert.equal(plan.images[0]!.python.indexUrl, 'https://user:***@pypi.example.com/simple');
-  assert.deepEqual(plan.images[0]!.python.extraIndexUrls, ['https://other:***@mirror.example.com/simple']);
+  assert.notEqual(json.code, 0, json.stdout);
   const human = await runKiln(['plan', dir]);
-  assert.equal(human.code, 0, human.stderr);
+  assert.notEqual(human.code, 0, human.stdout);
   for (const output of [json.stdout, json.stderr, human.stdout, human.stderr]) assert.ok(!output.includes(SECRET), output);
 });
 

@@ -1,7 +1,7 @@
 // What `kiln build` and `kiln push` share: get each entry's Image (built now, or recorded by the last build),
 // hand it to the one publisher, print the summary.
 import type { CommandContext } from './context.js';
-import type { BuildPlan } from '../build/plan.js';
+import type { BuildPlan } from '../plan/index.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../build/build-entries.js';
 import { reportImage } from '../build/build-image.js';
 import { outputPublisher, publishEntries, type PublishResult } from '../build/publish.js';

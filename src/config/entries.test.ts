@@ -108,3 +108,39 @@ test('more mistakes: unknown axis in an override, unknown registry, a dangling o
   assert.equal(errorOf(MATRIX.replace('    extends: [server]\n', '')), 'kiln.yaml:26:11: images.sklearn.base.distro: Invalid option: expected one of "debian"|"ubuntu" (entry sklearn/3.11-cpu)');
   assert.match(errorOf(MATRIX.replace('    extends: server\n', '    extends: gpu\n')), /^kiln\.yaml:12:14: preset "gpu" extends itself \(gpu -> gpu\)/);
 });
+
+test('merge order: defaults < presets (extends in order, a preset\'s own extends first) < image < overrides in order; lists replace, maps merge', () => {
+  const { entries } = parseManifest('kiln.yaml', `
+defaults:
+  user: "1"
+  env: { A: defaults, B: defaults, C: defaults, D: defaults, E: defaults }
+  ports: [1]
+presets:
+  p0:
+    env: { B: p0, C: p0, D: p0, E: p0 }
+  p1:
+    extends: p0
+    env: { C: p1, D: p1, E: p1 }
+    ports: [2, 3]
+  p2:
+    env: { D: p2, E: p2 }
+    user: "2"
+images:
+  app:
+    extends: [p1, p2]
+    base: scratch
+    matrix: { v: [x, y] }
+    env: { E: image }
+    overrides:
+      - when: { v: y }
+        set: { env: { E: first }, ports: [4] }
+      - when: { v: y }
+        set: { env: { E: second } }
+`, { env: {} });
+  const [x, y] = entries;
+  assert.deepEqual(x!.spec.env, { A: 'defaults', B: 'p0', C: 'p1', D: 'p2', E: 'image' });
+  assert.equal(x!.spec.user, '2', 'a later preset wins over an earlier one and the defaults');
+  assert.deepEqual(x!.spec.ports, [2, 3], 'a list is replaced, not appended to');
+  assert.deepEqual(y!.spec.env, { A: 'defaults', B: 'p0', C: 'p1', D: 'p2', E: 'second' }, 'overrides apply in order, the last match wins');
+  assert.deepEqual(y!.spec.ports, [4]);
+});

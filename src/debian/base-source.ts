@@ -1,14 +1,16 @@
-// The distro base source: kiln.yaml's `base: {distro, release, packages}` -> locked packages -> verified
-// .debs -> layers. Resolution reads live indexes only when kiln.lock has no entry for the image.
+// The distro base source: kiln.yaml's `base: {distro, release, packages}` -> pinned packages (pinDistroBase, when
+// planning) -> verified .debs -> layers. Resolution reads live indexes only when kiln.lock has no entry for the image.
 import { join } from 'node:path';
 import type { DistroBaseSpec } from '../config/schema.js';
+import type { BlobStore } from '../cache/blob-store.js';
 import type { BaseContext, ResolvedBase } from '../build/base-context.js';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan, PinnedBase, PinnedDebPackage } from '../plan/types.js';
 import { debianBaseImage, type DebInput } from './assemble.js';
 import type { OsRelease } from './effects.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
 import { fetchDeb } from './mirror.js';
 import { limiter } from '../limit.js';
+import { InputError } from '../errors.js';
 import type { ResolvedPackage } from './types.js';
 
 const OS_RELEASES: Record<string, OsRelease> = {
@@ -74,10 +76,66 @@ export async function lockedPackages(name: string, request: BaseRequest, context
   return packagesFromLock(locked, request, name);
 }
 
-/** distroBase builds the base image of a plan entry whose base is a distro release. */
+/** DistroPin is a distro base pinned for a plan, and the lock entry to record when it was resolved just now. */
+export interface DistroPin {
+  base: Extract<PinnedBase, { kind: 'distro' }>;
+  /** resolved is set when kiln.lock had no entry: what to record under the entry's name. */
+  resolved?: LockedBase;
+}
+
+/** PinDistroOptions: the cache, the lock as read, and `locked` to refuse resolving what kiln.lock lacks. */
+export interface PinDistroOptions {
+  store: BlobStore;
+  lock: LockFile;
+  locked: boolean;
+  log?: (line: string) => void;
+}
+
+/** pinDistroBase pins every package of an entry's distro base from kiln.lock, resolving from the indexes when it has no entry. */
+export async function pinDistroBase(name: string, spec: DistroBaseSpec, architecture: string, options: PinDistroOptions): Promise<DistroPin> {
+  const request = baseRequest(spec, architecture);
+  let locked = options.lock.bases[name];
+  let resolved: LockedBase | undefined;
+  if (!locked) {
+    // A matrix gives many entries the same base: an entry already locked for the same request is reused.
+    const hash = requestHash(request);
+    const twin = Object.values(options.lock.bases).find((base) => base.request === hash);
+    if (twin) locked = twin;
+    else {
+      if (options.locked) throw new InputError(`kiln.lock has no entry for base "${name}" (${spec.distro} ${spec.release}) and --locked forbids resolving it; run kiln lock`);
+      const key = `${options.store.root}\0${hash}`;
+      let pending = resolving.get(key);
+      if (!pending) {
+        options.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
+        pending = resolveBase(request, { store: options.store });
+        resolving.set(key, pending);
+        pending.catch(() => resolving.delete(key));
+      }
+      locked = await pending;
+    }
+    resolved = locked;
+  }
+  const packages = packagesFromLock(locked, request, name).map(({ control: _control, ...pkg }) => pkg as PinnedDebPackage);
+  return { base: { kind: 'distro', lockName: name, codename: locked.codename, packages }, ...(resolved ? { resolved } : {}) };
+}
+
+/** debPackages turns pinned packages back into what assembly fetches: the control holds only the pinned fields. */
+export function debPackages(packages: readonly PinnedDebPackage[]): ResolvedPackage[] {
+  return packages.map((p) => {
+    const control: Array<[string, string]> = [['Package', p.name], ['Version', p.version], ['Architecture', p.architecture]];
+    if (p.source !== undefined) control.push(['Source', p.source]);
+    control.push(['Filename', p.filename], ['Size', String(p.size)], ['SHA256', p.sha256]);
+    return { ...p, control };
+  });
+}
+
+/** distroBase builds the base image of a plan entry whose base is a distro release, from its pinned packages. */
 export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
-  const request = baseRequest(spec, plan.platform.architecture);
-  const packages = await lockedPackages(plan.name, request, context);
+  const pinned = plan.pinned?.base;
+  // A Dockerfile backend's builder base ("<entry>.builder") is not in the entry's plan: it is locked on its own.
+  const packages = pinned?.kind === 'distro' && pinned.lockName === plan.name
+    ? debPackages(pinned.packages)
+    : await lockedPackages(plan.name, baseRequest(spec, plan.platform.architecture), context);
   // Matrix entries building at once often want the same base: assemble it once per process.
   const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, plan.epoch, plan.platform.architecture, packages.map((p) => p.sha256)]);
   let assembling = assembled.get(key);

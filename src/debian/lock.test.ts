@@ -62,9 +62,14 @@ test('writeLock and readLock round-trip a stable, sorted TOML lock', async () =>
   assert.equal(text, formatLock({ version: 1, bases: { python: base, zeta: base } }), 'order of bases and packages does not matter');
   assert.ok(text.indexOf('[[bases.python.packages]]') < text.indexOf('[[bases.zeta.packages]]'));
   assert.match(text, /\nname = "libfoo1"\nversion = "1\.0-1\+deb12u1"\narchitecture = "amd64"\nfilename = /);
-  assert.deepEqual(await readLock(path), { version: 1, bases: { python: base, zeta: base } });
+  assert.deepEqual(await readLock(path), { version: 1, bases: { python: base, zeta: base }, registry: {} });
+  // Registry bases are pinned by tag, sorted, and read back.
+  const digest = `sha256:${'a'.repeat(64)}`;
+  await writeLock(path, { version: 1, bases: {}, registry: { 'registry.test/z:1': { digest }, 'registry.test/a:1': { digest } } });
+  assert.match(await readFile(path, 'utf8'), /\[registry\."registry\.test\/a:1"\]\ndigest = "sha256:a+"\n\n\[registry\."registry\.test\/z:1"\]/);
+  assert.deepEqual((await readLock(path)).registry, { 'registry.test/a:1': { digest }, 'registry.test/z:1': { digest } });
   assert.deepEqual(await readdir(dir), ['kiln.lock'], 'no temp file left');
-  assert.deepEqual(await readLock(join(dir, 'missing.lock')), { version: 1, bases: {} });
+  assert.deepEqual(await readLock(join(dir, 'missing.lock')), { version: 1, bases: {}, registry: {} });
 });
 
 test('readLock names the file and the bad field', async () => {

@@ -54,10 +54,16 @@ export interface LockedBase {
   packages: LockedPackage[];
 }
 
-/** LockFile is the whole kiln.lock: bases keyed by the name the caller gives them. */
+/** LockedRegistryBase pins a registry base's tag to the manifest (or index) digest it named when locked. */
+export interface LockedRegistryBase {
+  digest: string;
+}
+
+/** LockFile is the whole kiln.lock: distro bases keyed by entry name, registry bases by `host/repo:tag`. */
 export interface LockFile {
   version: 1;
   bases: Record<string, LockedBase>;
+  registry?: Record<string, LockedRegistryBase>;
 }
 
 /** ResolveBaseOptions supplies the cache and network settings. */
@@ -177,6 +183,7 @@ const lockedBaseSchema = z.object({
 const lockFileSchema = z.object({
   version: z.literal(1),
   bases: z.record(z.string(), lockedBaseSchema).default({}),
+  registry: z.record(z.string(), z.object({ digest: z.string().regex(/^sha256:[0-9a-f]{64}$/) })).default({}),
 });
 
 /** readLock reads kiln.lock; a missing file is an empty lock, a malformed one an InputError naming the file. */
@@ -185,7 +192,7 @@ export async function readLock(path: string): Promise<LockFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, bases: {} };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, bases: {}, registry: {} };
     throw new InputError(`${path}: ${errorMessage(error)}`, { cause: error });
   }
   let data: unknown;
@@ -207,7 +214,7 @@ export async function readLock(path: string): Promise<LockFile> {
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, inRelease: r['in-release'], date: r.date })),
     };
   }
-  return { version: 1, bases };
+  return { version: 1, bases, registry: result.data.registry };
 }
 
 /** formatLock renders a lock as TOML with a fixed order: bases by name, packages by name, fields as declared. */
@@ -226,7 +233,9 @@ export function formatLock(lock: LockFile): string {
       packages: [...base.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(lockPackageFields),
     };
   }
-  return `# kiln.lock: written by kiln lock; do not edit by hand.\n${stringify({ version: 1, bases })}\n`;
+  const registry: Record<string, LockedRegistryBase> = {};
+  for (const reference of Object.keys(lock.registry ?? {}).sort()) registry[reference] = { digest: lock.registry![reference]!.digest };
+  return `# kiln.lock: written by kiln lock; do not edit by hand.\n${stringify({ version: 1, bases, ...(Object.keys(registry).length ? { registry } : {}) })}\n`;
 }
 
 function lockPackageFields(p: LockedPackage): Record<string, unknown> {

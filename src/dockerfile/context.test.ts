@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { ImagePlan } from '../build/plan.js';
-import { tempDir } from '../testing/images.js';
+import type { ImagePlan } from '../plan/index.js';
+import { tempDir, tempStore } from '../testing/images.js';
+import { pinPython } from '../python/pin.js';
 import { copyPythonProject } from '../testing/python-project.js';
 import { buildWheel } from '../testing/wheels.js';
 import { thirdPartyWheels } from '../testing/python-project.js';
@@ -22,6 +23,14 @@ function fixturePlan(dir: string): ImagePlan {
   } as Partial<ImagePlan>);
 }
 
+// The plan as resolved: Debian's bookworm Python, the lock's packages pinned (no index is asked: find-links).
+async function pinnedPlan(dir: string): Promise<ImagePlan> {
+  const plan = fixturePlan(dir);
+  const target = { pythonFullVersion: '3.11.2', interpreter: '/usr/bin/python3', executable: '/usr/bin/python3.11', libc: { kind: 'glibc', version: [2, 36] }, distroPackages: true, from: 'packages' } as const;
+  const python = await pinPython(plan.python!, { ...target, libc: { kind: 'glibc', version: [2, 36] } }, plan.platform, { store: await tempStore(), env: {}, epoch: plan.epoch });
+  return { ...plan, pinned: { base: { kind: 'distro', lockName: 'demo', codename: 'bookworm', packages: [] }, python } };
+}
+
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 test('the fixture project: hashed requirements from poetry.lock, built wheels, app files minus .dockerignore, context.txt', async () => {
@@ -31,7 +40,7 @@ test('the fixture project: hashed requirements from poetry.lock, built wheels, a
   await writeFile(join(dir, 'app/secret.txt'), 'do not ship\n');
   // The generated folder inside the app never copies itself.
   const out = join(dir, 'app/generated/demo');
-  const result = await writeDockerContext(fixturePlan(dir), out, { manifestDir: dir, syntax: null });
+  const result = await writeDockerContext(await pinnedPlan(dir), out, { manifestDir: dir, syntax: null });
 
   const requirements = await readFile(join(out, 'python/deps/requirements.txt'), 'utf8');
   assert.deepEqual(requirements.replace(/ \\\n\s+/g, ' ').split('\n').filter((line) => line && !line.startsWith('#')),
@@ -62,11 +71,14 @@ test('writing is atomic: a failure leaves the previous folder and no temp folder
   const work = await tempDir();
   const dir = (await copyPythonProject(join(work, 'project'))).dir;
   const out = join(work, 'generated/demo');
-  await writeDockerContext(fixturePlan(dir), out, { manifestDir: dir, syntax: null });
+  const plan = await pinnedPlan(dir);
+  await writeDockerContext(plan, out, { manifestDir: dir, syntax: null });
   const before = await readFile(join(out, 'Dockerfile'), 'utf8');
-  await rm(join(dir, 'demo-server/poetry.lock'));
+  // The project edited after planning: its wheel no longer has the pinned sha256.
+  const pyproject = join(dir, 'demo-server/pyproject.toml');
+  await writeFile(pyproject, (await readFile(pyproject, 'utf8')).replace('0.3.0', '0.3.1'));
   await mkdir(join(dir, 'demo-server/empty'), { recursive: true });
-  await assert.rejects(writeDockerContext(fixturePlan(dir), out, { manifestDir: dir, syntax: null }), /lock/i);
+  await assert.rejects(writeDockerContext(plan, out, { manifestDir: dir, syntax: null }), /the plan pins/);
   assert.equal(await readFile(join(out, 'Dockerfile'), 'utf8'), before);
   assert.deepEqual(await readdir(join(work, 'generated')), ['demo']);
   await rm(work, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { generateDockerfile, HEADER, type PythonContext } from './generate.js';
 

@@ -2,7 +2,7 @@
 // copied over, dependencies before code, BuildKit cache mounts, non-root user) and its context file list.
 // Pure: everything read from disk (app listing, lock-derived requirements) arrives in the options.
 import { posix } from 'node:path';
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 import { ConfigError, UsageError } from '../errors.js';
 
 /** DEFAULT_SYNTAX is the BuildKit frontend the header asks for. */

@@ -154,3 +154,32 @@ export async function probeBasePython(image: Image, options: { store: BlobStore;
   await options.store.setMemo('python-base', key, result);
   return result;
 }
+
+// Debian's python3-<module> packages install into /usr/lib/python3/dist-packages; these few are the
+// interpreter's own parts (stdlib extensions, headers, docs) and install nothing there.
+const NOT_DIST_PACKAGES = new Set(['minimal', 'venv', 'distutils', 'lib2to3', 'tk', 'gdbm', 'dev', 'dbg', 'doc', 'examples', 'full', 'all', 'stdlib-extensions']);
+
+/**
+ * pythonFromPackages tells a distro base's Python from its pinned package list (python3.X, libc6 versions),
+ * so planning needs no layer of the base; undefined when no python3.X package is among them.
+ */
+export function pythonFromPackages(packages: ReadonlyArray<{ name: string; version: string }>): BasePython | undefined {
+  const versions = new Map(packages.map((pkg) => [pkg.name, pkg.version] as const));
+  const minors = packages
+    .map((pkg) => /^python3\.(\d+)(?:-minimal)?$/.exec(pkg.name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => Number(match[1]))
+    .sort((a, b) => b - a);
+  if (minors.length === 0) return undefined;
+  const short = `3.${minors[0]}`;
+  const libc6 = versions.get('libc6');
+  const libc = libc6 ? /^(\d+)\.(\d+)/.exec(upstream(libc6)) : null;
+  return {
+    pythonFullVersion: fullVersion(short, versions, new Map()),
+    // python3-minimal owns the /usr/bin/python3 link.
+    interpreter: versions.has('python3-minimal') || versions.has('python3') ? '/usr/bin/python3' : `/usr/bin/python${short}`,
+    executable: `/usr/bin/python${short}`,
+    libc: libc ? { kind: 'glibc', version: [Number(libc[1]), Number(libc[2])] } : { kind: 'glibc', version: [2, 17] },
+    distroPackages: packages.some((pkg) => pkg.name.startsWith('python3-') && !NOT_DIST_PACKAGES.has(pkg.name.slice('python3-'.length))),
+  };
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImagePlan, PythonPlan } from '../build/plan.js';
+import type { ImagePlan, PythonPlan } from '../plan/index.js';
 import { InputError, IntegrityError } from '../errors.js';
 import type { Addendum } from '../oci/mutate.js';
 import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';
@@ -13,6 +13,9 @@ import { copyPythonProject, thirdPartyWheels } from '../testing/python-project.j
 import { wheelFilename } from '../testing/wheels.js';
 import { probeBasePython } from './base-python.js';
 import { pythonEnv, pythonLayers } from './image-layers.js';
+import { pinPython } from './pin.js';
+import type { Image } from '../oci/image.js';
+import type { BlobStore } from '../cache/blob-store.js';
 
 const STATUS = [
   'Package: libc6\nStatus: install ok installed\nVersion: 2.36-9+deb12u7\n',
@@ -65,6 +68,17 @@ function imagePlan(python: PythonPlan): ImagePlan {
   return testImagePlan({ python });
 }
 
+// Resolve, then apply: the target is probed from the base's layers, the packages pinned, then installed.
+async function pin(plan: ImagePlan, base: Image, store: BlobStore): Promise<ImagePlan> {
+  const probed = await probeBasePython(base, { store, what: plan.name });
+  const python = await pinPython(plan.python!, { ...probed, from: 'layers' }, plan.platform, { store, env: {}, epoch: plan.epoch });
+  return { ...plan, pinned: { base: { kind: 'scratch' }, python } };
+}
+
+async function planAndApply(plan: ImagePlan, base: Image, context: { store: BlobStore; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<Addendum[]> {
+  return pythonLayers(await pin(plan, base, context.store), context);
+}
+
 function pythonPlan(dir: string, wheels: string, overrides: Partial<PythonPlan> = {}): PythonPlan {
   return {
     project: join(dir, 'demo-server'),
@@ -91,7 +105,8 @@ test('pythonLayers: venv, dependencies with a split package, path dependencies, 
   const logs: string[] = [];
   const context = { store, env: {}, log: (line: string) => logs.push(line) };
   const plan = imagePlan(pythonPlan(dir, wheels, { split: ['TinyFormat'] }));
-  const layers = await pythonLayers(plan, base, context);
+  const pinned = await pin(plan, base, store);
+  const layers = await pythonLayers(pinned, context);
   assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies', 'python package tinyformat', 'python path dependencies', 'python project']);
   const site = 'opt/venv/lib/python3.11/site-packages';
   const venv = await readLayerTree(layers[0]!.layer);
@@ -109,7 +124,7 @@ test('pythonLayers: venv, dependencies with a split package, path dependencies, 
   // Warm: same digests although the find-links folder is gone, since no wheel is fetched or unpacked again.
   await rm(wheels, { recursive: true });
   logs.length = 0;
-  const again = await pythonLayers(plan, base, context);
+  const again = await pythonLayers(pinned, context);
   assert.deepEqual(await Promise.all(again.map((a) => a.layer.digest())), await Promise.all(layers.map((a) => a.layer.digest())));
   assert.ok(!logs.some((line) => /fetching|installing python dependencies|installing python package/.test(line)), logs.join('\n'));
 });
@@ -119,8 +134,8 @@ test('pythonLayers: a split name that is not installed is a one-line error; anot
   const base = await imageWithLayers(store, debianLike);
   const { dir, wheels } = await fixtureProject();
   const context = { store, env: {}, log: () => undefined };
-  await assert.rejects(pythonLayers(imagePlan(pythonPlan(dir, wheels, { split: ['torch'] })), base, context), /python\.split names torch, which is not among the packages installed from .*poetry\.lock/);
-  const layers = await pythonLayers(imagePlan(pythonPlan(dir, wheels, { prefix: '/srv/env', installProject: false })), base, context);
+  await assert.rejects(planAndApply(imagePlan(pythonPlan(dir, wheels, { split: ['torch'] })), base, context), /python\.split names torch, which is not among the packages installed from .*poetry\.lock/);
+  const layers = await planAndApply(imagePlan(pythonPlan(dir, wheels, { prefix: '/srv/env', installProject: false })), base, context);
   assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies', 'python path dependencies']);
   assert.ok((await layerPaths(layers[1]!)).every((path) => path.startsWith('srv/env/')));
 });
@@ -138,12 +153,24 @@ test('pythonLayers: requirements.txt pinned by hash only finds its wheels in fin
   await writeFile(join(project, 'requirements.txt'), lines.join(''));
   const context = { store, env: {}, log: () => undefined };
   const plan = imagePlan(pythonPlan(dir, wheels, { project, installProject: false }));
-  const layers = await pythonLayers(plan, base, context);
+  const layers = await planAndApply(plan, base, context);
   assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies']);
   assert.ok((await layerPaths(layers[1]!)).includes('opt/venv/lib/python3.11/site-packages/tinyformat/__init__.py'));
   await rm(wheels, { recursive: true });
-  const again = await pythonLayers(plan, base, context);
+  // Planning again finds the hash-only choice remembered, so neither planning nor applying needs the wheels.
+  const again = await planAndApply(plan, base, context);
   assert.equal(await again[1]!.layer.digest(), await layers[1]!.layer.digest());
+});
+
+test('pythonLayers installs what the plan pinned: a wheel replaced behind it is refused, naming the entry and the file', async () => {
+  const base = await imageWithLayers(await tempStore(), debianLike);
+  const { dir, wheels } = await fixtureProject();
+  const plan = await pin(imagePlan(pythonPlan(dir, wheels, { installProject: false })), base, await tempStore());
+  const victim = plan.pinned!.python!.packages.find((pkg) => pkg.kind === 'index')!;
+  await writeFile(join(wheels, victim.filename), 'not the wheel that was planned');
+  // Another machine (a fresh cache) fetches the file again and finds it changed.
+  await assert.rejects(pythonLayers(plan, { store: await tempStore(), env: {}, log: () => undefined }), (error) =>
+    error instanceof IntegrityError && error.oneLine().startsWith(`demo: `) && error.oneLine().includes(victim.filename));
 });
 
 test('pythonLayers: requirements.txt without --hash is refused unless allow_unhashed, and installed with it', async () => {
@@ -155,10 +182,10 @@ test('pythonLayers: requirements.txt without --hash is refused unless allow_unha
   await writeFile(join(project, 'requirements.txt'), thirdPartyWheels.map((spec) => `${spec.name}==${spec.version}\n`).join(''));
   const context = { store, env: {}, log: () => undefined };
   await assert.rejects(
-    pythonLayers(imagePlan(pythonPlan(dir, wheels, { project, installProject: false })), base, context),
+    planAndApply(imagePlan(pythonPlan(dir, wheels, { project, installProject: false })), base, context),
     (error: Error) => error instanceof IntegrityError && /requirements\.txt: colorlite==2\.1\.0 has no hash to verify its download/.test(error.message),
   );
-  const layers = await pythonLayers(imagePlan(pythonPlan(dir, wheels, { project, installProject: false, allowUnhashed: true })), base, context);
+  const layers = await planAndApply(imagePlan(pythonPlan(dir, wheels, { project, installProject: false, allowUnhashed: true })), base, context);
   assert.deepEqual(layers.map((layer) => layer.history?.comment), ['python venv', 'python dependencies']);
   const paths = await layerPaths(layers[1]!);
   for (const name of ['tinyformat', 'colorlite']) assert.ok(paths.includes(`opt/venv/lib/python3.11/site-packages/${name}/__init__.py`), name);

@@ -1,5 +1,5 @@
 // testImagePlan: an ImagePlan from an object literal, with neutral defaults for every field a test does not care about.
-import type { ImagePlan } from '../build/plan.js';
+import type { ImagePlan } from '../plan/index.js';
 
 /** testImagePlan fills in a scratch-based, unpublished plan named `demo`; `overrides` win. */
 export function testImagePlan(overrides: Partial<ImagePlan> = {}): ImagePlan {

@@ -3,11 +3,12 @@ import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Command } from '../command.js';
-import { planBuild } from '../../build/plan.js';
+import { planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
+import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../build/build-entries.js';
 import { UsageError } from '../../errors.js';
 import { parseJobs, runPlan } from '../run-plan.js';
-import type { BuildPlan, ImagePlan } from '../../build/plan.js';
+import type { BuildPlan, ImagePlan } from '../../plan/index.js';
 import type { CommandContext } from '../context.js';
 
 /** manifestPath finds kiln.yaml given a directory or a file argument. */
@@ -30,9 +31,30 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
   });
 }
 
+/** resolvedPlan plans kiln.yaml and pins every input, recording new pins in kiln.lock (refused under --locked). */
+async function resolvedPlan(manifestFile: string, values: { output?: string[]; only?: string[]; locked?: boolean; quiet?: boolean; json?: boolean }, context: CommandContext): Promise<BuildPlan> {
+  const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+  const progress = progressLogger(context, values.quiet || values.json);
+  const { resolvePlan } = await import('../../resolve/index.js');
+  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: progress.log });
+  progress.done();
+  return resolved.plan;
+}
+
+/** planFromFile reads a plan file, keeps the --only entries, and refuses one whose local inputs changed since. */
+async function planFromFile(file: string, values: { output?: string[]; only?: string[]; file?: string; locked?: boolean }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
+  if (positionals.length || values.file) throw new UsageError('--plan builds the plan file\'s entries: give no directory or -f with it');
+  if (values.output?.length) throw new UsageError('--plan builds to the outputs the plan names: give -o to kiln plan instead');
+  const plan = await readPlanFile(file);
+  const images = selectEntries(plan.images, values.only);
+  const { verifyPins } = await import('../../resolve/verify.js');
+  for (const image of images) await verifyPins(image, { store: context.cache(), env: context.env });
+  return { ...plan, images };
+}
+
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml, natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -48,13 +70,16 @@ export const command: Command = {
         'fail-fast': { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
         partial: { type: 'boolean', default: false },
+        plan: { type: 'string' },
+        locked: { type: 'boolean', default: false },
       },
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
     if (values.partial && !values.push) throw new UsageError('--partial only makes sense with --push');
     const jobs = parseJobs(values.jobs);
-    const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const plan = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+    const plan = values.plan
+      ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
+      : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context);
     for (const image of plan.images) {
       if (image.outputs.length === 0 && !(values.push && image.publish)) {
         throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { planBuild } from '../../build/plan.js';
+import { planBuild } from '../../plan/index.js';
 import { writeDockerContext } from '../../dockerfile/context.js';
 import { DEFAULT_SYNTAX } from '../../dockerfile/generate.js';
 import { UsageError } from '../../errors.js';
@@ -35,11 +35,15 @@ export const command: Command = {
     const wanted = values.only ? globMatcher(values.only) : () => true;
     const images = plan.images.filter((image) => wanted(image.name));
     if (images.length === 0) throw new UsageError(`no image matches --only ${values.only} (there are: ${plan.images.map((image) => image.name).join(', ')})`);
+    // The generator consumes pinned data: apt versions and Python packages come from the resolved plan.
+    const { resolvePlan } = await import('../../resolve/index.js');
+    const pinned = (await resolvePlan({ ...plan, images }, { store: context.cache(), env: context.env })).plan.images;
     const manifestDir = dirname(plan.manifestFile);
     const outDir = values.output ? resolve(context.cwd, values.output) : join(manifestDir, 'generated');
-    for (const image of images) {
+    for (const image of pinned) {
       const result = await writeDockerContext(image, join(outDir, image.name), {
         manifestDir,
+        store: context.cache(),
         syntax: values['no-syntax'] ? null : DEFAULT_SYNTAX,
         ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
       });

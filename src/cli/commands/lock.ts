@@ -1,16 +1,17 @@
-// kiln lock [DIR] [--update]: resolve distro packages for every image and pin them in kiln.lock.
+// kiln lock [DIR] [--update]: pin every image's distro packages and registry base digests in kiln.lock.
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { planBuild } from '../../build/plan.js';
+import { planBuild } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
+import { registryLockKey, tagDigest } from '../../resolve/registry-base.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
 
 export const command: Command = {
-  summary: 'Resolve the distro packages of every image and pin them (name, version, sha256, size) in kiln.lock.',
+  summary: 'Resolve the distro packages of every image and pin them (name, version, sha256, size) in kiln.lock, with the digest each registry base\'s tag names. --update re-resolves everything (follows moved tags).',
   usage: 'kiln lock [DIR|FILE] [-f kiln.yaml] [--update]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
@@ -50,11 +51,29 @@ export const command: Command = {
     // Entries for images that no longer exist are dropped.
     const names = new Set(plan.images.map((image) => image.name));
     for (const name of Object.keys(bases)) if (!names.has(name)) delete bases[name];
-    await writeLock(path, { version: 1, bases });
+    // Registry bases: a tag is pinned to the digest it names now; --update follows a tag that moved.
+    const registry: Record<string, { digest: string }> = {};
+    for (const image of plan.images) {
+      if (image.base.kind !== 'place' || !image.base.place.startsWith('docker://') || image.base.place.includes('@')) continue;
+      const key = registryLockKey(image.base.place);
+      if (registry[key]) continue;
+      const existing = values.update ? undefined : lock.registry?.[key];
+      if (existing) registry[key] = existing;
+      else {
+        const digest = await tagDigest(image.base.place, context.env);
+        if (lock.registry?.[key]?.digest !== digest) {
+          progress.log(`${key}: ${lock.registry?.[key] ? `moved from ${lock.registry[key]!.digest} to` : 'pinned to'} ${digest}`);
+          changed++;
+        }
+        registry[key] = { digest };
+      }
+    }
+    await writeLock(path, { version: 1, bases, registry });
     progress.done();
     for (const [name, base] of Object.entries(bases).sort()) {
       context.stdout.write(`${name}: ${base.distro} ${base.release} ${base.architecture} ${base.variant}, ${base.packages.length} packages\n`);
     }
+    for (const [key, pin] of Object.entries(registry).sort()) context.stdout.write(`${key}: ${pin.digest}\n`);
     context.stdout.write(`${path}: ${changed} base(s) resolved\n`);
     return 0;
   },

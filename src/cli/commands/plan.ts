@@ -1,10 +1,14 @@
-// kiln plan [DIR] [--json] [--only GLOB]: every entry with its resolved inputs, tags and destinations, without building.
+// kiln plan [DIR] [--json] [--only GLOB] [--locked]: every entry with its inputs resolved and pinned (distro and
+// Python packages, base digests, app digest), tags and destinations, without building. --json writes the plan
+// file `kiln build --plan` applies.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { planBuild, type BaseRef, type ImagePlan } from '../../build/plan.js';
+import { formatPlanFile, planBuild, type BaseRef, type ImagePlan } from '../../plan/index.js';
+import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
+import { progressLogger } from '../progress.js';
 
 function describeBase(base: BaseRef): string {
   if (base.kind === 'scratch') return 'scratch';
@@ -12,13 +16,45 @@ function describeBase(base: BaseRef): string {
   return `${base.spec.distro}/${base.spec.release} ${base.spec.variant} [${base.spec.packages.join(' ')}]`;
 }
 
-function describeEntry(image: ImagePlan): string {
+// Like `apt-get -s`: one Inst line per package, marked when kiln.lock does not have it yet.
+function debianLines(image: ImagePlan, lock: LockFile): string[] {
+  const pinned = image.pinned?.base;
+  if (pinned?.kind !== 'distro') return [];
+  const before = lock.bases[image.name];
+  const known = new Map((before?.packages ?? []).map((pkg) => [pkg.name, pkg.version] as const));
+  const fresh = pinned.packages.filter((pkg) => known.get(pkg.name) !== pkg.version).length;
+  const lines = [`  debian: ${pinned.packages.length} packages${before ? ' (kiln.lock)' : `, ${fresh} new (not in kiln.lock yet)`}`];
+  for (const pkg of pinned.packages) {
+    const was = known.get(pkg.name);
+    const mark = was === pkg.version ? '' : was ? ` [was ${was}]` : ' [new]';
+    lines.push(`    Inst ${pkg.name} (${pkg.version} ${pkg.architecture})${mark}`);
+  }
+  return lines;
+}
+
+// Like `poetry install --dry-run`: one line per package, with the layer it lands in.
+function pythonLines(image: ImagePlan): string[] {
+  const python = image.pinned?.python;
+  if (!python) return [];
+  const { target } = python;
+  const lines = [`  python: ${target.pythonFullVersion} (${target.interpreter}, ${target.libc.kind} ${target.libc.version.join('.')}), ${python.packages.length} packages from ${python.lock.path}`];
+  for (const pkg of python.packages) {
+    const from = pkg.source ? ` from ${pkg.source.dir}` : '';
+    lines.push(`    - Installing ${pkg.name} (${pkg.version}) ${pkg.filename}${from}  [${pkg.layer}]`);
+  }
+  return lines;
+}
+
+function describeEntry(image: ImagePlan, lock: LockFile): string {
   const lines = [image.name];
   const axes = Object.entries(image.entry).map(([axis, value]) => `${axis}=${value}`).join(' ');
   if (axes) lines.push(`  matrix: ${axes}`);
-  lines.push(`  base: ${describeBase(image.base)}  ${image.platform.os}/${image.platform.architecture}`);
-  if (image.app) lines.push(`  app: ${image.app.dir} -> ${image.app.dest}`);
-  if (image.python) lines.push(`  python: ${image.python.project} -> ${image.python.prefix}`);
+  const pinned = image.pinned?.base;
+  const digest = pinned?.kind === 'registry' ? `  ${pinned.digest}` : pinned?.kind === 'place' ? `  ${pinned.digest}` : '';
+  lines.push(`  base: ${describeBase(image.base)}  ${image.platform.os}/${image.platform.architecture}${digest}`);
+  lines.push(...debianLines(image, lock));
+  if (image.pinned?.app) lines.push(`  app: ${image.pinned.app.dir} -> ${image.pinned.app.dest}  ${image.pinned.app.digest}`);
+  lines.push(...pythonLines(image));
   const command = [...(image.runtime.Entrypoint ?? []), ...(image.runtime.Cmd ?? [])];
   if (command.length) lines.push(`  command: ${command.join(' ')}`);
   lines.push(`  tags: ${image.tags.join(' ')}${image.immutableTags ? ' (immutable)' : ''}${image.scan ? '' : '  scan: off'}`);
@@ -31,8 +67,8 @@ function describeEntry(image: ImagePlan): string {
 }
 
 export const command: Command = {
-  summary: 'Print every entry of kiln.yaml (matrices expanded) with its resolved inputs, tags and destinations, without building.',
-  usage: 'kiln plan [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--json]',
+  summary: 'Resolve every entry of kiln.yaml (matrices expanded) and print its pinned inputs (distro and Python packages, base and app digests), tags and destinations, without building. --json writes the plan file kiln build --plan applies.',
+  usage: 'kiln plan [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--locked] [--json]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -42,18 +78,25 @@ export const command: Command = {
         output: { type: 'string', short: 'o', multiple: true },
         only: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
+        locked: { type: 'boolean', default: false },
       },
     });
     if (positionals.length > 1) throw new UsageError(`plan takes one directory, got ${positionals.length}`);
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const plan = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+    const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+    const progress = progressLogger(context, values.json);
+    const { resolvePlan } = await import('../../resolve/index.js');
+    const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked, log: progress.log });
+    progress.done();
+    const { plan } = resolved;
     if (values.json) {
-      context.stdout.write(`${JSON.stringify(redactDeep(plan), null, 2)}\n`);
+      context.stdout.write(formatPlanFile(redactDeep(plan)));
       return 0;
     }
     for (const notice of plan.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
-    context.stdout.write(redact(plan.images.map(describeEntry).join('\n')) + '\n');
-    context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}\n`);
+    context.stdout.write(redact(plan.images.map((image) => describeEntry(image, resolved.lock)).join('\n')) + '\n');
+    const added = Object.keys(resolved.added.bases).length + Object.keys(resolved.added.registry).length;
+    context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}\n`);
     return 0;
   },
 };

@@ -64,7 +64,7 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
   });
   if (positionals.length > 1) throw new UsageError(`push takes one directory, or SRC DEST...`);
   const [{ manifestPath }, { planBuild }, { parseJobs, pushRecorded }] = await Promise.all([
-    import('./build.js'), import('../../build/plan.js'), import('../run-plan.js'),
+    import('./build.js'), import('../../plan/index.js'), import('../run-plan.js'),
   ]);
   const jobs = parseJobs(values.jobs);
   const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);

@@ -1,107 +1,16 @@
-// planBuild: kiln.yaml + command-line choices -> a BuildPlan of plain data, computed without building.
+// planBuild: kiln.yaml + command-line choices -> a BuildPlan of intent (plain data), before any input is pinned.
 import { execFileSync } from 'node:child_process';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import picomatch from 'picomatch';
-import type { DistroBaseSpec, ImageSpec, KilnManifest } from '../config/schema.js';
+import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
+import type { BaseRef, BuildPlan, Destination, ImagePlan, PlanOptions, PlatformSpec, PythonPlan } from './types.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/write.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { rfc3339 } from '../oci/timestamp.js';
-
-/** BaseRef says where an image's base comes from. */
-export type BaseRef =
-  | { kind: 'scratch' }
-  | { kind: 'place'; place: string }
-  | { kind: 'distro'; spec: DistroBaseSpec };
-
-/** PlatformSpec is an OCI platform. */
-export interface PlatformSpec {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
-
-/** PythonPlan is an image's `python:` section with every path absolute. */
-export interface PythonPlan {
-  /** project is the folder holding pyproject.toml and the lock. */
-  project: string;
-  /** lock is an explicit lock file; absent means detect it in `project`. */
-  lock?: string;
-  groups: string[];
-  extras: string[];
-  prefix: string;
-  indexUrl?: string;
-  extraIndexUrls: string[];
-  findLinks: string[];
-  split: string[];
-  allowUnhashed: boolean;
-  installProject: boolean;
-}
-
-/** Destination is one registry an entry is published to; credentials are named, never included. */
-export interface Destination {
-  /** registry is the name under `registries:` in kiln.yaml. */
-  registry: string;
-  /** repository is `host[:port]/namespace/image`. */
-  repository: string;
-  /** references are `docker://repository:tag`, one per tag. */
-  references: string[];
-  insecure: boolean;
-  /** credentials name the environment variables holding them; absent means Docker's config.json. */
-  credentials?: { usernameEnv: string; passwordEnv: string };
-  /** skipped says why nothing goes to this registry (its only_if or credential variables are unset). */
-  skipped?: string;
-}
-
-/** ImagePlan is everything needed to build one image (one matrix entry), as plain data. */
-export interface ImagePlan {
-  /** name is the entry name: `image`, or `image/suffix` for a matrix entry. */
-  name: string;
-  /** image is the image's name under `images:`. */
-  image: string;
-  /** entry holds the matrix values of this entry. */
-  entry: Record<string, string>;
-  tags: string[];
-  destinations: Destination[];
-  /** publish is false when the image is marked `publish: false` (or no registry is named). */
-  publish: boolean;
-  scan: boolean;
-  immutableTags: boolean;
-  base: BaseRef;
-  platform: PlatformSpec;
-  app?: { dir: string; dest: string };
-  python?: PythonPlan;
-  runtime: RuntimeConfig;
-  /** annotations go on the manifest and, as labels, into the config. */
-  annotations: Record<string, string>;
-  /** created is the timestamp written into the config and history (from SOURCE_DATE_EPOCH). */
-  created: string;
-  epoch: number;
-  outputs: string[];
-}
-
-/** BuildPlan is what `kiln build` will do. */
-export interface BuildPlan {
-  manifestFile: string;
-  images: ImagePlan[];
-  /** notices are things a user should know but that are not errors (a registry skipped). */
-  notices: string[];
-}
-
-/** PlanOptions are the command line's choices. */
-export interface PlanOptions {
-  /** manifestFile is the kiln.yaml path. */
-  manifestFile: string;
-  /** outputs from -o; `{name}` expands to the image name. They override the manifest's outputs. */
-  outputs?: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** only selects entries by name or glob (`server`, `server/3.11-*`); unset means all. */
-  only?: string[];
-}
 
 function gitRevision(dir: string): string | undefined {
   try {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { planBuild } from './plan.js';
+import { planBuild } from './intent.js';
 import { tempDir } from '../testing/images.js';
 
 async function plan(yaml: string, outputs?: string[]) {

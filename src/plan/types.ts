@@ -1,0 +1,194 @@
+// The plan's types: plain data on a low floor. Intent (what kiln.yaml asks for) and pins (every input resolved
+// to a version and a digest) live side by side, so builders and generators consume data and never re-derive it.
+import type { DistroBaseSpec } from '../config/schema.js';
+import type { RuntimeConfig } from '../oci/spec.js';
+
+/** PLAN_FORMAT is the version of the plan file `kiln plan --json` writes and `kiln build --plan` reads. */
+export const PLAN_FORMAT = 1;
+
+/** BaseRef says where an image's base comes from. */
+export type BaseRef =
+  | { kind: 'scratch' }
+  | { kind: 'place'; place: string }
+  | { kind: 'distro'; spec: DistroBaseSpec };
+
+/** PlatformSpec is an OCI platform. */
+export interface PlatformSpec {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** PythonPlan is an image's `python:` section with every path absolute. */
+export interface PythonPlan {
+  /** project is the folder holding pyproject.toml and the lock. */
+  project: string;
+  /** lock is an explicit lock file; absent means detect it in `project`. */
+  lock?: string;
+  groups: string[];
+  extras: string[];
+  prefix: string;
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  findLinks: string[];
+  split: string[];
+  allowUnhashed: boolean;
+  installProject: boolean;
+}
+
+/** Destination is one registry an entry is published to; credentials are named, never included. */
+export interface Destination {
+  /** registry is the name under `registries:` in kiln.yaml. */
+  registry: string;
+  /** repository is `host[:port]/namespace/image`. */
+  repository: string;
+  /** references are `docker://repository:tag`, one per tag. */
+  references: string[];
+  insecure: boolean;
+  /** credentials name the environment variables holding them; absent means Docker's config.json. */
+  credentials?: { usernameEnv: string; passwordEnv: string };
+  /** skipped says why nothing goes to this registry (its only_if or credential variables are unset). */
+  skipped?: string;
+}
+
+/** PinnedDebPackage is one .deb of a distro base, as kiln.lock pins it. */
+export interface PinnedDebPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  /** filename is the pool path on the mirror. */
+  filename: string;
+  sha256: string;
+  size: number;
+  /** source is the source package, when it differs from the name. */
+  source?: string;
+  mirror: string;
+}
+
+/** PinnedBase is the base of an entry resolved to exact content. */
+export type PinnedBase =
+  | { kind: 'scratch' }
+  | {
+    kind: 'distro';
+    /** lockName is the entry's key in kiln.lock. */
+    lockName: string;
+    codename: string;
+    packages: PinnedDebPackage[];
+    /** builder is the slim builder base (entry packages + python3-pip) Dockerfile backends use, when locked. */
+    builder?: PinnedDebPackage[];
+  }
+  /** reference is `docker://host/repo:tag@sha256:...`: the tag for people, the digest for bytes. */
+  | { kind: 'registry'; reference: string; digest: string }
+  /** place is a local oci:/docker-archive: base; digest is its manifest's. */
+  | { kind: 'place'; place: string; digest: string };
+
+/** PythonTarget is the interpreter a venv links to and what wheels are chosen for. */
+export interface PythonTarget {
+  /** pythonFullVersion is major.minor.micro. */
+  pythonFullVersion: string;
+  /** interpreter is the command a venv is made with, e.g. /usr/bin/python3. */
+  interpreter: string;
+  /** executable is the versioned binary, e.g. /usr/bin/python3.11. */
+  executable: string;
+  libc: { kind: 'glibc' | 'musl'; version: [number, number] };
+  /** distroPackages is true when the distro installed Python packages the venv should see. */
+  distroPackages: boolean;
+  /** from says how the target was learned: the distro package list, or the base's layers. */
+  from: 'packages' | 'layers';
+}
+
+/** PinnedPythonPackage is one distribution to install: the chosen file, its sha256 and its layer. */
+export interface PinnedPythonPackage {
+  name: string;
+  version: string;
+  /** kind: from an index or a URL, a path dependency, or the project itself. */
+  kind: 'index' | 'url' | 'path' | 'project';
+  filename: string;
+  /** sha256 of the file; absent only for a package the lock has no hash for (allow_unhashed). */
+  sha256?: string;
+  size?: number;
+  /** url is where the lock says the file is; absent means look it up in find-links and indexes. */
+  url?: string;
+  /** layer is the history comment of the layer it lands in. */
+  layer: string;
+  /** source is the folder a path dependency or the project is built from, and its content digest. */
+  source?: { dir: string; digest: string };
+}
+
+/** PinnedPython is an image's Python section resolved: target, lock and every package to install. */
+export interface PinnedPython {
+  target: PythonTarget;
+  /** lock is the lock file read, with its sha256. */
+  lock: { path: string; sha256: string };
+  /** findLinks and indexUrls are where files without a URL are looked up, in order. */
+  findLinks: string[];
+  indexUrls: string[];
+  packages: PinnedPythonPackage[];
+}
+
+/** PinnedApp is the app layer's input: the folder, where it goes, and a digest of what is copied (.dockerignore applied). */
+export interface PinnedApp {
+  dir: string;
+  dest: string;
+  digest: string;
+}
+
+/** Pins are an entry's inputs resolved: nothing after planning reads locks, indexes or tags. */
+export interface Pins {
+  base: PinnedBase;
+  python?: PinnedPython;
+  app?: PinnedApp;
+}
+
+/** ImagePlan is everything needed to build one image (one matrix entry), as plain data. */
+export interface ImagePlan {
+  /** name is the entry name: `image`, or `image/suffix` for a matrix entry. */
+  name: string;
+  /** image is the image's name under `images:`. */
+  image: string;
+  /** entry holds the matrix values of this entry. */
+  entry: Record<string, string>;
+  tags: string[];
+  destinations: Destination[];
+  /** publish is false when the image is marked `publish: false` (or no registry is named). */
+  publish: boolean;
+  scan: boolean;
+  immutableTags: boolean;
+  base: BaseRef;
+  platform: PlatformSpec;
+  app?: { dir: string; dest: string };
+  python?: PythonPlan;
+  runtime: RuntimeConfig;
+  /** annotations go on the manifest and, as labels, into the config. */
+  annotations: Record<string, string>;
+  /** created is the timestamp written into the config and history (from SOURCE_DATE_EPOCH). */
+  created: string;
+  epoch: number;
+  outputs: string[];
+  /** pinned holds the resolved inputs; absent until the plan is resolved. */
+  pinned?: Pins;
+  /** unresolved is why resolving this entry failed (one line): building it fails with it, the other entries build. */
+  unresolved?: string;
+}
+
+/** BuildPlan is what `kiln build` will do. */
+export interface BuildPlan {
+  /** format is PLAN_FORMAT in a plan file. */
+  format?: number;
+  manifestFile: string;
+  images: ImagePlan[];
+  /** notices are things a user should know but that are not errors (a registry skipped). */
+  notices: string[];
+}
+
+/** PlanOptions are the command line's choices. */
+export interface PlanOptions {
+  /** manifestFile is the kiln.yaml path. */
+  manifestFile: string;
+  /** outputs from -o; `{name}` expands to the image name. They override the manifest's outputs. */
+  outputs?: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** only selects entries by name or glob (`server`, `server/3.11-*`); unset means all. */
+  only?: string[];
+}

@@ -1,0 +1,21 @@
+// projectSourceDigest: a digest of what a local project's wheel is built from, so a plan can tell an edited
+// path dependency from an unchanged one without comparing wheels.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readLocalProject } from './backend.js';
+import { wheelSourceFiles } from './files.js';
+import { poetryMetadata, pep621Metadata } from './metadata.js';
+
+/** projectSourceDigest hashes pyproject.toml and every file the wheel would hold (by its path in the wheel). */
+export async function projectSourceDigest(projectDir: string): Promise<string> {
+  const project = await readLocalProject(projectDir);
+  const metadata = project.backend === 'poetry' ? poetryMetadata(project) : pep621Metadata(project);
+  const hash = createHash('sha256');
+  const add = (name: string, data: Buffer): void => {
+    hash.update(`${name}\0${createHash('sha256').update(data).digest('hex')}\n`);
+  };
+  add('pyproject.toml', await readFile(join(projectDir, 'pyproject.toml')));
+  for (const file of await wheelSourceFiles(project, metadata.name)) add(file.target, await readFile(file.source));
+  return `sha256:${hash.digest('hex')}`;
+}

@@ -1,0 +1,198 @@
+// pinPython: an image's `python:` section + its target -> every distribution to install, pinned: the file chosen
+// for the target, its sha256, the layer it lands in; path dependencies and the project built into wheels with a
+// digest of their sources. The only place that reads the Python lock and selects wheels.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BlobStore } from '../cache/blob-store.js';
+import { ConfigError, InputError, IntegrityError, UsageError } from '../errors.js';
+import type { PinnedPython, PinnedPythonPackage, PythonPlan, PythonTarget } from '../plan/types.js';
+import { buildLocalWheel } from './build/wheel.js';
+import { projectSourceDigest } from './build/source-digest.js';
+import { FileLocator } from './index/locate.js';
+import { detectLock, readLock, selectPackages } from './lock/index.js';
+import { normalizeName } from './names.js';
+import { targetEnvironment } from './target.js';
+import type { LockedFile, LockedPackage, PythonLock, TargetEnvironment } from './types.js';
+import { parseWheelFilename } from './wheel/filename.js';
+import { selectWheel, TagRanking } from './wheel/tags.js';
+
+/** PinContext is what pinning may use: the cache (built wheels are kept there by sha256) and credentials. */
+export interface PinContext {
+  store: BlobStore;
+  env: NodeJS.ProcessEnv;
+  /** epoch dates the members of wheels kiln builds. */
+  epoch: number;
+}
+
+/** LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES and LAYER_PROJECT name the Python layers (history comments). */
+export const LAYER_DEPENDENCIES = 'python dependencies';
+export const LAYER_PATH_DEPENDENCIES = 'python path dependencies';
+export const LAYER_PROJECT = 'python project';
+
+/** splitLayer names the layer of a package `python.split` gives its own. */
+export function splitLayer(name: string): string {
+  return `python package ${name}`;
+}
+
+/** targetOf turns a pinned target into the marker and tag environment wheels are chosen for. */
+export function targetOf(target: PythonTarget, platform: { architecture: string; variant?: string }): TargetEnvironment {
+  return targetEnvironment({
+    architecture: platform.architecture,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    pythonFullVersion: target.pythonFullVersion,
+    libc: target.libc,
+  });
+}
+
+/** pinPython resolves the packages of `python` for `target`. */
+export async function pinPython(python: PythonPlan, target: PythonTarget, platform: { architecture: string; variant?: string }, context: PinContext): Promise<PinnedPython> {
+  const environment = targetOf(target, platform);
+  const lockPath = python.lock ?? (await detectLock(python.project)).path;
+  const lock = await readLock(lockPath);
+  const selected = selectPackages(lock, environment, { groups: python.groups, extras: python.extras, allowUnhashed: python.allowUnhashed })
+    .filter((pkg) => !isProject(pkg, lock, python));
+  const split = python.split.map(normalizeName);
+  for (const name of split) {
+    if (!selected.some((pkg) => pkg.name === name)) throw new ConfigError(`python.split names ${name}, which is not among the packages installed from ${lock.path}`);
+  }
+  const git = selected.find((pkg) => pkg.source.kind === 'git');
+  if (git) throw new UsageError(`${git.name}: git dependencies are not supported; build a wheel and lock it, or use a path dependency`);
+  const findLinks = [...python.findLinks, ...lock.findLinks];
+  const indexUrls = [...(python.indexUrl ? [python.indexUrl] : lock.indexes.map((index) => index.url)), ...python.extraIndexUrls];
+  const ranking = new TagRanking(environment);
+  let locator: FileLocator | undefined;
+  const locate = (): FileLocator => (locator ??= new FileLocator(findLinks, indexUrls, context.env));
+
+  const remote = selected.filter((pkg) => pkg.source.kind === 'index' || pkg.source.kind === 'url');
+  const local = selected.filter((pkg) => pkg.source.kind === 'path');
+  const packages: PinnedPythonPackage[] = [];
+  for (const pkg of remote.filter((candidate) => !split.includes(candidate.name))) packages.push(await remoteWheel(pkg, ranking, locate, LAYER_DEPENDENCIES, context.store));
+  for (const name of split) {
+    const pkg = remote.find((candidate) => candidate.name === name);
+    if (!pkg) throw new ConfigError(`python.split names ${name}, which is a local path dependency; only downloaded packages can be split`);
+    packages.push(await remoteWheel(pkg, ranking, locate, splitLayer(name), context.store));
+  }
+  const work = await mkdtemp(join(tmpdir(), 'kiln-pin-'));
+  try {
+    for (const pkg of local) {
+      if (pkg.source.kind !== 'path') continue;
+      packages.push(await localWheel(pkg.name, pkg.source.path, 'path', LAYER_PATH_DEPENDENCIES, work, context));
+    }
+    if (python.installProject && existsSync(join(python.project, 'pyproject.toml'))) {
+      packages.push(await localWheel(lock.project?.name ?? 'the project', python.project, 'project', LAYER_PROJECT, work, context));
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return { target, lock: { path: lock.path, sha256: await fileSha256(lock.path, 'the lock') }, findLinks, indexUrls, packages };
+}
+
+// The project itself is not a dependency: uv and pylock list it (as a path or virtual package).
+function isProject(pkg: LockedPackage, lock: PythonLock, python: PythonPlan): boolean {
+  return pkg.name === lock.project?.name || (pkg.source.kind === 'path' && pkg.source.path.replace(/\/+$/, '') === python.project.replace(/\/+$/, ''));
+}
+
+/**
+ * localWheel builds a path dependency or the project (or takes a wheel file) and keeps the wheel in the cache by
+ * its sha256, so applying the plan finds it there when the sources still match `source.digest`.
+ */
+async function localWheel(name: string, path: string, kind: 'path' | 'project', layer: string, work: string, context: PinContext): Promise<PinnedPythonPackage> {
+  if (path.endsWith('.whl')) {
+    const sha256 = await fileSha256(path, name);
+    const parsed = parseWheelFilename(posix.basename(path));
+    return { name, version: parsed.version, kind, filename: posix.basename(path), sha256, layer, source: { dir: path, digest: `sha256:${sha256}` } };
+  }
+  const digest = await projectSourceDigest(path);
+  const built = await buildLocalWheel(path, work, { epoch: context.epoch });
+  const data = await readFile(built.path);
+  const info = await context.store.writeBuffer(data);
+  return {
+    name: kind === 'project' ? normalizeName(built.name) : name,
+    version: built.version,
+    kind,
+    filename: built.filename,
+    sha256: info.digest.slice('sha256:'.length),
+    size: data.length,
+    layer,
+    source: { dir: path, digest },
+  };
+}
+
+/** fileSha256 hashes a file, naming `what` when it cannot be read. */
+export async function fileSha256(path: string, what: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw new InputError(`${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return hash.digest('hex');
+}
+
+async function remoteWheel(pkg: LockedPackage, ranking: TagRanking, locate: () => FileLocator, layer: string, store: BlobStore): Promise<PinnedPythonPackage> {
+  const named = pkg.files.filter((file) => file.filename !== '');
+  const kind = pkg.source.kind === 'url' ? 'url' : 'index';
+  if (pkg.source.kind === 'url' && named.length === 0) {
+    const filename = decodeURIComponent(new URL(pkg.source.url).pathname.split('/').pop() ?? '');
+    return pinned(pkg, kind, selectWheel(pkg.name, [{ filename, url: pkg.source.url, hashes: pkg.files[0]?.hashes ?? {} }], ranking), layer);
+  }
+  // requirements.txt `--hash` only: the file is found among the sources' files of this version.
+  // A requirements.txt pin without `--hash` (let through only with allow_unhashed): any wheel of the version.
+  if (named.length === 0 && (pkg.files.length > 0 || pkg.source.kind === 'index')) return pinned(pkg, kind, await resolveHashOnly(pkg, locate, ranking, store), layer);
+  return pinned(pkg, kind, selectWheel(pkg.name, named, ranking), layer);
+}
+
+function pinned(pkg: LockedPackage, kind: 'index' | 'url', file: LockedFile, layer: string): PinnedPythonPackage {
+  const sha256 = file.hashes.sha256?.toLowerCase();
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    kind,
+    filename: file.filename,
+    ...(sha256 ? { sha256 } : {}),
+    ...(file.size ? { size: file.size } : {}),
+    ...(file.url ? { url: file.url } : {}),
+    layer,
+  };
+}
+
+// A requirements.txt pin with hashes only: pick the best wheel of that version that one of the hashes vouches for.
+// The choice is remembered by the hashes and the target, so planning again needs no index.
+async function resolveHashOnly(pkg: LockedPackage, locate: () => FileLocator, ranking: TagRanking, store: BlobStore): Promise<LockedFile> {
+  const key = createHash('sha256').update(JSON.stringify({ v: 1, name: pkg.name, version: pkg.version, files: pkg.files.map((file) => file.hashes.sha256 ?? '').sort(), target: ranking.tags })).digest('hex');
+  const hashed = pkg.files.some((file) => file.hashes.sha256);
+  const known = hashed ? await store.getMemo<LockedFile>('python-hash-only', key) : undefined;
+  if (known) return known;
+  const chosen = await chooseHashOnly(pkg, locate(), ranking);
+  if (hashed) await store.setMemo('python-hash-only', key, chosen);
+  return chosen;
+}
+
+async function chooseHashOnly(pkg: LockedPackage, locator: FileLocator, ranking: TagRanking): Promise<LockedFile> {
+  const allowed = new Set(pkg.files.map((file) => file.hashes.sha256?.toLowerCase()).filter(Boolean));
+  // The first source with a wheel of the locked version answers; later indexes are not asked.
+  const version = normalizeVersion(pkg.version);
+  const ofVersion = (file: { filename: string }): boolean => file.filename.endsWith('.whl') && normalizeVersion(parseWheelFilename(file.filename).version) === version;
+  const offered = (await locator.files(pkg.name, ofVersion)).filter(ofVersion);
+  for (const file of offered) {
+    if (!file.hashes.sha256 && file.url.startsWith('file:')) file.hashes.sha256 = await fileSha256(fileURLToPath(file.url), pkg.name);
+  }
+  if (allowed.size === 0) {
+    // Unhashed (allow_unhashed): the best wheel of the version, known by its content only once fetched.
+    const best = selectWheel(pkg.name, offered, ranking);
+    return { filename: best.filename, url: best.url, hashes: {} };
+  }
+  const vouched = offered.filter((file) => allowed.has(file.hashes.sha256?.toLowerCase()));
+  if (vouched.length === 0) throw new IntegrityError(`${pkg.name}: no file offered by the find-links folders or indexes matches a hash in the lock`);
+  const chosen = selectWheel(pkg.name, vouched, ranking);
+  return { filename: chosen.filename, url: chosen.url, hashes: { sha256: chosen.hashes.sha256! } };
+}
+
+// Enough of PEP 440 normalisation to compare a pin with a file name's version (1.0 == 1.0.0, case, leading v).
+function normalizeVersion(version: string): string {
+  return version.toLowerCase().replace(/^v/, '').replace(/(\.0)+(?=$|[^.\d])/, '');
+}
