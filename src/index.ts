@@ -17,6 +17,7 @@ export type { BackendName } from './backends/types.js';
 export type { Image } from './oci/image.js';
 export type { Layer } from './oci/layer.js';
 export { readImage, writeImage } from './places/index.js';
+export { formatPlanFile, parsePlanFile, readPlanFile } from './plan/index.js';
 export { validateImage } from './oci/validate.js';
 export { KilnError, ConfigError, UsageError, InputError, IntegrityError, OutputError, NetworkError, ResolutionError } from './errors.js';
 
@@ -31,7 +32,7 @@ export interface CommonOptions {
 }
 
 /** PlanOptions choose the manifest, the entries and output overrides. */
-export interface PlanOptions extends Pick<CommonOptions, 'env'> {
+export interface PlanOptions extends CommonOptions {
   /** manifest is a kiln.yaml file or the folder holding one. */
   manifest: string;
   /** only selects entries by name or glob (`server`, `server/3.11-*`). */
@@ -40,6 +41,10 @@ export interface PlanOptions extends Pick<CommonOptions, 'env'> {
   outputs?: string[];
   /** cwd resolves relative paths (default process.cwd()). */
   cwd?: string;
+  /** locked refuses any base kiln.lock does not pin yet (for CI), like `kiln plan --locked`. */
+  locked?: boolean;
+  /** writeLock records newly resolved bases in kiln.lock, as `kiln build` does (default false, as `kiln plan`). */
+  writeLock?: boolean;
 }
 
 /** BuildOptions choose the backend and parallelism. */
@@ -74,12 +79,29 @@ function storeOf(options: CommonOptions): BlobStore {
   return new BlobStore(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
 }
 
-/** plan reads kiln.yaml into a BuildPlan (entries with bases, outputs, tags and destinations); it builds nothing. */
+/**
+ * plan reads kiln.yaml and pins every input (Debian packages, registry base digests, Python files, the app's
+ * digest) into a BuildPlan of plain data, as `kiln plan --json` prints it; it builds nothing.
+ */
 export async function plan(options: PlanOptions): Promise<BuildPlan> {
   const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
   const target = resolve(cwd, options.manifest);
   const manifestFile = (await stat(target)).isDirectory() ? join(target, 'kiln.yaml') : target;
-  return planBuild({ manifestFile, cwd, env: options.env ?? process.env, ...(options.only ? { only: options.only } : {}), ...(options.outputs ? { outputs: options.outputs } : {}) });
+  const intent = await planBuild({ manifestFile, cwd, env, ...(options.only ? { only: options.only } : {}), ...(options.outputs ? { outputs: options.outputs } : {}) });
+  const { resolvePlan } = await import('./resolve/index.js');
+  const resolved = await resolvePlan(intent, { store: storeOf(options), env, locked: options.locked ?? false, writeLock: options.writeLock ?? false, ...(options.log ? { log: options.log } : {}) });
+  return resolved.plan;
+}
+
+/**
+ * verifyPlan refuses, with one line naming the entry and the input, a plan (read from a plan file) whose local
+ * inputs (app folder, path dependencies, local base) changed since it was made, as `kiln build --plan` does.
+ */
+export async function verifyPlan(buildPlan: BuildPlan, options: CommonOptions = {}): Promise<void> {
+  const { verifyPins } = await import('./resolve/verify.js');
+  const context = { store: storeOf(options), env: options.env ?? process.env };
+  for (const entry of buildPlan.images) await verifyPins(entry, context);
 }
 
 /**

@@ -1,5 +1,6 @@
 // kiln as a library: `npm pack` the package, install the tarball in a fresh project (offline, from the npm cache),
-// import { plan, build, publish } from 'kiln' and build hello-python into an OCI layout: the digest equals the CLI's.
+// import { plan, build, publish } from 'kiln', check the plan is pinned, and build hello-python into an OCI layout:
+// the digest equals the CLI's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,6 +15,9 @@ const exec = promisify(execFile);
 const CONSUMER = `import { plan, build, publish } from 'kiln';
 const [dir, out] = process.argv.slice(2);
 const entries = await plan({ manifest: dir, outputs: ['oci:' + out] });
+const pinned = entries.images[0].pinned;
+if (pinned?.base.kind !== 'distro' || !pinned.base.packages.every((p) => /^[0-9a-f]{64}$/.test(p.sha256))) throw new Error('plan() did not pin the Debian base');
+if (!/^sha256:[0-9a-f]{64}$/.test(pinned.app?.digest ?? '')) throw new Error('plan() did not pin the app folder');
 const results = await build(entries);
 const failed = results.find((result) => result.status !== 'built');
 if (failed) throw new Error(failed.error);
