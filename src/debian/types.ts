@@ -1,4 +1,5 @@
 // Types shared by the apt side (repositories, resolver, lock) and the assembly side (.deb -> layers).
+import type { PinnedDebPackage } from '../plan/types.js';
 
 /** Distro names the apt-based distributions kiln knows presets and keyrings for. */
 export type Distro = 'debian' | 'ubuntu';
@@ -15,19 +16,11 @@ export interface AptSource {
   keyring: string;
 }
 
-/** ResolvedPackage is one binary package chosen by the resolver, with everything needed to fetch and verify it. */
-export interface ResolvedPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  /** filename is the pool path relative to the mirror, e.g. pool/main/p/python3.11/python3.11_3.11.2-6_amd64.deb */
-  filename: string;
-  sha256: string;
-  size: number;
-  /** source package name (and version when it differs), for SBOMs and scanners. */
-  source?: string;
-  /** mirror the file is fetched from. */
-  mirror: string;
+/**
+ * ResolvedPackage is one binary package chosen by the resolver: what a plan pins (name, version, pool file,
+ * sha256, size, source, mirror) plus its stanza from the Packages index.
+ */
+export interface ResolvedPackage extends PinnedDebPackage {
   /** control holds the package's stanza from the Packages index, in its original order. */
   control: Array<[field: string, value: string]>;
 }

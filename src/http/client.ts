@@ -134,15 +134,18 @@ export class HttpClient {
    * final HTTP status and throws a NetworkError naming the URL only when no answer came.
    */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    return this.retrying(req, async (signal, last) => {
-      const response = await this.once(req, signal);
-      if (RETRY_STATUS.has(response.status) && !last) {
-        const retryAfter = response.header('retry-after');
-        await response.dump();
-        throw new TransientHttpError(`HTTP ${response.status}`, { retryAfter });
-      }
-      return response;
-    });
+    return this.retrying(req, (signal, last) => this.answered(req, signal, last));
+  }
+
+  /** answered sends once and turns a retryable status (before the last attempt) into a TransientHttpError. */
+  private async answered(req: HttpRequest, signal: AbortSignal, last: boolean): Promise<HttpResponse> {
+    const response = await this.once(req, signal);
+    if (RETRY_STATUS.has(response.status) && !last) {
+      const retryAfter = response.header('retry-after');
+      await response.dump();
+      throw new TransientHttpError(`HTTP ${response.status}`, { retryAfter });
+    }
+    return response;
   }
 
   /**
@@ -152,12 +155,7 @@ export class HttpClient {
    */
   read<T>(req: HttpRequest, consume: (response: HttpResponse) => Promise<T>): Promise<T> {
     return this.retrying(req, async (signal, last) => {
-      const response = await this.once(req, signal);
-      if (RETRY_STATUS.has(response.status) && !last) {
-        const retryAfter = response.header('retry-after');
-        await response.dump();
-        throw new TransientHttpError(`HTTP ${response.status}`, { retryAfter });
-      }
+      const response = await this.answered(req, signal, last);
       try {
         return await consume(response);
       } finally {
