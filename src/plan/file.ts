@@ -22,6 +22,12 @@ export function parsePlanFile(text: string, file: string): BuildPlan {
   if (format !== PLAN_FORMAT) {
     throw new InputError(`plan format ${format === undefined ? '(none)' : JSON.stringify(format)} is not one this kiln reads (${PLAN_FORMAT}); write it again with kiln plan --json`, { where: { file } });
   }
+  // A plan written with --no-resolve is the manifest expanded, not a plan anyone can build exactly.
+  const images = (data as { images?: unknown }).images;
+  const unpinned = Array.isArray(images) ? images.find((image) => image && typeof image === 'object' && !('pinned' in image)) : undefined;
+  if (unpinned) {
+    throw new InputError(`entry ${JSON.stringify((unpinned as { name?: unknown }).name)} pins nothing (written by kiln plan --no-resolve?): write the plan with kiln plan --json`, { where: { file } });
+  }
   const result = planFileSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;

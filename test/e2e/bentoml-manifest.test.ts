@@ -1,9 +1,12 @@
 // Issue 6: BentoML's old docker/manifest.yml (registries with only_if, cuda_dependencies, release_spec,
-// packages x releases) translated into examples/bentoml-manifest/kiln.yaml; `kiln plan` lists its images.
+// packages x releases) translated into examples/bentoml-manifest/kiln.yaml; `kiln plan --no-resolve` lists its images
+// (its bases live on Docker Hub, which a resolving plan would contact). A plan that pins nothing cannot be built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runKiln, repoRoot } from '../../src/testing/cli.js';
+import { tempDir } from '../../src/testing/images.js';
 
 interface PlanJson {
   images: Array<{ name: string; tags: string[]; base: { kind: string; place?: string }; runtime: { Env: string[] }; destinations: Array<{ registry: string; references: string[]; skipped?: string }> }>;
@@ -13,7 +16,7 @@ interface PlanJson {
 const example = join(repoRoot, 'examples/bentoml-manifest');
 
 test('the BentoML manifest translation plans the 26 images manifest.yml described', async () => {
-  const result = await runKiln(['plan', example, '--json'], { env: { HUB_PASSWORD: '', GCR_PASSWORD: '' } });
+  const result = await runKiln(['plan', example, '--json', '--no-resolve'], { env: { HUB_PASSWORD: '', GCR_PASSWORD: '' } });
   assert.equal(result.code, 0, result.stderr);
   const plan = JSON.parse(result.stdout) as PlanJson;
   const byName = new Map(plan.images.map((image) => [image.name, image]));
@@ -36,7 +39,7 @@ test('the BentoML manifest translation plans the 26 images manifest.yml describe
   assert.deepEqual(plan.notices, ['registry "docker.io" skipped: $HUB_PASSWORD is not set', 'registry "gcr.io" skipped: $GCR_PASSWORD is not set']);
   assert.deepEqual(cudnn.destinations.map((d) => d.references[0]), ['docker://docker.io/bentoml/model-server:0.13.1-python3.7-centos7-cudnn', 'docker://gcr.io/bentoml/model-server:0.13.1-python3.7-centos7-cudnn']);
 
-  const withHub = await runKiln(['plan', example, '--json', '--only', 'yatai-service'], { env: { HUB_USERNAME: 'bento', HUB_PASSWORD: 'secret-value', GCR_PASSWORD: '' } });
+  const withHub = await runKiln(['plan', example, '--json', '--no-resolve', '--only', 'yatai-service'], { env: { HUB_USERNAME: 'bento', HUB_PASSWORD: 'secret-value', GCR_PASSWORD: '' } });
   assert.equal(withHub.code, 0, withHub.stderr);
   const yatai = JSON.parse(withHub.stdout) as PlanJson;
   assert.deepEqual(yatai.images.map((image) => image.destinations.map((d) => [d.registry, d.skipped ?? 'pushed'])), [
@@ -44,4 +47,10 @@ test('the BentoML manifest translation plans the 26 images manifest.yml describe
     [['docker.io', 'pushed'], ['gcr.io', '$GCR_PASSWORD is not set']],
   ]);
   assert.ok(!withHub.stdout.includes('secret-value'), 'secrets never appear in the plan');
+
+  const file = join(await tempDir(), 'plan.json');
+  await writeFile(file, withHub.stdout);
+  const refused = await runKiln(['build', '--plan', file, '-q']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^kiln: \S+plan\.json: entry "yatai-service\/debian10-3\.8" pins nothing \(written by kiln plan --no-resolve\?\)/);
 });

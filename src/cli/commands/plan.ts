@@ -67,8 +67,8 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
 }
 
 export const command: Command = {
-  summary: 'Resolve every entry of kiln.yaml (matrices expanded) and print its pinned inputs (distro and Python packages, base and app digests), tags and destinations, without building. --json writes the plan file kiln build --plan applies.',
-  usage: 'kiln plan [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--locked] [--json]',
+  summary: 'Resolve every entry of kiln.yaml (matrices expanded) and print its pinned inputs (distro and Python packages, base and app digests), tags and destinations, without building. --json writes the plan file kiln build --plan applies. --no-resolve prints the expanded manifest only (no network, no lock; such a plan cannot be built).',
+  usage: 'kiln plan [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--locked | --no-resolve] [--json]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -79,11 +79,25 @@ export const command: Command = {
         only: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         locked: { type: 'boolean', default: false },
+        'no-resolve': { type: 'boolean', default: false },
       },
     });
     if (positionals.length > 1) throw new UsageError(`plan takes one directory, got ${positionals.length}`);
+    if (values['no-resolve'] && values.locked) throw new UsageError('--no-resolve reads no lock: give it without --locked');
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
     const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+    if (values['no-resolve']) {
+      // The manifest as kiln reads it (matrices, tags, destinations), with no network and no lock: for reviewing a
+      // fleet's manifest. Such a plan pins nothing, so kiln build --plan refuses it.
+      if (values.json) {
+        context.stdout.write(formatPlanFile(redactDeep(intent)));
+        return 0;
+      }
+      for (const notice of intent.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
+      context.stdout.write(redact(intent.images.map((image) => describeEntry(image, { version: 1, bases: {}, registry: {} })).join('\n')) + '\n');
+      context.stdout.write(`${intent.images.length} entr${intent.images.length === 1 ? 'y' : 'ies'}, not resolved (--no-resolve)\n`);
+      return 0;
+    }
     const progress = progressLogger(context, values.json);
     const { resolvePlan } = await import('../../resolve/index.js');
     const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked, log: progress.log });
