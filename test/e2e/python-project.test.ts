@@ -143,30 +143,30 @@ test('bad Python input: one line naming the package, exit != 0, nothing written'
   const tampered = await variant();
   await writeFile(join(tampered, 'wheels/tinyformat-1.2.0-py3-none-any.whl'), buildWheel({ ...thirdPartyWheels[0]!, files: { 'tinyformat/__init__.py': 'evil = True\n' } }));
   await forgetWheels();
-  await expectFailure(tampered, /^kiln: tinyformat: tinyformat-1\.2\.0-py3-none-any\.whl: .*(digest|sha256|hash)/i);
+  await expectFailure(tampered, /^kiln: (?:demo: )?tinyformat: tinyformat-1\.2\.0-py3-none-any\.whl: .*(digest|sha256|hash)/i);
 
   const incompatible = await variant();
   const lockPath = join(incompatible, 'demo-server/poetry.lock');
   await writeFile(lockPath, (await readFile(lockPath, 'utf8')).replace('tinyformat-1.2.0-py3-none-any.whl', 'tinyformat-1.2.0-cp311-cp311-win_amd64.whl'));
-  await expectFailure(incompatible, /^kiln: no compatible wheel for tinyformat: none of its wheels \(tinyformat-1\.2\.0-cp311-cp311-win_amd64\.whl\) fits; tried \d+ tags \(cp311-cp311-manylinux_2_36_x86_64/);
+  await expectFailure(incompatible, /^kiln: (?:demo: )?no compatible wheel for tinyformat: none of its wheels \(tinyformat-1\.2\.0-cp311-cp311-win_amd64\.whl\) fits; tried \d+ tags \(cp311-cp311-manylinux_2_36_x86_64/);
 
   const lying = await variant();
   await replaceWheel(lying, { ...thirdPartyWheels[0]!, tamper: ['tinyformat/__init__.py'] });
-  await expectFailure(lying, /^kiln: tinyformat-1\.2\.0-py3-none-any\.whl: "tinyformat\/__init__\.py" does not match its RECORD hash$/);
+  await expectFailure(lying, /^kiln: (?:demo: )?tinyformat-1\.2\.0-py3-none-any\.whl: "tinyformat\/__init__\.py" does not match its RECORD hash$/);
 
   const escaping = await variant();
   await replaceWheel(escaping, { ...thirdPartyWheels[0]!, listed: { '../../../../etc/cron.d/evil': '* * * * * root true\n' } });
-  await expectFailure(escaping, /^kiln: tinyformat-1\.2\.0-py3-none-any\.whl: member "\.\.\/.*evil" would escape the install prefix$/);
+  await expectFailure(escaping, /^kiln: (?:demo: )?tinyformat-1\.2\.0-py3-none-any\.whl: member "\.\.\/.*evil" would escape the install prefix$/);
 
   const stale = await variant();
   const pyproject = join(stale, 'demo-server/pyproject.toml');
   await writeFile(pyproject, (await readFile(pyproject, 'utf8')).replace('colorlite = "^2.1"', 'colorlite = "^2.1"\nnumpy = "^1.26"'));
-  await expectFailure(stale, /^kiln: .*demo-server\/poetry\.lock: lock is out of date with .*demo-server\/pyproject\.toml \(content-hash differs\)/);
+  await expectFailure(stale, /^kiln: (?:demo: )?.*demo-server\/poetry\.lock: lock is out of date with .*demo-server\/pyproject\.toml \(content-hash differs\)/);
 
   const port = await freePort();
   const offline = await variant([`index_url: http://127.0.0.1:${port}/simple`]);
   await forgetWheels();
-  await expectFailure(offline, new RegExp(`^kiln: index http://127\\.0\\.0\\.1:${port}/simple \\(package (colorlite|tinyformat)\\): GET http://127\\.0\\.0\\.1:${port}/simple/(colorlite|tinyformat)/: connection refused after \\d+ attempts$`));
+  await expectFailure(offline, new RegExp(`^kiln: (?:demo: )?index http://127\\.0\\.0\\.1:${port}/simple \\(package (colorlite|tinyformat)\\): GET http://127\\.0\\.0\\.1:${port}/simple/(colorlite|tinyformat)/: connection refused after \\d+ attempts$`));
 
   await rm(work, { recursive: true, force: true });
 });
