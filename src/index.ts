@@ -2,17 +2,17 @@
 // The CLI is a thin layer over the same functions; this module keeps the surface small.
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { buildEntries, type EntryBuilder, type EntryResult } from './build/build-entries.js';
+import { buildEntries, type EntryBuilder, type EntryResult } from './apply/build-entries.js';
 import { planBuild, type BuildPlan } from './plan/index.js';
-import { outputPublisher, publishEntries, type PublishResult } from './build/publish.js';
+import { outputPublisher, publishEntries, type PublishResult } from './apply/publish.js';
 import { BlobStore, defaultCacheDir } from './cache/blob-store.js';
 import type { BackendName } from './backends/types.js';
 
 export { loadManifest, type LoadedManifest, type LoadOptions } from './config/load.js';
 export type { BuildPlan, ImagePlan, Destination } from './plan/index.js';
-export type { EntryResult } from './build/build-entries.js';
-export type { ImageReport, LayerReport } from './build/build-image.js';
-export type { PublishResult } from './build/publish.js';
+export type { EntryResult } from './apply/build-entries.js';
+export type { ImageReport, LayerReport } from './apply/build-image.js';
+export type { PublishResult } from './apply/publish.js';
 export type { BackendName } from './backends/types.js';
 export type { Image } from './oci/image.js';
 export type { Layer } from './oci/layer.js';

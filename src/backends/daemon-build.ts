@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { resolveBase } from '../build/base.js';
-import { reportImage } from '../build/build-image.js';
+import { resolveBase } from '../apply/base.js';
+import { reportImage } from '../apply/build-image.js';
 import type { ImagePlan } from '../plan/index.js';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { Image } from '../oci/image.js';

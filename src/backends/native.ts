@@ -1,5 +1,5 @@
 // The native backend: kiln assembles the image itself (no daemon, no privileges).
-import { assembleImage, reportImage } from '../build/build-image.js';
+import { assembleImage, reportImage } from '../apply/build-image.js';
 import type { Backend } from './types.js';
 
 /** native wraps assembleImage. */

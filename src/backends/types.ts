@@ -1,6 +1,6 @@
 // The Backend interface: one plan entry in, one built Image (plus its report) out. Backends never write
-// outputs: the publisher (src/build/publish.ts) does that, the same way whichever backend ran.
-import type { BuildContext, ImageReport } from '../build/build-image.js';
+// outputs: the publisher (src/apply/publish.ts) does that, the same way whichever backend ran.
+import type { BuildContext, ImageReport } from '../apply/build-image.js';
 import type { ImagePlan } from '../plan/index.js';
 import type { Image } from '../oci/image.js';
 

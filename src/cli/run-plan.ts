@@ -2,9 +2,9 @@
 // hand it to the one publisher, print the summary.
 import type { CommandContext } from './context.js';
 import type { BuildPlan } from '../plan/index.js';
-import { buildEntries, type EntryBuilder, type EntryResult } from '../build/build-entries.js';
-import { reportImage } from '../build/build-image.js';
-import { outputPublisher, publishEntries, type PublishResult } from '../build/publish.js';
+import { buildEntries, type EntryBuilder, type EntryResult } from '../apply/build-entries.js';
+import { reportImage } from '../apply/build-image.js';
+import { outputPublisher, publishEntries, type PublishResult } from '../apply/publish.js';
 import { findBuild, storedImage } from '../cache/build-records.js';
 import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, progressLogger } from './progress.js';

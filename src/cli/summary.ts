@@ -1,6 +1,6 @@
 // The table `kiln build` and `kiln push` end with: one row per entry, plus where it was published.
-import type { EntryResult } from '../build/build-entries.js';
-import type { PublishResult } from '../build/publish.js';
+import type { EntryResult } from '../apply/build-entries.js';
+import type { PublishResult } from '../apply/publish.js';
 import { formatBytes } from './progress.js';
 
 /** summaryTable renders entry results (and publish results, when there are any) as aligned columns. */

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { BlobStore } from '../cache/blob-store.js';
-import type { BaseContext, ResolvedBase } from '../build/base-context.js';
+import type { BaseContext, ResolvedBase } from '../apply/base-context.js';
 import type { ImagePlan, PinnedBase, PinnedDebPackage } from '../plan/types.js';
 import { debianBaseImage, type DebInput } from './assemble.js';
 import type { OsRelease } from './effects.js';

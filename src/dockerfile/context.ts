@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import type { ImagePlan, PinnedPython, PinnedPythonPackage, PythonPlan } from '../plan/index.js';
-import { appEntries } from '../build/app-layer.js';
+import { appEntries } from '../apply/app-layer.js';
 import { errorMessage, InputError, IntegrityError, KilnError, OutputError, UsageError } from '../errors.js';
-import { buildLocalWheel } from '../python/build/wheel.js';
+import { buildLocalWheel } from '../python/local-wheel/wheel.js';
 import { generateDockerfile, type DockerfileOptions, type GeneratedDockerfile, type PythonContext } from './generate.js';
 
 /** BasePythonInfo is what the builder's interpreter is, when known from the base image itself. */

@@ -12,7 +12,7 @@ import { InputError, IntegrityError } from '../errors.js';
 import { sha256 } from '../oci/digest.js';
 import type { Addendum } from '../oci/mutate.js';
 import { buildLayer, cachedLayer, type BuiltLayer } from '../layer/build.js';
-import { buildLocalWheel } from './build/wheel.js';
+import { buildLocalWheel } from './local-wheel/wheel.js';
 import { downloadAll, type DownloadRequest } from './index/download.js';
 import { FileLocator } from './index/locate.js';
 import { LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, targetOf } from './pin.js';

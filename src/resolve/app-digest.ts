@@ -2,7 +2,7 @@
 // app folder edited after planning.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appEntries, type AppSource } from '../build/app-layer.js';
+import { appEntries, type AppSource } from '../apply/app-layer.js';
 
 /** appDigest hashes every entry's path, type, mode, link target and content, in the order the layer writes them. */
 export async function appDigest(app: AppSource): Promise<string> {

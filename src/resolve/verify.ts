@@ -5,7 +5,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { IntegrityError } from '../errors.js';
 import { readImage } from '../places/index.js';
 import type { ImagePlan, PinnedPythonPackage } from '../plan/types.js';
-import { projectSourceDigest } from '../python/build/source-digest.js';
+import { projectSourceDigest } from '../python/local-wheel/source-digest.js';
 import { fileSha256 } from '../python/pin.js';
 import { appDigest } from './app-digest.js';
 

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { Command } from '../command.js';
 import { planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
-import type { EntryBuilder } from '../../build/build-entries.js';
+import type { EntryBuilder } from '../../apply/build-entries.js';
 import { UsageError } from '../../errors.js';
 import { parseJobs, runPlan } from '../run-plan.js';
 import type { BuildPlan, ImagePlan } from '../../plan/index.js';
