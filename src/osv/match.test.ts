@@ -200,6 +200,24 @@ test('last_affected includes that version and no later one; the finding has no f
   assert.deepEqual(matchPackages([{ ...libssl, version: '1.1.1w-0+deb11u1' }], [record]), []);
 });
 
+test("a distribution's copy of a CVE (one upstream id) joins the CVE; withdrawn records are skipped", () => {
+  const debianCopy = parseOsvRecord(
+    {
+      id: 'DEBIAN-CVE-2023-45853',
+      modified: '2024-01-10T00:00:00Z',
+      upstream: ['CVE-2023-45853'],
+      affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }],
+    },
+    'debian.json',
+  );
+  const findings = matchPackages([zlib1g], [debianCopy, ...parsed('zlib')]);
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0]!.id, 'CVE-2023-45853');
+  assert.deepEqual(findings[0]!.records, ['CVE-2023-45853', 'DEBIAN-CVE-2023-45853']);
+  const withdrawn = { ...debianCopy, withdrawn: '2024-02-01T00:00:00Z' };
+  assert.deepEqual(matchPackages([zlib1g], [withdrawn]), []);
+});
+
 test('one CVE in two packages stays two findings', () => {
   const findings = matchPackages([libssl, { ...libssl, name: 'openssl' }], parsed('cve'));
   assert.deepEqual(findings.map((f) => f.package.name), ['libssl3', 'openssl']);

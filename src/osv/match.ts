@@ -250,6 +250,15 @@ class UnionFind {
   }
 }
 
+/**
+ * sameVulnerability lists the ids that name the record's vulnerability: its aliases, and its `upstream` id when
+ * there is only one (Debian's and Ubuntu's per-distribution copies of a CVE). A DSA listing several upstream CVEs
+ * is not any one of them, so those stay apart.
+ */
+function sameVulnerability(record: OsvRecord): string[] {
+  return record.upstream.length === 1 ? [...record.aliases, record.upstream[0]!] : record.aliases;
+}
+
 function preferredId(ids: string[]): string {
   return ids.find((id) => id.startsWith('CVE-')) ?? ids[0]!;
 }
@@ -276,14 +285,14 @@ export function matchPackages(packages: readonly InstalledPackage[], records: It
     }
     // Aliases join within one package: the same CVE in two packages is two things to upgrade.
     const sets = new UnionFind();
-    for (const { hit } of matched) for (const alias of hit.record.aliases) sets.union(hit.record.id, alias);
+    for (const { hit } of matched) for (const alias of sameVulnerability(hit.record)) sets.union(hit.record.id, alias);
     const groups = new Map<string, typeof matched>();
     for (const entry of matched) {
       const root = sets.find(entry.hit.record.id);
       groups.set(root, [...(groups.get(root) ?? []), entry]);
     }
     for (const group of groups.values()) {
-      const ids = [...new Set(group.flatMap(({ hit }) => [hit.record.id, ...hit.record.aliases]))].sort();
+      const ids = [...new Set(group.flatMap(({ hit }) => [hit.record.id, ...sameVulnerability(hit.record)]))].sort();
       const records = [...new Set(group.map(({ hit }) => hit.record.id))].sort();
       // Advisories may disagree on the fix; the highest one is the version that fixes every one of them.
       const fixes = group.map(({ fixed }) => fixed).filter((fixed): fixed is string => fixed !== undefined);
