@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   lock: () => import('./commands/lock.js'),
   validate: () => import('./commands/validate.js'),
   dockerfile: () => import('./commands/dockerfile.js'),
+  sbom: () => import('./commands/sbom.js'),
 };
 
 function help(): string {
@@ -28,6 +29,7 @@ function help(): string {
     '  lock [DIR] [--update]               resolve distro packages and write kiln.lock',
     '  validate IMAGE                      re-check every digest, size and diffId of an image',
     '  dockerfile [DIR] [-o generated/]    write a multi-stage Dockerfile and context per image',
+    '  sbom [DIR] [--only NAME] [-o FILE]  write an entry\'s CycloneDX SBOM from its pinned plan',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',
