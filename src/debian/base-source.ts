@@ -6,18 +6,12 @@ import type { BlobStore } from '../cache/blob-store.js';
 import type { BaseContext, ResolvedBase } from '../apply/base-context.js';
 import type { ImagePlan, PinnedBase, PinnedDebPackage } from '../plan/types.js';
 import { debianBaseImage, type DebInput } from './assemble.js';
-import type { OsRelease } from './effects.js';
+import { OS_RELEASES } from './os-releases.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
 import { fetchDeb } from './mirror.js';
 import { limiter } from '../limit.js';
 import { InputError } from '../errors.js';
 import type { ResolvedPackage } from './types.js';
-
-const OS_RELEASES: Record<string, OsRelease> = {
-  'debian/bookworm': { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
-  'debian/trixie': { id: 'debian', versionId: '13', codename: 'trixie', prettyName: 'Debian GNU/Linux 13 (trixie)' },
-  'ubuntu/noble': { id: 'ubuntu', versionId: '24.04', codename: 'noble', prettyName: 'Ubuntu 24.04 LTS' },
-};
 
 /** lockPath is where kiln.lock lives: beside kiln.yaml. */
 export function lockPath(manifestDir: string): string {

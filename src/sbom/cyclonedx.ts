@@ -6,6 +6,7 @@ import { PackageURL } from 'packageurl-js';
 import { InputError } from '../errors.js';
 import type { ImagePlan, PinnedBase, PinnedDebPackage, PinnedPythonPackage } from '../plan/types.js';
 import { parseReference } from '../registry/reference.js';
+import { OS_RELEASES, osReleaseByCodename } from '../debian/os-releases.js';
 
 /** CYCLONEDX_MEDIA_TYPE is the media type of the JSON documents cycloneDxFromPlan writes. */
 export const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
@@ -16,14 +17,13 @@ export interface CycloneDxOptions {
   epoch: number;
 }
 
-interface Distro { namespace: 'debian' | 'ubuntu'; version: string }
+interface Distro { namespace: string; version: string }
 
-// purl's `distro` qualifier wants the release number, kiln.lock records the codename.
-const DISTROS: Record<string, Distro> = {
-  bookworm: { namespace: 'debian', version: '12' },
-  trixie: { namespace: 'debian', version: '13' },
-  noble: { namespace: 'ubuntu', version: '24.04' },
-};
+// purl's `distro` qualifier wants the release number; kiln.lock records the codename.
+function distroOf(codename: string): Distro | undefined {
+  const release = osReleaseByCodename(codename);
+  return release ? { namespace: release.id, version: release.versionId } : undefined;
+}
 
 const PROPERTY = {
   debSource: 'kiln:deb:source',
@@ -73,9 +73,9 @@ function baseComponents(entryName: string, base: PinnedBase): Models.Component[]
     case 'scratch':
       return [];
     case 'distro': {
-      const distro = DISTROS[base.codename];
+      const distro = distroOf(base.codename);
       if (!distro) {
-        throw new InputError(`entry "${entryName}": no purl distro is known for release "${base.codename}" (known: ${Object.keys(DISTROS).join(', ')})`);
+        throw new InputError(`entry "${entryName}": no purl distro is known for release "${base.codename}" (known: ${Object.values(OS_RELEASES).map((release) => release.codename).join(', ')})`);
       }
       const os = new Models.Component(Enums.ComponentType.OperatingSystem, distro.namespace, {
         version: distro.version,
