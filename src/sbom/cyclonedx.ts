@@ -44,6 +44,22 @@ export function pypiPurl(pkg: Pick<InventoryPython, 'name' | 'version' | 'url'>)
   return new PackageURL('pypi', undefined, pypiName(pkg.name), pkg.version, pkg.url ? { download_url: pkg.url } : undefined).toString();
 }
 
+/** ociPurl is a registry base's purl: `pkg:oci/NAME@DIGEST?repository_url=REGISTRY/REPOSITORY&tag=TAG`. */
+export function ociPurl(base: { reference: string; digest: string }): string {
+  const ref = parseReference(base.reference.replace(/^docker:\/\//, ''));
+  const name = ref.repository.split('/').pop()!;
+  return new PackageURL('oci', undefined, name, base.digest, {
+    repository_url: `${ref.registry}/${ref.repository}`,
+    ...(ref.tag ? { tag: ref.tag } : {}),
+  }).toString();
+}
+
+/** registryBaseName is a registry base's name without tag or digest: `REGISTRY/REPOSITORY`. */
+export function registryBaseName(base: { reference: string }): string {
+  const ref = parseReference(base.reference.replace(/^docker:\/\//, ''));
+  return `${ref.registry}/${ref.repository}`;
+}
+
 /** cycloneDxFromPlan writes a CycloneDX 1.6 JSON BOM of a pinned entry: its distro packages, Python packages and base. */
 export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): string {
   if (entry.pinned?.base.kind === 'distro' && !osReleaseByCodename(entry.pinned.base.codename)) {
@@ -88,13 +104,8 @@ function baseComponents(inventory: Inventory): Models.Component[] {
   }
   const base = inventory.base;
   if (base?.kind === 'registry') {
-    const ref = parseReference(base.reference.replace(/^docker:\/\//, ''));
-    const name = ref.repository.split('/').pop()!;
-    const purl = new PackageURL('oci', undefined, name, base.digest, {
-      repository_url: `${ref.registry}/${ref.repository}`,
-      ...(ref.tag ? { tag: ref.tag } : {}),
-    }).toString();
-    const component = new Models.Component(Enums.ComponentType.Container, `${ref.registry}/${ref.repository}`, { version: base.digest, purl, bomRef: purl });
+    const purl = ociPurl(base);
+    const component = new Models.Component(Enums.ComponentType.Container, registryBaseName(base), { version: base.digest, purl, bomRef: purl });
     addDigest(component, base.digest);
     component.properties.add(new Models.Property(PROPERTY.baseKind, 'registry'));
     components.push(component);
