@@ -25,6 +25,8 @@ export interface InventoryDeb {
   /** sha256 and filename of the .deb: known from a plan, not from an installed system. */
   sha256?: string;
   filename?: string;
+  /** url is where the .deb was fetched from: the mirror and the pool path (plan only). */
+  url?: string;
 }
 
 /** InventoryPython is one installed Python distribution. */
@@ -104,6 +106,7 @@ function baseOf(entryName: string, base: PinnedBase): Pick<Inventory, 'os' | 'ba
           source: pkg.source ?? pkg.name,
           sha256: pkg.sha256,
           filename: pkg.filename,
+          url: `${pkg.mirror.replace(/\/+$/, '')}/${pkg.filename}`,
         })),
       };
     }
