@@ -115,6 +115,8 @@ const publishingShape = {
   /** publish lists registry names (default: every registry), or false to build only. */
   publish: z.union([z.array(name), z.literal(false)]).optional(),
   scan: z.boolean().optional(),
+  /** sbom: false keeps the image's SBOM from being attached to it (registries and oci: outputs); default true. */
+  sbom: z.boolean().optional(),
   /** immutable_tags refuse to move a tag that already names another digest. */
   immutable_tags: z.boolean().optional(),
   /** vars add or change template variables for the images this layer applies to (e.g. per matrix entry). */

@@ -110,6 +110,8 @@ const imagePlanSchema = z.object({
   destinations: z.array(destinationSchema),
   publish: z.boolean(),
   scan: z.boolean(),
+  // Plan files written before kiln attached SBOMs lack the field: they get the default.
+  sbom: z.boolean().default(true),
   immutableTags: z.boolean(),
   base: baseRefSchema,
   platform: platformSchema,

@@ -153,6 +153,8 @@ export interface ImagePlan {
   /** publish is false when the image is marked `publish: false` (or no registry is named). */
   publish: boolean;
   scan: boolean;
+  /** sbom: attach the SBOM (from the pins) to the image in registries and oci: outputs. */
+  sbom: boolean;
   immutableTags: boolean;
   base: BaseRef;
   platform: PlatformSpec;
