@@ -88,8 +88,11 @@ async function addToLayout(path: string, image: Image, tag: string | undefined):
   await withFileLock(join(path, INDEX_LOCK), async () => {
     // Read under the lock: another process may have added its tag since the check above.
     const index = await readIndex(path);
-    const kept = index.manifests.filter((m) => (tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== descriptor.digest));
-    const manifests = await withoutOrphanReferrers(path, [...kept, entry]);
+    // The entry takes the place of the one it replaces, so rewriting the same image leaves index.json as it was.
+    const replaces = (m: Descriptor): boolean => (tag ? m.annotations?.[Annotation.refName] === tag : m.digest === descriptor.digest);
+    const at = index.manifests.findIndex(replaces);
+    const kept = index.manifests.flatMap((m, i) => (i === at ? [entry] : replaces(m) ? [] : [m]));
+    const manifests = await withoutOrphanReferrers(path, at < 0 ? [...kept, entry] : kept);
     await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests })), OutputError);
   });
   return descriptor;
