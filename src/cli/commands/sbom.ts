@@ -1,5 +1,6 @@
 // kiln sbom [DIR|FILE] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]: the SBOM of an entry, written
 // from its pinned plan, so it names exactly the .debs and wheels kiln installs (with their sha256) instead of guessing from files.
+// kiln sbom --from-registry REF: the SBOM attached to a pushed image (or one in an oci: layout), read back verified.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { planBuild, readPlanFile, selectEntries, type BuildPlan, type ImagePlan } from '../../plan/index.js';
@@ -33,9 +34,29 @@ async function pinnedPlan(values: { plan?: string; file?: string; only?: string[
   return resolved.plan;
 }
 
+async function write(text: string | Buffer, output: string | undefined, context: CommandContext): Promise<void> {
+  if (output) await writeFileAtomic(output, text);
+  else context.stdout.write(text);
+}
+
+// The SBOM is printed byte for byte as attached: its digest is what the artifact vouches for.
+async function fromRegistry(reference: string, values: { format?: string; output?: string; platform?: string }, context: CommandContext): Promise<number> {
+  const { readAttachedSbom } = await import('../../sbom/attached.js');
+  const platform = values.platform ? parsePlatformFlag(values.platform) : undefined;
+  const sbom = await readAttachedSbom(reference, { store: context.cache(), env: context.env, ...(values.format ? { format: values.format } : {}), ...(platform ? { platform } : {}) });
+  await write(sbom.data, values.output, context);
+  return 0;
+}
+
+function parsePlatformFlag(text: string): { os: string; architecture: string; variant?: string } {
+  const [os, architecture, variant, extra] = text.split('/');
+  if (!os || !architecture || extra !== undefined) throw new UsageError(`--platform "${text}" is not os/arch[/variant]`);
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
 export const command: Command = {
-  summary: 'Write the CycloneDX 1.6 or SPDX 2.3 JSON SBOM of an entry from its pinned plan: every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH).',
-  usage: 'kiln sbom [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]',
+  summary: 'Write the CycloneDX 1.6 or SPDX 2.3 JSON SBOM of an entry from its pinned plan: every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH). With --from-registry, read back the SBOM attached to an image (docker://REF, host/repo:tag, @digest, or oci:PATH:TAG), verified against its digest.',
+  usage: 'kiln sbom [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]  |  kiln sbom --from-registry REF [--format cyclonedx|spdx] [--platform os/arch] [-o FILE]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -44,12 +65,21 @@ export const command: Command = {
         file: { type: 'string', short: 'f' },
         plan: { type: 'string' },
         only: { type: 'string', multiple: true },
-        format: { type: 'string', default: 'cyclonedx' },
+        format: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        'from-registry': { type: 'string' },
+        platform: { type: 'string' },
       },
     });
+    const reference = values['from-registry'];
+    if (reference !== undefined) {
+      if (positionals.length || values.file || values.plan || values.only) throw new UsageError('--from-registry reads the SBOM attached to an image: give no directory, -f, --plan or --only with it');
+      return fromRegistry(reference, values, context);
+    }
+    if (values.platform) throw new UsageError('--platform picks an image of an index with --from-registry; a plan entry has one platform');
     if (positionals.length > 1) throw new UsageError(`sbom takes one directory, got ${positionals.length}`);
-    if (!FORMATS.includes(values.format)) throw new UsageError(`--format ${values.format} is not one kiln writes yet: use ${FORMATS.join(', ')}`);
+    const format = values.format ?? 'cyclonedx';
+    if (!FORMATS.includes(format)) throw new UsageError(`--format ${format} is not one kiln writes yet: use ${FORMATS.join(', ')}`);
     if (positionals[0] && /^(oci|docker-archive|docker):/.test(positionals[0])) {
       parsePlace(positionals[0]);
       throw new UsageError(`${positionals[0]}: kiln writes SBOMs from its own plans; reading one from an image's layers is not supported yet`);
@@ -60,9 +90,8 @@ export const command: Command = {
     }
     const entry: ImagePlan = plan.images[0]!;
     const { inventoryFromPlan } = await import('../../sbom/inventory.js');
-    const text = await WRITERS[values.format]!(inventoryFromPlan(entry), { epoch: entry.epoch, toolVersion: context.version });
-    if (values.output) await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
-    else context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const text = await WRITERS[format]!(inventoryFromPlan(entry), { epoch: entry.epoch, toolVersion: context.version });
+    await write(text.endsWith('\n') ? text : `${text}\n`, values.output, context);
     return 0;
   },
 };
