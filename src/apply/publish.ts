@@ -78,7 +78,7 @@ function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
 
 /**
  * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
- * attachments beside it (an oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
+ * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
  */
 export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
   const queue = keyedQueue();
@@ -91,7 +91,9 @@ export function outputPublisher(context: PublishContext): (entry: ImagePlan, ima
       const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
       await queue(place.transport === 'docker' ? output : place.path, async () => {
         await writeImage(place, image, placeContext);
-        await writeReferrers(place, artifacts, placeContext);
+        // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
+        // could no longer pick the image: the SBOM goes only beside a tagged image.
+        if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
       });
       written.push(output);
     }
