@@ -1,16 +1,17 @@
-// kiln sbom [DIR|FILE] [--plan plan.json] [--only NAME] [-o FILE]: the CycloneDX SBOM of an entry, written from its
-// pinned plan, so it names exactly the .debs and wheels kiln installs (with their sha256) instead of guessing from files.
+// kiln sbom [DIR|FILE|PLACE] [--plan plan.json] [--only NAME] [-o FILE]: the SBOM of an entry, written from its pinned
+// plan, so it names exactly the .debs and wheels kiln installs (with their sha256) instead of guessing from files; or,
+// for an image kiln has no plan for (oci:, docker-archive:, docker://), read from its layers as scanners do.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { planBuild, readPlanFile, selectEntries, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import { parsePlace } from '../../places/place.js';
+import { checkSbomFormat, renderSbom } from '../../sbom/render.js';
+import type { Inventory } from '../../sbom/inventory.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import { UsageError } from '../../errors.js';
 import { progressLogger } from '../progress.js';
 import { manifestPath } from './build.js';
 import type { CommandContext } from '../context.js';
-
-const FORMATS = ['cyclonedx'];
 
 async function pinnedPlan(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
   if (values.plan) {
@@ -27,9 +28,31 @@ async function pinnedPlan(values: { plan?: string; file?: string; only?: string[
   return resolved.plan;
 }
 
+const IMAGE_PLACE = /^(oci|docker-archive):|^docker:\/\//;
+
+/** imageInventory reads what an image at a place holds from its layers, and its SBOM timestamp. */
+async function imageInventory(place: string, context: CommandContext): Promise<{ inventory: Inventory; epoch: number }> {
+  const { readImage } = await import('../../places/index.js');
+  const { inventoryFromImage, imageEpoch } = await import('../../sbom/from-layers.js');
+  const image = await readImage(parsePlace(place), { store: context.cache(), env: context.env });
+  const inventory = await inventoryFromImage(image, { name: place });
+  return { inventory, epoch: imageEpoch(await image.config(), context.env) };
+}
+
+/** planInventory is the inventory of the one entry a plan (or manifest) names, and its SBOM timestamp. */
+async function planInventory(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<{ inventory: Inventory; epoch: number }> {
+  const plan = await pinnedPlan(values, positionals, context);
+  if (plan.images.length !== 1) {
+    throw new UsageError(`the manifest has ${plan.images.length} entries (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
+  }
+  const entry: ImagePlan = plan.images[0]!;
+  const { inventoryFromPlan } = await import('../../sbom/inventory.js');
+  return { inventory: inventoryFromPlan(entry), epoch: entry.epoch };
+}
+
 export const command: Command = {
-  summary: 'Write the CycloneDX 1.6 SBOM of an entry from its pinned plan: every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH).',
-  usage: 'kiln sbom [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--format cyclonedx] [-o FILE]',
+  summary: 'Write the CycloneDX 1.6 SBOM of an entry from its pinned plan, or of any image (oci:, docker-archive:, docker://) from its layers (dpkg status and status.d, Python dist-info): every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH, or an image\'s created time).',
+  usage: 'kiln sbom [DIR|FILE|PLACE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--format cyclonedx] [-o FILE]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -43,18 +66,11 @@ export const command: Command = {
       },
     });
     if (positionals.length > 1) throw new UsageError(`sbom takes one directory, got ${positionals.length}`);
-    if (!FORMATS.includes(values.format)) throw new UsageError(`--format ${values.format} is not one kiln writes yet: use ${FORMATS.join(', ')}`);
-    if (positionals[0] && /^(oci|docker-archive|docker):/.test(positionals[0])) {
-      parsePlace(positionals[0]);
-      throw new UsageError(`${positionals[0]}: kiln writes SBOMs from its own plans; reading one from an image's layers is not supported yet`);
-    }
-    const plan = await pinnedPlan(values, positionals, context);
-    if (plan.images.length !== 1) {
-      throw new UsageError(`the manifest has ${plan.images.length} entries (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
-    }
-    const entry: ImagePlan = plan.images[0]!;
-    const { cycloneDxFromPlan } = await import('../../sbom/cyclonedx.js');
-    const text = cycloneDxFromPlan(entry, { epoch: entry.epoch });
+    checkSbomFormat(values.format);
+    const place = positionals[0] && IMAGE_PLACE.test(positionals[0]) ? positionals[0] : undefined;
+    if (place && (values.plan || values.file || values.only)) throw new UsageError(`${place}: an image is read from its layers; --plan, -f and --only name plan entries`);
+    const { inventory, epoch } = place ? await imageInventory(place, context) : await planInventory(values, positionals, context);
+    const text = renderSbom(values.format, inventory, { epoch });
     if (values.output) await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
     else context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return 0;
