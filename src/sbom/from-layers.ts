@@ -219,6 +219,16 @@ export interface InventoryFromImageOptions {
 export async function inventoryFromImage(image: Image, options: InventoryFromImageOptions): Promise<Inventory> {
   const { name } = options;
   const files = await wantedFiles(image, name);
+  try {
+    return { name, imageDigest: await image.digest(), ...inventoryOfFiles(files, name) };
+  } catch (error) {
+    // Parse errors name the file in the image (and line); the place says which image.
+    if (error instanceof KilnError) throw new InputError(`${name}: ${error.oneLine()}`, { cause: error });
+    throw error;
+  }
+}
+
+function inventoryOfFiles(files: Map<string, Found>, name: string): Omit<Inventory, 'name'> {
   const debs = new Map<string, InventoryDeb>();
   const python = new Map<string, InventoryPython>();
   let databases = 0;
@@ -238,11 +248,9 @@ export async function inventoryFromImage(image: Image, options: InventoryFromIma
       python.set(`${pkg.name.toLowerCase().replace(/[-_.]+/g, '-')}@${pkg.version}`, pkg);
     }
   }
-  if (databases === 0) throw new InputError(`${name}: no package database found (no dpkg status, no dist-info)`);
+  if (databases === 0) throw new InputError('no package database found (no dpkg status, no dist-info)');
   const os = osOf(files);
   return {
-    name,
-    imageDigest: await image.digest(),
     ...(os ? { os } : {}),
     debs: [...debs.values()].sort((a, b) => compareText(a.name, b.name) || compareText(a.architecture, b.architecture)),
     python: [...python.entries()].sort(([a], [b]) => compareText(a, b)).map(([, pkg]) => pkg),
