@@ -9,6 +9,7 @@ import { runKiln } from '../../testing/cli.js';
 import { imageWithLayers, tempDir, tempStore } from '../../testing/images.js';
 import { writeImage } from '../../places/index.js';
 import { withConfig } from '../../oci/mutate.js';
+import { startRegistry } from '../../testing/registry.js';
 import { testImagePlan } from '../../testing/plans.js';
 
 const HASH = 'b'.repeat(64);
@@ -117,4 +118,25 @@ test('kiln sbom PLACE: an image with no package database is one line, exit 1', a
   assert.equal(result.code, 1);
   assert.equal(result.stderr, `kiln: oci:${dir}/layout:v1: no package database found (no dpkg status, no dist-info)\n`);
   await assert.rejects(readFile(join(dir, 'sbom.json')), /ENOENT/);
+});
+
+test('kiln sbom docker://REF reads the layers from a registry', async () => {
+  const registry = await startRegistry();
+  try {
+    const dir = await tempDir();
+    const store = await tempStore();
+    const image = await imageWithLayers(store, {
+      'usr/local/lib/python3.11/site-packages/tinyformat-1.2.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: tinyformat\nVersion: 1.2.0\n',
+      'usr/local/lib/python3.11/site-packages/tinyformat-1.2.0.dist-info/RECORD': '',
+    });
+    const reference = `${registry.host}/kiln/sbom:v1`;
+    await writeImage(`docker://${reference}`, image, { store, env: { DOCKER_CONFIG: join(dir, 'no-docker-config') } });
+    const result = await runKiln(['sbom', `docker://${reference}`], { env: { KILN_CACHE_DIR: join(dir, 'cache'), DOCKER_CONFIG: join(dir, 'no-docker-config') } });
+    assert.equal(result.code, 0, result.stderr);
+    const bom = JSON.parse(result.stdout) as { metadata: { component: { name: string; version: string } }; components: Array<{ purl?: string }> };
+    assert.deepEqual(bom.metadata.component, { ...bom.metadata.component, name: `docker://${reference}`, version: await image.digest() });
+    assert.deepEqual(bom.components.map((component) => component.purl), ['pkg:pypi/tinyformat@1.2.0']);
+  } finally {
+    await registry.stop();
+  }
 });
