@@ -138,3 +138,17 @@ test('imageEpoch: SOURCE_DATE_EPOCH wins, else the config\'s created time, else 
   assert.equal(imageEpoch({ created: '0001-01-01T00:00:00Z' }, {}), 315532800);
   assert.equal(imageEpoch({}, {}), 315532800);
 });
+
+test('inventoryFromImage: os-release through Debian\'s symlink; hard-linked metadata is read through its target', async () => {
+  const store = await tempStore();
+  const site = 'usr/local/lib/python3.11/site-packages';
+  const img = await image(store, [
+    { path: 'etc/os-release', type: 'symlink', mode: 0o777, linkTarget: '../usr/lib/os-release' },
+    // The first copy has no RECORD (not installed); the hard link beside a RECORD is, and reads the shared bytes.
+    ...fileEntries({ 'usr/lib/os-release': 'ID=ubuntu\nVERSION_ID="24.04"\n', 'srv/site-packages/a-1.dist-info/METADATA': metadata('a', '1'), [`${site}/a-1.dist-info/RECORD`]: '' }),
+    { path: `${site}/a-1.dist-info/METADATA`, type: 'hardlink', mode: 0o644, linkTarget: 'srv/site-packages/a-1.dist-info/METADATA' },
+  ]);
+  const inventory = await inventoryFromImage(img, { name: 'x' });
+  assert.deepEqual(inventory.os, { id: 'ubuntu', versionId: '24.04' });
+  assert.deepEqual(inventory.python, [{ name: 'a', version: '1' }]);
+});
