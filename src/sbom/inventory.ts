@@ -54,6 +54,8 @@ export type InventoryBase =
 export interface Inventory {
   /** name is the entry name (or the place an image was read from). */
   name: string;
+  /** imageDigest is the manifest digest of the image the inventory was read from (layer inventories only). */
+  imageDigest?: string;
   os?: InventoryOs;
   /** base is a registry or local base by digest; distro bases appear as os + debs instead. */
   base?: InventoryBase;
