@@ -85,20 +85,22 @@ export const command: Command = {
     if (positionals.length > 1) throw new UsageError(`plan takes one directory, got ${positionals.length}`);
     if (values['no-resolve'] && values.locked) throw new UsageError('--no-resolve reads no lock: give it without --locked');
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+    const progress = progressLogger(context, values.json);
+    const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked, log: progress.log });
     if (values['no-resolve']) {
       // The manifest as kiln reads it (matrices, tags, destinations), with no network and no lock: for reviewing a
       // fleet's manifest. Such a plan pins nothing, so kiln build --plan refuses it.
       if (values.json) {
+        progress.done();
         context.stdout.write(formatPlanFile(redactDeep(intent)));
         return 0;
       }
+      progress.done();
       for (const notice of intent.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
       context.stdout.write(redact(intent.images.map((image) => describeEntry(image, { version: 1, bases: {}, registry: {} })).join('\n')) + '\n');
       context.stdout.write(`${intent.images.length} entr${intent.images.length === 1 ? 'y' : 'ies'}, not resolved (--no-resolve)\n`);
       return 0;
     }
-    const progress = progressLogger(context, values.json);
     const { resolvePlan } = await import('../../resolve/index.js');
     const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked, log: progress.log });
     progress.done();
