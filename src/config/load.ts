@@ -80,8 +80,8 @@ export function parseManifest(file: string, text: string, options: LoadOptions =
   return expand(file, validateManifest(file, text), options, options.sources);
 }
 
-/** loadManifest reads and validates a kiln.yaml file. */
-export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
+/** readManifest reads and validates a kiln.yaml file without expanding its entries (no variable is read). */
+export async function readManifest(file: string): Promise<{ manifest: KilnManifest; source: YamlSource }> {
   let text: string;
   try {
     // Checked before reading, so a huge file is neither read nor parsed.
@@ -92,7 +92,12 @@ export async function loadManifest(file: string, options: LoadOptions = {}): Pro
     if (error instanceof ConfigError) throw error;
     throw new InputError(`${file}: cannot read the manifest (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-  const validated = validateManifest(file, text);
+  return validateManifest(file, text);
+}
+
+/** loadManifest reads and validates a kiln.yaml file. */
+export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
+  const validated = await readManifest(file);
   const sources = options.sources ?? (options.syncSources && validated.manifest.sources ? await options.syncSources(validated.manifest, validated.source) : undefined);
   return expand(file, validated, options, sources);
 }
