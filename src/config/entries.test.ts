@@ -180,5 +180,5 @@ test('sources: source:NAME paths point into the synced tree and {source.NAME.*} 
     return true;
   });
   assert.throws(() => parseManifest('/work/kiln.yaml', text.replace('    version_file: python/VERSION\n', ''), { env: {}, sources: [{ ...sources[0]!, version: undefined }] as never }), /source kserve names no version_file/);
-  assert.throws(() => parseManifest('/work/kiln.yaml', text.replace('paths: [python/]', 'paths: [../etc]'), { env: {}, sources }), /kiln\.yaml:5:\d+: sources\.kserve\.paths\.0: must be a path inside the source/);
+  assert.throws(() => parseManifest('/work/kiln.yaml', text.replace('paths: [python/]', 'paths: [../etc]'), { env: {}, sources }), (error: unknown) => error instanceof ConfigError && /^\/work\/kiln\.yaml:5:\d+: sources\.kserve\.paths\.0: must be a path inside the source/.test(error.oneLine()));
 });
