@@ -72,13 +72,14 @@ const pinnedBaseSchema = z.discriminatedUnion('kind', [
 const pythonPackageSchema = z.object({
   name: z.string(),
   version: z.string(),
-  kind: z.enum(['index', 'url', 'path', 'project']),
+  kind: z.enum(['index', 'url', 'path', 'git', 'project']),
   filename: z.string().min(1),
   sha256: sha256Hex.optional(),
   size: z.number().int().nonnegative().optional(),
   url: z.string().optional(),
   layer: z.string(),
   source: z.object({ dir: z.string(), digest }).strict().optional(),
+  git: z.object({ url: z.string(), commit: z.string().regex(/^[0-9a-f]{40}$/), subdirectory: z.string().optional() }).strict().optional(),
 }).strict();
 
 const pinnedPythonSchema = z.object({

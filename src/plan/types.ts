@@ -106,8 +106,8 @@ export interface PythonTarget {
 export interface PinnedPythonPackage {
   name: string;
   version: string;
-  /** kind: from an index or a URL, a path dependency, or the project itself. */
-  kind: 'index' | 'url' | 'path' | 'project';
+  /** kind: from an index or a URL, a path dependency, a git dependency (built at its commit), or the project itself. */
+  kind: 'index' | 'url' | 'path' | 'git' | 'project';
   filename: string;
   /** sha256 of the file; absent only for a package the lock has no hash for (allow_unhashed). */
   sha256?: string;
@@ -116,8 +116,10 @@ export interface PinnedPythonPackage {
   url?: string;
   /** layer is the history comment of the layer it lands in. */
   layer: string;
-  /** source is the folder a path dependency or the project is built from, and its content digest. */
+  /** source is the folder a path or git dependency or the project is built from, and its content digest. */
   source?: { dir: string; digest: string };
+  /** git is where a git dependency comes from: the remote, the commit the lock pins, the folder inside it. */
+  git?: { url: string; commit: string; subdirectory?: string };
 }
 
 /** PinnedPython is an image's Python section resolved: target, lock and every package to install. */

@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
+import { poetryContentHashes } from '../python/lock/poetry/content-hash.js';
 
 const MODEL = (name: string, workers: number) => `"""KServe-shaped model base (a kiln test fixture)."""
 
@@ -101,7 +103,7 @@ url = "../kserve"
 [metadata]
 lock-version = "2.0"
 python-versions = "^3.9"
-content-hash = "0000000000000000000000000000000000000000000000000000000000000000"
+content-hash = "${poetryContentHashes(parseToml(SERVER_PYPROJECT))[0]}"
 `;
 
 /** Upstream is a test upstream repository and the patch series written against its v0.15.2. */
