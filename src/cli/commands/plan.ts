@@ -3,7 +3,7 @@
 // file `kiln build --plan` applies.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { formatPlanFile, planBuild, type BaseRef, type ImagePlan } from '../../plan/index.js';
+import { formatPlanFile, planBuild, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { redact, redactDeep } from '../../http/redact.js';
@@ -39,10 +39,18 @@ function pythonLines(image: ImagePlan): string[] {
   const { target } = python;
   const lines = [`  python: ${target.pythonFullVersion} (${target.interpreter}, ${target.libc.kind} ${target.libc.version.join('.')}), ${python.packages.length} packages from ${python.lock.path}`];
   for (const pkg of python.packages) {
-    const from = pkg.source ? ` from ${pkg.source.dir}` : '';
+    const from = pkg.git ? ` from ${pkg.git.url}@${pkg.git.commit.slice(0, 12)}${pkg.git.subdirectory ? `#${pkg.git.subdirectory}` : ''}` : pkg.source ? ` from ${pkg.source.dir}` : '';
     lines.push(`    - Installing ${pkg.name} (${pkg.version}) ${pkg.filename}${from}  [${pkg.layer}]`);
   }
   return lines;
+}
+
+// Sources first: every entry that names one is built from the tree listed here.
+function sourceLines(plan: BuildPlan): string[] {
+  return (plan.sources ?? []).map((source) => {
+    const patches = source.patches.length ? `, ${source.patches.length} patch(es)${source.patches.some((patch) => patch.applied === '3-way') ? ' (some by 3-way merge)' : ''}` : '';
+    return `source ${source.name}: ${source.git} ${source.ref} ${source.commit.slice(0, 12)}${source.version ? ` version ${source.version}` : ''}${patches}`;
+  });
 }
 
 function describeEntry(image: ImagePlan, lock: LockFile): string {
@@ -110,7 +118,7 @@ export const command: Command = {
       return 0;
     }
     for (const notice of plan.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
-    context.stdout.write(redact(plan.images.map((image) => describeEntry(image, resolved.lock)).join('\n')) + '\n');
+    context.stdout.write(redact([...sourceLines(plan), ...plan.images.map((image) => describeEntry(image, resolved.lock))].join('\n')) + '\n');
     const added = Object.keys(resolved.added.bases).length + Object.keys(resolved.added.registry).length;
     context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}\n`);
     return 0;
