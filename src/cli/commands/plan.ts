@@ -120,7 +120,8 @@ export const command: Command = {
     for (const notice of plan.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
     context.stdout.write(redact([...sourceLines(plan), ...plan.images.map((image) => describeEntry(image, resolved.lock))].join('\n')) + '\n');
     const added = Object.keys(resolved.added.bases).length + Object.keys(resolved.added.registry).length;
-    context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}\n`);
+    const sources = Object.keys(resolved.added.sources).length;
+    context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}${sources ? `; ${sources} source pin(s) not in kiln.lock yet (kiln source sync or kiln build records them)` : ''}\n`);
     return 0;
   },
 };
