@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   validate: () => import('./commands/validate.js'),
   dockerfile: () => import('./commands/dockerfile.js'),
   sbom: () => import('./commands/sbom.js'),
+  source: () => import('./commands/source.js'),
 };
 
 function help(): string {
@@ -30,6 +31,7 @@ function help(): string {
     '  validate IMAGE                      re-check every digest, size and diffId of an image',
     '  dockerfile [DIR] [-o generated/]    write a multi-stage Dockerfile and context per image',
     '  sbom [DIR] [--only NAME] [-o FILE]  write an entry\'s CycloneDX SBOM from its pinned plan',
+    '  source sync|bump|checkout|refresh   upstream sources: sync pins, bump NAME [--to REF], edit the patch series',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',

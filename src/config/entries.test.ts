@@ -152,3 +152,33 @@ images:
   assert.deepEqual(y!.spec.env, { A: 'defaults', B: 'p0', C: 'p1', D: 'p2', E: 'second' }, 'overrides apply in order, the last match wins');
   assert.deepEqual(y!.spec.ports, [4]);
 });
+
+test('sources: source:NAME paths point into the synced tree and {source.NAME.*} fill tags; an unknown source is located', () => {
+  const text = [
+    'sources:',
+    '  kserve:',
+    '    git: https://example.org/kserve.git',
+    '    ref: v0.15.2',
+    '    paths: [python/]',
+    '    version_file: python/VERSION',
+    'images:',
+    '  sklearnserver:',
+    '    base: scratch',
+    '    python: {project: "source:kserve/python/sklearnserver"}',
+    '    tags: ["{source.kserve.version}", "{source.kserve.short}", "{source.kserve.ref}-{source.kserve.commit}"]',
+    '',
+  ].join('\n');
+  const commit = 'a'.repeat(40);
+  const sources = [{ name: 'kserve', dir: '/cache/sources/abc', commit, ref: 'v0.15.2', version: '0.15.2' }];
+  const [entry] = parseManifest('/work/kiln.yaml', text, { env: {}, sources }).entries;
+  assert.equal(entry!.spec.python?.project, '/cache/sources/abc/python/sklearnserver');
+  assert.deepEqual(entry!.tags, ['0.15.2', 'aaaaaaa', `v0.15.2-${commit}`]);
+
+  assert.throws(() => parseManifest('/work/kiln.yaml', text.replace('source:kserve/', 'source:kserv/'), { env: {}, sources }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.oneLine(), '/work/kiln.yaml:10:23: unknown source "kserv" in "source:kserv/python/sklearnserver" (did you mean "kserve"?)');
+    return true;
+  });
+  assert.throws(() => parseManifest('/work/kiln.yaml', text.replace('    version_file: python/VERSION\n', ''), { env: {}, sources: [{ ...sources[0]!, version: undefined }] as never }), /source kserve names no version_file/);
+  assert.throws(() => parseManifest('/work/kiln.yaml', text.replace('paths: [python/]', 'paths: [../etc]'), { env: {}, sources }), (error: unknown) => error instanceof ConfigError && /^\/work\/kiln\.yaml:5:\d+: sources\.kserve\.paths\.0: must be a path inside the source/.test(error.oneLine()));
+});

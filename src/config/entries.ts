@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { checkSelector, describe, expandMatrix, selects, type Combination, type Fail, type Selector } from './matrix.js';
-import { imageSchema, type ImageSpec, type KilnManifest } from './schema.js';
+import { imageSchema, SOURCE_PREFIX, type ImageSpec, type KilnManifest } from './schema.js';
 import { suggest } from './suggest.js';
 import { DEFAULT_SCAN_POLICY, type ScanPolicy, type Severity } from '../plan/scan-policy.js';
 import { closestIssue } from './issues.js';
@@ -33,12 +33,25 @@ export interface EntrySpec {
   immutableTags: boolean;
 }
 
-/** ExpandContext is what template variables may read. */
+/** SourceTree is a synced source as entries see it: `source:NAME/dir` paths and `{source.NAME.*}` variables. */
+export interface SourceTree {
+  name: string;
+  dir: string;
+  commit: string;
+  ref: string;
+  version?: string;
+}
+
+/** ExpandContext is what template variables may read; `sources` are the synced trees of kiln.yaml's `sources:`. */
 export interface ExpandContext {
   manifestDir: string;
   env: NodeJS.ProcessEnv;
   now?: Date;
+  sources?: SourceTree[];
 }
+
+/** SOURCE_FIELDS are the variables each source gives: `{source.NAME.commit}` and so on. */
+export const SOURCE_FIELDS = ['commit', 'short', 'ref', 'version'] as const;
 
 /** BUILTIN_VARIABLES are the template variables kiln always knows (besides `vars:` and matrix axes). */
 export const BUILTIN_VARIABLES = ['image', 'version', 'git.sha', 'git.short', 'date'] as const;
@@ -182,6 +195,38 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
     'git.short': () => (revision ??= gitRevision(context.manifestDir)).slice(0, 7),
     date: () => formatDate(context.env, now),
   };
+  const sourceNames = Object.keys(manifest.sources ?? {});
+  const trees = new Map((context.sources ?? []).map((tree) => [tree.name, tree] as const));
+  const syncedTree = (name: string): SourceTree => {
+    const tree = trees.get(name);
+    if (!tree) throw new Error(`source ${name} is not synced here (kiln plan, kiln build and kiln source sync sync it)`);
+    return tree;
+  };
+  for (const name of sourceNames) {
+    builtins[`source.${name}.commit`] = () => syncedTree(name).commit;
+    builtins[`source.${name}.short`] = () => syncedTree(name).commit.slice(0, 7);
+    builtins[`source.${name}.ref`] = () => syncedTree(name).ref;
+    builtins[`source.${name}.version`] = () => {
+      const version = syncedTree(name).version;
+      if (version === undefined) throw new Error(`source ${name} names no version_file in kiln.yaml`);
+      return version;
+    };
+  }
+  // `source:NAME/sub/dir` is a folder of a synced tree; anything else is relative to kiln.yaml.
+  const inSource = (text: string, where: Path): string => {
+    if (!text.startsWith(SOURCE_PREFIX)) return text;
+    const [name = '', ...rest] = text.slice(SOURCE_PREFIX.length).split('/');
+    if (!sourceNames.includes(name)) {
+      const hint = suggest(name, sourceNames);
+      return failAt(where, `unknown source "${name}" in "${text}"${hint ? ` (did you mean "${hint}"?)` : sourceNames.length ? ` (sources: ${sourceNames.join(', ')})` : ' (no sources: in kiln.yaml)'}`);
+    }
+    if (rest.includes('..')) return failAt(where, `"${text}" leaves the source's tree ("..")`);
+    try {
+      return join(syncedTree(name).dir, ...rest);
+    } catch (error) {
+      return failAt(where, (error as Error).message);
+    }
+  };
 
   // Parents first, each preset once, cycles refused: a depth-first walk that skips presets already
   // placed, so a long chain or a lattice of presets costs one visit per preset. `done` may be shared.
@@ -278,7 +323,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
       const projectPath: Path = at(merged.value, ['python', 'project']) !== undefined ? ['python', 'project'] : ['app', 'src'];
       const variables = new Variables(table, {
         ...builtins,
-        version: () => projectVersion(resolve(context.manifestDir, typeof projectField === 'string' ? render(projectField, projectPath, withoutVersion) : '.'), versionFile),
+        version: () => projectVersion(resolve(context.manifestDir, typeof projectField === 'string' ? inSource(render(projectField, projectPath, withoutVersion), merged.origin(projectPath)) : '.'), versionFile),
       });
       const substitute = (value: unknown, path: Path): unknown => {
         if (typeof value === 'string') return render(value, path, variables, path[0] === 'outputs' ? ['name'] : []);
@@ -287,6 +332,10 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
         return value;
       };
       const fields = substitute(merged.value, []) as Record<string, unknown>;
+      for (const path of [['python', 'project'], ['python', 'lock'], ['app', 'src']] as Path[]) {
+        const value = at(fields, path);
+        if (typeof value === 'string') (at(fields, path.slice(0, -1)) as Record<string, unknown>)[path[1]!] = inSource(value, merged.origin(path));
+      }
       const { tags: tagTemplates, publish, scan, sbom, immutable_tags: immutable, ...imageFields } = fields;
 
       let name = image;

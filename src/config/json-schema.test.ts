@@ -11,7 +11,7 @@ test('schema/kiln.schema.json is up to date (regenerate: node --import tsx scrip
 test('the JSON Schema is strict and knows the manifest keys editors complete', () => {
   const schema = kilnJsonSchema() as { additionalProperties: boolean; properties: Record<string, { additionalProperties?: { additionalProperties?: boolean; properties?: Record<string, unknown> } }> };
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['defaults', 'images', 'presets', 'registries', 'vars', 'version', 'version_file']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['defaults', 'images', 'presets', 'registries', 'sources', 'vars', 'version', 'version_file']);
   const image = schema.properties.images!.additionalProperties!;
   assert.equal(image.additionalProperties, false);
   for (const key of ['extends', 'matrix', 'include', 'exclude', 'overrides', 'tags', 'publish', 'immutable_tags', 'base', 'python', 'entrypoint']) {

@@ -6,7 +6,7 @@ import { KNOWN_KEYS, manifestSchema, type KilnManifest } from './schema.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 import { suggest } from './suggest.js';
 import { closestIssue } from './issues.js';
-import { expandEntries, type EntrySpec } from './entries.js';
+import { expandEntries, type EntrySpec, type SourceTree } from './entries.js';
 import { dirname, resolve } from 'node:path';
 
 export { suggest };
@@ -18,10 +18,15 @@ export interface LoadedManifest {
   entries: EntrySpec[];
 }
 
-/** LoadOptions feed template variables: `{git.sha}` reads the manifest's folder, `{date}` SOURCE_DATE_EPOCH. */
+/**
+ * LoadOptions feed template variables: `{git.sha}` reads the manifest's folder, `{date}` SOURCE_DATE_EPOCH,
+ * `{source.NAME.*}` and `source:` paths the synced `sources`, or what `syncSources` syncs once the manifest is valid.
+ */
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   now?: Date;
+  sources?: SourceTree[];
+  syncSources?: (manifest: KilnManifest, source: YamlSource) => Promise<SourceTree[]>;
 }
 
 function describeIssue(raw: z.core.$ZodIssue, source: YamlSource): ConfigError {
@@ -47,8 +52,8 @@ function tooLarge(file: string, size: number): ConfigError {
   return new ConfigError(`the manifest is ${(size / 2 ** 20).toFixed(1)} MiB; kiln reads manifests of at most ${MANIFEST_LIMIT / 2 ** 20} MiB`, { where: { file } });
 }
 
-/** parseManifest validates YAML text as a kiln manifest. */
-export function parseManifest(file: string, text: string, options: LoadOptions = {}): LoadedManifest {
+/** validateManifest checks YAML text against the manifest schema, before any entry is expanded. */
+export function validateManifest(file: string, text: string): { manifest: KilnManifest; source: YamlSource } {
   const size = Buffer.byteLength(text);
   if (size > MANIFEST_LIMIT) throw tooLarge(file, size);
   const source = parseYamlSource(file, text);
@@ -57,12 +62,26 @@ export function parseManifest(file: string, text: string, options: LoadOptions =
   }
   const result = manifestSchema.safeParse(source.value);
   if (!result.success) throw describeIssue(result.error.issues[0]!, source);
-  const entries = expandEntries(result.data, source, { manifestDir: dirname(resolve(file)), env: options.env ?? process.env, ...(options.now ? { now: options.now } : {}) });
-  return { manifest: result.data, source, entries };
+  return { manifest: result.data, source };
 }
 
-/** loadManifest reads and validates a kiln.yaml file. */
-export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
+function expand(file: string, validated: { manifest: KilnManifest; source: YamlSource }, options: LoadOptions, sources: SourceTree[] | undefined): LoadedManifest {
+  const entries = expandEntries(validated.manifest, validated.source, {
+    manifestDir: dirname(resolve(file)),
+    env: options.env ?? process.env,
+    ...(options.now ? { now: options.now } : {}),
+    ...(sources ? { sources } : {}),
+  });
+  return { ...validated, entries };
+}
+
+/** parseManifest validates YAML text as a kiln manifest. */
+export function parseManifest(file: string, text: string, options: LoadOptions = {}): LoadedManifest {
+  return expand(file, validateManifest(file, text), options, options.sources);
+}
+
+/** readManifest reads and validates a kiln.yaml file without expanding its entries (no variable is read). */
+export async function readManifest(file: string): Promise<{ manifest: KilnManifest; source: YamlSource }> {
   let text: string;
   try {
     // Checked before reading, so a huge file is neither read nor parsed.
@@ -73,5 +92,12 @@ export async function loadManifest(file: string, options: LoadOptions = {}): Pro
     if (error instanceof ConfigError) throw error;
     throw new InputError(`${file}: cannot read the manifest (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-  return parseManifest(file, text, options);
+  return validateManifest(file, text);
+}
+
+/** loadManifest reads and validates a kiln.yaml file. */
+export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
+  const validated = await readManifest(file);
+  const sources = options.sources ?? (options.syncSources && validated.manifest.sources ? await options.syncSources(validated.manifest, validated.source) : undefined);
+  return expand(file, validated, options, sources);
 }

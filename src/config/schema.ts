@@ -168,6 +168,26 @@ export const registrySchema = z.object({
   insecure: z.boolean().default(false),
 }).strict().refine((r) => (r.username_env === undefined) === (r.password_env === undefined), 'username_env and password_env go together');
 
+// A path inside a source's tree: relative, without `..`, so it cannot leave the tree.
+const treePath = z.string().min(1).refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), 'must be a path inside the source (relative, no "..")');
+
+/** sourceSchema: an upstream git repository, pinned in kiln.lock, checked out (sparsely) with a patch series applied. */
+export const sourceSchema = z.object({
+  /** git is the remote URL (https://, ssh://, file://, or a scp-like host:path); credentials come from git's helpers. */
+  git: z.string().min(1),
+  /** ref is a tag, branch or commit; kiln.lock pins the commit it named when first synced. */
+  ref: z.string().min(1).refine((ref) => !ref.startsWith('-') && !/[\s~^:?*[\\]/.test(ref), 'ref must be a tag, branch or commit name'),
+  /** paths limit the checkout (sparse) to these folders or files of the tree. */
+  paths: z.array(treePath).default([]),
+  /** patches is a folder (relative to kiln.yaml) with the series: `*.patch` in name order, or a quilt `series` file. */
+  patches: z.string().min(1).optional(),
+  /** version_file is a file of the tree whose first line is `{source.NAME.version}`. */
+  version_file: treePath.optional(),
+}).strict();
+
+/** SOURCE_PREFIX marks a path in a source's synced tree: `source:NAME/sub/dir`. */
+export const SOURCE_PREFIX = 'source:';
+
 /** manifestSchema: the whole kiln.yaml. */
 export const manifestSchema = z.object({
   version: z.literal(1).optional(),
@@ -177,6 +197,8 @@ export const manifestSchema = z.object({
   vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and "_"'), scalar).optional(),
   /** version_file holds the `{version}` when the project's pyproject.toml has none. */
   version_file: z.string().min(1).optional(),
+  /** sources are upstream repositories images build from (`python.project: source:NAME/dir`). */
+  sources: z.record(name, sourceSchema).optional(),
   images: z.record(name, imageEntrySchema)
     .refine((images) => Object.keys(images).length > 0, 'at least one image is needed'),
 }).strict();
@@ -187,6 +209,8 @@ export type KilnManifest = z.infer<typeof manifestSchema>;
 export type ImageSpec = z.infer<typeof imageSchema>;
 /** DistroBaseSpec is a validated distro base. */
 export type DistroBaseSpec = z.infer<typeof distroBaseSchema>;
+/** SourceSpec is a validated entry of `sources:`. */
+export type SourceSpec = z.infer<typeof sourceSchema>;
 /** PythonSpec is a validated `python:` section. */
 export type PythonSpec = z.infer<typeof pythonSchema>;
 
@@ -200,4 +224,5 @@ export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(appSchema.shape),
   ...Object.keys(annotationsSchema.shape),
   ...Object.keys(pythonSchema.shape),
+  ...Object.keys(sourceSchema.shape),
 ];

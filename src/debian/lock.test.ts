@@ -62,14 +62,20 @@ test('writeLock and readLock round-trip a stable, sorted TOML lock', async () =>
   assert.equal(text, formatLock({ version: 1, bases: { python: base, zeta: base } }), 'order of bases and packages does not matter');
   assert.ok(text.indexOf('[[bases.python.packages]]') < text.indexOf('[[bases.zeta.packages]]'));
   assert.match(text, /\nname = "libfoo1"\nversion = "1\.0-1\+deb12u1"\narchitecture = "amd64"\nfilename = /);
-  assert.deepEqual(await readLock(path), { version: 1, bases: { python: base, zeta: base }, registry: {} });
+  assert.deepEqual(await readLock(path), { version: 1, bases: { python: base, zeta: base }, registry: {}, sources: {} });
   // Registry bases are pinned by tag, sorted, and read back.
   const digest = `sha256:${'a'.repeat(64)}`;
   await writeLock(path, { version: 1, bases: {}, registry: { 'registry.test/z:1': { digest }, 'registry.test/a:1': { digest } } });
   assert.match(await readFile(path, 'utf8'), /\[registry\."registry\.test\/a:1"\]\ndigest = "sha256:a+"\n\n\[registry\."registry\.test\/z:1"\]/);
   assert.deepEqual((await readLock(path)).registry, { 'registry.test/a:1': { digest }, 'registry.test/z:1': { digest } });
   assert.deepEqual(await readdir(dir), ['kiln.lock'], 'no temp file left');
-  assert.deepEqual(await readLock(join(dir, 'missing.lock')), { version: 1, bases: {}, registry: {} });
+  // Sources are pinned by name to a commit and their series, and read back.
+  const source = { git: 'https://example.org/up.git', ref: 'v1', commit: 'c'.repeat(40), patches: [{ name: '0001-a.patch', sha256: 'd'.repeat(64) }] };
+  await writeLock(path, { version: 1, bases: {}, sources: { up: source } });
+  assert.match(await readFile(path, 'utf8'), /\[sources\.up\]\ngit = "https:\/\/example\.org\/up\.git"\nref = "v1"\ncommit = "c{40}"\n\n\[\[sources\.up\.patches\]\]\nname = "0001-a\.patch"/);
+  assert.deepEqual((await readLock(path)).sources, { up: source });
+  assert.deepEqual(await readdir(dir), ['kiln.lock'], 'no temp file left');
+  assert.deepEqual(await readLock(join(dir, 'missing.lock')), { version: 1, bases: {}, registry: {}, sources: {} });
 });
 
 test('readLock names the file and the bad field', async () => {

@@ -59,11 +59,22 @@ export interface LockedRegistryBase {
   digest: string;
 }
 
-/** LockFile is the whole kiln.lock: distro bases keyed by entry name, registry bases by `host/repo:tag`. */
+/** LockedSource pins an upstream source (kiln.yaml `sources:`) to a commit and its patch series to content. */
+export interface LockedSource {
+  git: string;
+  /** ref is the tag, branch or commit the pin was resolved from: a kiln.yaml naming another ref is re-resolved. */
+  ref: string;
+  commit: string;
+  /** patches are the series as applied, in order, each with its sha256. */
+  patches: Array<{ name: string; sha256: string }>;
+}
+
+/** LockFile is the whole kiln.lock: distro bases keyed by entry name, registry bases by `host/repo:tag`, sources by name. */
 export interface LockFile {
   version: 1;
   bases: Record<string, LockedBase>;
   registry?: Record<string, LockedRegistryBase>;
+  sources?: Record<string, LockedSource>;
 }
 
 /** ResolveBaseOptions supplies the cache and network settings. */
@@ -184,6 +195,12 @@ const lockFileSchema = z.object({
   version: z.literal(1),
   bases: z.record(z.string(), lockedBaseSchema).default({}),
   registry: z.record(z.string(), z.object({ digest: z.string().regex(/^sha256:[0-9a-f]{64}$/) })).default({}),
+  sources: z.record(z.string(), z.object({
+    git: z.string().min(1),
+    ref: z.string().min(1),
+    commit: z.string().regex(/^[0-9a-f]{40}$/),
+    patches: z.array(z.object({ name: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).default([]),
+  })).default({}),
 });
 
 /** readLock reads kiln.lock; a missing file is an empty lock, a malformed one an InputError naming the file. */
@@ -192,7 +209,7 @@ export async function readLock(path: string): Promise<LockFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, bases: {}, registry: {} };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, bases: {}, registry: {}, sources: {} };
     throw new InputError(`${path}: ${errorMessage(error)}`, { cause: error });
   }
   let data: unknown;
@@ -214,7 +231,7 @@ export async function readLock(path: string): Promise<LockFile> {
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, inRelease: r['in-release'], date: r.date })),
     };
   }
-  return { version: 1, bases, registry: result.data.registry };
+  return { version: 1, bases, registry: result.data.registry, sources: result.data.sources };
 }
 
 /** formatLock renders a lock as TOML with a fixed order: bases by name, packages by name, fields as declared. */
@@ -235,7 +252,12 @@ export function formatLock(lock: LockFile): string {
   }
   const registry: Record<string, LockedRegistryBase> = {};
   for (const reference of Object.keys(lock.registry ?? {}).sort()) registry[reference] = { digest: lock.registry![reference]!.digest };
-  return `# kiln.lock: written by kiln lock; do not edit by hand.\n${stringify({ version: 1, bases, ...(Object.keys(registry).length ? { registry } : {}) })}\n`;
+  const sources: Record<string, LockedSource> = {};
+  for (const name of Object.keys(lock.sources ?? {}).sort()) {
+    const { git, ref, commit, patches } = lock.sources![name]!;
+    sources[name] = { git, ref, commit, patches: patches.map((patch) => ({ name: patch.name, sha256: patch.sha256 })) };
+  }
+  return `# kiln.lock: written by kiln lock; do not edit by hand.\n${stringify({ version: 1, bases, ...(Object.keys(registry).length ? { registry } : {}), ...(Object.keys(sources).length ? { sources } : {}) })}\n`;
 }
 
 function lockPackageFields(p: LockedPackage): Record<string, unknown> {

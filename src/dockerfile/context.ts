@@ -120,7 +120,7 @@ async function pythonContext(plan: ImagePlan, python: PythonPlan, pinned: Pinned
   if (!pinned) throw new UsageError(`${plan.name}: the plan pins no Python packages; resolve it before writing a Dockerfile`);
   const files: string[] = [];
   const remote = pinned.packages.filter((pkg) => pkg.kind === 'index' || pkg.kind === 'url');
-  const local = pinned.packages.filter((pkg) => pkg.kind === 'path' || pkg.kind === 'project');
+  const local = pinned.packages.filter((pkg) => pkg.kind === 'path' || pkg.kind === 'git' || pkg.kind === 'project');
   const lockName = posix.basename(pinned.lock.path);
 
   let deps: PythonContext['deps'];

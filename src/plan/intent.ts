@@ -1,12 +1,14 @@
 // planBuild: kiln.yaml + command-line choices -> a BuildPlan of intent (plain data), before any input is pinned.
 import { execFileSync } from 'node:child_process';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
-import type { BaseRef, BuildPlan, Destination, ImagePlan, PlanOptions, PlatformSpec, PythonPlan } from './types.js';
+import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PlatformSpec, PythonPlan } from './types.js';
+import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
+import { readLock } from '../debian/lock.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/write.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -157,11 +159,31 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
   };
 }
 
-/** planBuild reads the manifest and plans every image in it. */
+/**
+ * planBuild reads the manifest and plans every image in it. Sources are synced first (the only pinning planning
+ * does): entries name folders of their trees and tags use their commits, so the entries cannot be expanded before.
+ */
 export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
-  const loaded = await loadManifest(options.manifestFile, { env: options.env });
-  const { manifest } = loaded;
+  let sources: PinnedSource[] | undefined;
   const manifestDir = dirname(resolve(options.manifestFile));
+  const loaded = await loadManifest(options.manifestFile, {
+    env: options.env,
+    syncSources: async (manifest, yaml) => {
+      const { syncSources } = await import('../source/sync.js');
+      const lock = await readLock(join(manifestDir, 'kiln.lock'));
+      sources = await syncSources(manifest.sources ?? {}, {
+        store: options.store ?? new BlobStore(defaultCacheDir(options.env)),
+        env: options.env,
+        manifestDir,
+        pins: lock.sources ?? {},
+        locked: options.locked ?? false,
+        ...(options.log ? { log: options.log } : {}),
+        locate: (name, field) => yaml.locate(field ? ['sources', name, field] : ['sources', name]),
+      });
+      return sources;
+    },
+  });
+  const { manifest } = loaded;
   const entries = selectEntries(loaded.entries, options.only);
   let epoch: number;
   try {
@@ -173,5 +195,5 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   for (const entry of entries) for (const raw of new Set(rawOutputs(entry.spec, options))) outputSharers.set(raw, (outputSharers.get(raw) ?? 0) + 1);
   const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, outputSharers, epoch }));
   const notices = [...new Set(images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)))];
-  return { manifestFile: resolve(options.manifestFile), images, notices };
+  return { manifestFile: resolve(options.manifestFile), ...(sources ? { sources } : {}), images, notices };
 }

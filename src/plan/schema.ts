@@ -72,13 +72,14 @@ const pinnedBaseSchema = z.discriminatedUnion('kind', [
 const pythonPackageSchema = z.object({
   name: z.string(),
   version: z.string(),
-  kind: z.enum(['index', 'url', 'path', 'project']),
+  kind: z.enum(['index', 'url', 'path', 'git', 'project']),
   filename: z.string().min(1),
   sha256: sha256Hex.optional(),
   size: z.number().int().nonnegative().optional(),
   url: z.string().optional(),
   layer: z.string(),
   source: z.object({ dir: z.string(), digest }).strict().optional(),
+  git: z.object({ url: z.string(), commit: z.string().regex(/^[0-9a-f]{40}$/), subdirectory: z.string().optional() }).strict().optional(),
 }).strict();
 
 const pinnedPythonSchema = z.object({
@@ -128,10 +129,22 @@ const imagePlanSchema = z.object({
   pinned: pinsSchema,
 }).strict();
 
+const pinnedSourceSchema = z.object({
+  name: z.string(),
+  git: z.string(),
+  ref: z.string(),
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  paths: z.array(z.string()),
+  patches: z.array(z.object({ name: z.string(), sha256: sha256Hex, applied: z.enum(['clean', '3-way']) }).strict()),
+  dir: z.string(),
+  version: z.string().optional(),
+}).strict();
+
 /** planFileSchema is a resolved plan: every entry carries its pins. */
 export const planFileSchema = z.object({
   format: z.literal(PLAN_FORMAT),
   manifestFile: z.string(),
+  sources: z.array(pinnedSourceSchema).optional(),
   images: z.array(imagePlanSchema),
   notices: z.array(z.string()),
 }).strict();

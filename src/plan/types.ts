@@ -1,5 +1,6 @@
 // The plan's types: plain data on a low floor. Intent (what kiln.yaml asks for) and pins (every input resolved
 // to a version and a digest) live side by side, so builders and generators consume data and never re-derive it.
+import type { BlobStore } from '../cache/blob-store.js';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { RuntimeConfig } from '../oci/spec.js';
 import type { ScanPolicy } from './scan-policy.js';
@@ -105,8 +106,8 @@ export interface PythonTarget {
 export interface PinnedPythonPackage {
   name: string;
   version: string;
-  /** kind: from an index or a URL, a path dependency, or the project itself. */
-  kind: 'index' | 'url' | 'path' | 'project';
+  /** kind: from an index or a URL, a path dependency, a git dependency (built at its commit), or the project itself. */
+  kind: 'index' | 'url' | 'path' | 'git' | 'project';
   filename: string;
   /** sha256 of the file; absent only for a package the lock has no hash for (allow_unhashed). */
   sha256?: string;
@@ -115,8 +116,10 @@ export interface PinnedPythonPackage {
   url?: string;
   /** layer is the history comment of the layer it lands in. */
   layer: string;
-  /** source is the folder a path dependency or the project is built from, and its content digest. */
+  /** source is the folder a path or git dependency or the project is built from, and its content digest. */
   source?: { dir: string; digest: string };
+  /** git is where a git dependency comes from: the remote, the commit the lock pins, the folder inside it. */
+  git?: { url: string; commit: string; subdirectory?: string };
 }
 
 /** PinnedPython is an image's Python section resolved: target, lock and every package to install. */
@@ -178,11 +181,28 @@ export interface ImagePlan {
   unresolved?: string;
 }
 
+/** PinnedSource is an upstream source (kiln.yaml `sources:`) synced for the plan: its commit, series and clean tree. */
+export interface PinnedSource {
+  name: string;
+  git: string;
+  ref: string;
+  commit: string;
+  paths: string[];
+  /** patches are the series in order, each with its sha256 and how it applied. */
+  patches: Array<{ name: string; sha256: string; applied: 'clean' | '3-way' }>;
+  /** dir is the synced tree (in kiln's cache): `source:NAME/sub` paths of kiln.yaml point into it. */
+  dir: string;
+  /** version is the first line of the source's version_file, when it names one. */
+  version?: string;
+}
+
 /** BuildPlan is what `kiln build` will do. */
 export interface BuildPlan {
   /** format is PLAN_FORMAT in a plan file. */
   format?: number;
   manifestFile: string;
+  /** sources are the upstream sources kiln.yaml names, synced before its entries were expanded. */
+  sources?: PinnedSource[];
   images: ImagePlan[];
   /** notices are things a user should know but that are not errors (a registry skipped). */
   notices: string[];
@@ -198,4 +218,9 @@ export interface PlanOptions {
   env: NodeJS.ProcessEnv;
   /** only selects entries by name or glob (`server`, `server/3.11-*`); unset means all. */
   only?: string[];
+  /** store is the cache sources are synced into (default: $KILN_CACHE_DIR or the XDG cache). */
+  store?: BlobStore;
+  /** locked refuses a source kiln.lock does not pin (or pins for another ref or series). */
+  locked?: boolean;
+  log?: (line: string) => void;
 }

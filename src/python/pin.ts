@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../cache/blob-store.js';
-import { ConfigError, InputError, IntegrityError, UsageError } from '../errors.js';
+import { ConfigError, InputError, IntegrityError, withContext } from '../errors.js';
+import { COMMIT, mirrorWithCommit } from '../source/mirror.js';
+import { syncedTree } from '../source/tree.js';
 import type { PinnedPython, PinnedPythonPackage, PythonPlan, PythonTarget } from '../plan/types.js';
 import { buildLocalWheel } from './local-wheel/wheel.js';
 import { projectSourceDigest } from './local-wheel/source-digest.js';
@@ -59,8 +61,6 @@ export async function pinPython(python: PythonPlan, target: PythonTarget, platfo
   for (const name of split) {
     if (!selected.some((pkg) => pkg.name === name)) throw new ConfigError(`python.split names ${name}, which is not among the packages installed from ${lock.path}`);
   }
-  const git = selected.find((pkg) => pkg.source.kind === 'git');
-  if (git) throw new UsageError(`${git.name}: git dependencies are not supported; build a wheel and lock it, or use a path dependency`);
   const findLinks = [...python.findLinks, ...lock.findLinks];
   const indexUrls = [...(python.indexUrl ? [python.indexUrl] : lock.indexes.map((index) => index.url)), ...python.extraIndexUrls];
   const ranking = new TagRanking(environment);
@@ -71,6 +71,16 @@ export async function pinPython(python: PythonPlan, target: PythonTarget, platfo
   const local = selected.filter((pkg) => pkg.source.kind === 'path');
   const packages: PinnedPythonPackage[] = [];
   for (const pkg of remote.filter((candidate) => !split.includes(candidate.name))) packages.push(await remoteWheel(pkg, ranking, locate, LAYER_DEPENDENCIES, context.store));
+  const git = selected.filter((pkg) => pkg.source.kind === 'git');
+  if (git.length) {
+    // Pinned by commit, they change as rarely as downloaded packages, so they share their layer.
+    const work = await mkdtemp(join(tmpdir(), 'kiln-pin-'));
+    try {
+      for (const pkg of git) packages.push(await gitWheel(pkg, work, context));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
   for (const name of split) {
     const pkg = remote.find((candidate) => candidate.name === name);
     if (!pkg) throw new ConfigError(`python.split names ${name}, which is a local path dependency; only downloaded packages can be split`);
@@ -100,7 +110,7 @@ function isProject(pkg: LockedPackage, lock: PythonLock, python: PythonPlan): bo
  * localWheel builds a path dependency or the project (or takes a wheel file) and keeps the wheel in the cache by
  * its sha256, so applying the plan finds it there when the sources still match `source.digest`.
  */
-async function localWheel(name: string, path: string, kind: 'path' | 'project', layer: string, work: string, context: PinContext): Promise<PinnedPythonPackage> {
+async function localWheel(name: string, path: string, kind: 'path' | 'project' | 'git', layer: string, work: string, context: PinContext): Promise<PinnedPythonPackage> {
   if (path.endsWith('.whl')) {
     const sha256 = await fileSha256(path, name);
     const parsed = parseWheelFilename(posix.basename(path));
@@ -120,6 +130,28 @@ async function localWheel(name: string, path: string, kind: 'path' | 'project', 
     layer,
     source: { dir: path, digest },
   };
+}
+
+/**
+ * gitWheel builds a git dependency at the commit its lock records: fetched through the shared git mirror, checked
+ * out clean, built like a path dependency. A lock that names only a branch or tag is refused: it would move.
+ */
+async function gitWheel(pkg: LockedPackage, work: string, context: PinContext): Promise<PinnedPythonPackage> {
+  if (pkg.source.kind !== 'git') throw new Error('gitWheel takes git packages');
+  const { url, reference, subdirectory } = pkg.source;
+  const commit = pkg.source.commit ?? (reference && COMMIT.test(reference) ? reference : undefined);
+  if (!commit) {
+    throw new InputError(`${pkg.name}: the lock names git ${url}${reference ? ` at "${reference}"` : ''} without a commit; pin it to a commit (pkg @ git+URL@<40-hex commit>, or lock again so the commit is recorded)`);
+  }
+  const what = `${pkg.name}: git ${url}@${commit.slice(0, 12)}`;
+  const tree = await withContext(what, async () => {
+    const mirror = await mirrorWithCommit(url, commit, { store: context.store, env: context.env });
+    return syncedTree(context.store, mirror, commit, [], []);
+  });
+  const dir = subdirectory ? join(tree.dir, subdirectory) : tree.dir;
+  if (!existsSync(join(dir, 'pyproject.toml'))) throw new InputError(`${what}: no pyproject.toml in ${subdirectory ? `subdirectory ${subdirectory}` : 'the repository root'}`);
+  const built = await localWheel(pkg.name, dir, 'git', LAYER_DEPENDENCIES, work, context);
+  return { ...built, git: { url, commit, ...(subdirectory ? { subdirectory } : {}) } };
 }
 
 /** fileSha256 hashes a file, naming `what` when it cannot be read. */

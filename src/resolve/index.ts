@@ -4,7 +4,8 @@
 import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { lockPath, pinDistroBase } from '../debian/base-source.js';
-import { readLock, writeLock, type LockedBase, type LockFile } from '../debian/lock.js';
+import { readLock, writeLock, type LockedBase, type LockedSource, type LockFile } from '../debian/lock.js';
+import { lockedSource } from '../source/sync.js';
 import { InputError, KilnError } from '../errors.js';
 import { readImage } from '../places/index.js';
 import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PythonTarget } from '../plan/types.js';
@@ -33,8 +34,8 @@ export interface Resolved {
   plan: BuildPlan;
   /** lock is kiln.lock as read before resolving. */
   lock: LockFile;
-  /** added lists the entries kiln.lock lacked: distro bases by entry name, registry bases by tag. */
-  added: { bases: Record<string, LockedBase>; registry: Record<string, { digest: string }> };
+  /** added lists the entries kiln.lock lacked: distro bases by entry name, registry bases by tag, sources by name. */
+  added: { bases: Record<string, LockedBase>; registry: Record<string, { digest: string }>; sources: Record<string, LockedSource> };
 }
 
 /** resolvePlan pins every entry of `plan`; a lock kiln cannot read fails here, before anything is built. */
@@ -42,9 +43,9 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
   const manifestDir = dirname(plan.manifestFile);
   const path = lockPath(manifestDir);
   const lock = await readLock(path);
-  const added: Resolved['added'] = { bases: {}, registry: {} };
+  const added: Resolved['added'] = { bases: {}, registry: {}, sources: newSourcePins(plan, lock) };
   // Later entries see what earlier ones resolved, so a matrix resolves a shared base once.
-  const working: LockFile = { version: 1, bases: { ...lock.bases }, registry: { ...lock.registry } };
+  const working: LockFile = { version: 1, bases: { ...lock.bases }, registry: { ...lock.registry }, sources: { ...lock.sources } };
   const images: ImagePlan[] = [];
   for (const entry of plan.images) {
     try {
@@ -55,12 +56,22 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
       images.push({ ...entry, unresolved: error.oneLine() });
     }
   }
-  if (options.writeLock && (Object.keys(added.bases).length || Object.keys(added.registry).length)) {
+  if (options.writeLock && (Object.keys(added.bases).length || Object.keys(added.registry).length || Object.keys(added.sources).length)) {
     // Re-read before writing: another kiln may have locked other entries meanwhile.
     const fresh = await readLock(path);
-    await writeLock(path, { version: 1, bases: { ...fresh.bases, ...added.bases }, registry: { ...fresh.registry, ...added.registry } });
+    await writeLock(path, { version: 1, bases: { ...fresh.bases, ...added.bases }, registry: { ...fresh.registry, ...added.registry }, sources: { ...fresh.sources, ...added.sources } });
   }
   return { plan: { format: PLAN_FORMAT, ...plan, images }, lock, added };
+}
+
+// Planning synced the sources (entries are expanded from their trees): what kiln.lock lacks or recorded otherwise is new.
+function newSourcePins(plan: BuildPlan, lock: LockFile): Record<string, LockedSource> {
+  const added: Record<string, LockedSource> = {};
+  for (const source of plan.sources ?? []) {
+    const pin = lockedSource(source);
+    if (JSON.stringify(lock.sources?.[source.name]) !== JSON.stringify(pin)) added[source.name] = pin;
+  }
+  return added;
 }
 
 async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['added'], options: ResolveOptions): Promise<Pins> {

@@ -29,6 +29,6 @@ async function checkLocalSource(entry: string, pkg: PinnedPythonPackage): Promis
   const source = pkg.source!;
   const now = source.dir.endsWith('.whl') ? `sha256:${await fileSha256(source.dir, pkg.name)}` : await projectSourceDigest(source.dir);
   if (now !== source.digest) {
-    throw new IntegrityError(`${entry}: ${pkg.kind === 'project' ? 'project' : 'path dependency'} ${pkg.name} (${source.dir}) changed since it was planned: ${now}, the plan pins ${source.digest}`);
+    throw new IntegrityError(`${entry}: ${pkg.kind === 'project' ? 'project' : `${pkg.kind === 'git' ? 'git' : 'path'} dependency`} ${pkg.name} (${source.dir}) changed since it was planned: ${now}, the plan pins ${source.digest}`);
   }
 }

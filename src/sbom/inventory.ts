@@ -33,8 +33,8 @@ export interface InventoryDeb {
 export interface InventoryPython {
   name: string;
   version: string;
-  /** kind: from an index or a URL, a path dependency, or the project itself (plan only). */
-  kind?: 'index' | 'url' | 'path' | 'project';
+  /** kind: from an index or a URL, a path or git dependency, or the project itself (plan only). */
+  kind?: 'index' | 'url' | 'path' | 'git' | 'project';
   /** filename and sha256 of the wheel installed (plan only). */
   filename?: string;
   sha256?: string;

@@ -33,8 +33,8 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
 
 /** resolvedPlan plans kiln.yaml and pins every input, recording new pins in kiln.lock (refused under --locked). */
 async function resolvedPlan(manifestFile: string, values: { output?: string[]; only?: string[]; locked?: boolean; quiet?: boolean; json?: boolean }, context: CommandContext): Promise<BuildPlan> {
-  const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
   const progress = progressLogger(context, values.quiet || values.json);
+  const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked ?? false, log: progress.log });
   const { resolvePlan } = await import('../../resolve/index.js');
   const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: progress.log });
   progress.done();

@@ -31,7 +31,7 @@ export const command: Command = {
     });
     if (positionals.length > 1) throw new UsageError(`dockerfile takes one directory, got ${positionals.length}`);
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env });
+    const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, store: context.cache() });
     const wanted = values.only ? globMatcher(values.only) : () => true;
     const images = plan.images.filter((image) => wanted(image.name));
     if (images.length === 0) throw new UsageError(`no image matches --only ${values.only} (there are: ${plan.images.map((image) => image.name).join(', ')})`);

@@ -8,6 +8,7 @@ import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type L
 import { UsageError } from '../../errors.js';
 import { registryLockKey, tagDigest } from '../../resolve/registry-base.js';
 import { manifestPath } from './build.js';
+import { lockedSource } from '../../source/sync.js';
 import { progressLogger } from '../progress.js';
 
 export const command: Command = {
@@ -21,10 +22,10 @@ export const command: Command = {
     });
     if (positionals.length > 1) throw new UsageError(`lock takes one directory, got ${positionals.length}`);
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env });
+    const progress = progressLogger(context);
+    const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, store: context.cache(), log: progress.log });
     const path = lockPath(dirname(manifestFile));
     const lock = await readLock(path);
-    const progress = progressLogger(context);
     const bases = { ...(values.update ? {} : lock.bases) };
     let changed = 0;
     const resolved = new Map<string, LockedBase>();
@@ -68,7 +69,11 @@ export const command: Command = {
         registry[key] = { digest };
       }
     }
-    await writeLock(path, { version: 1, bases, registry });
+    // Sources were synced by planning: their pins (kept, or new ones) are recorded; kiln source bump moves them.
+    const sources = { ...lock.sources };
+    for (const source of plan.sources ?? []) sources[source.name] = lockedSource(source);
+    for (const name of Object.keys(sources)) if (!plan.sources?.some((source) => source.name === name)) delete sources[name];
+    await writeLock(path, { version: 1, bases, registry, sources });
     progress.done();
     for (const [name, base] of Object.entries(bases).sort()) {
       context.stdout.write(`${name}: ${base.distro} ${base.release} ${base.architecture} ${base.variant}, ${base.packages.length} packages\n`);

@@ -3,7 +3,7 @@
 // file `kiln build --plan` applies.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { formatPlanFile, planBuild, type BaseRef, type ImagePlan } from '../../plan/index.js';
+import { formatPlanFile, planBuild, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { redact, redactDeep } from '../../http/redact.js';
@@ -39,10 +39,18 @@ function pythonLines(image: ImagePlan): string[] {
   const { target } = python;
   const lines = [`  python: ${target.pythonFullVersion} (${target.interpreter}, ${target.libc.kind} ${target.libc.version.join('.')}), ${python.packages.length} packages from ${python.lock.path}`];
   for (const pkg of python.packages) {
-    const from = pkg.source ? ` from ${pkg.source.dir}` : '';
+    const from = pkg.git ? ` from ${pkg.git.url}@${pkg.git.commit.slice(0, 12)}${pkg.git.subdirectory ? `#${pkg.git.subdirectory}` : ''}` : pkg.source ? ` from ${pkg.source.dir}` : '';
     lines.push(`    - Installing ${pkg.name} (${pkg.version}) ${pkg.filename}${from}  [${pkg.layer}]`);
   }
   return lines;
+}
+
+// Sources first: every entry that names one is built from the tree listed here.
+function sourceLines(plan: BuildPlan): string[] {
+  return (plan.sources ?? []).map((source) => {
+    const patches = source.patches.length ? `, ${source.patches.length} patch(es)${source.patches.some((patch) => patch.applied === '3-way') ? ' (some by 3-way merge)' : ''}` : '';
+    return `source ${source.name}: ${source.git} ${source.ref} ${source.commit.slice(0, 12)}${source.version ? ` version ${source.version}` : ''}${patches}`;
+  });
 }
 
 function describeEntry(image: ImagePlan, lock: LockFile): string {
@@ -85,20 +93,22 @@ export const command: Command = {
     if (positionals.length > 1) throw new UsageError(`plan takes one directory, got ${positionals.length}`);
     if (values['no-resolve'] && values.locked) throw new UsageError('--no-resolve reads no lock: give it without --locked');
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only });
+    const progress = progressLogger(context, values.json);
+    const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked, log: progress.log });
     if (values['no-resolve']) {
       // The manifest as kiln reads it (matrices, tags, destinations), with no network and no lock: for reviewing a
       // fleet's manifest. Such a plan pins nothing, so kiln build --plan refuses it.
       if (values.json) {
+        progress.done();
         context.stdout.write(formatPlanFile(redactDeep(intent)));
         return 0;
       }
+      progress.done();
       for (const notice of intent.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
       context.stdout.write(redact(intent.images.map((image) => describeEntry(image, { version: 1, bases: {}, registry: {} })).join('\n')) + '\n');
       context.stdout.write(`${intent.images.length} entr${intent.images.length === 1 ? 'y' : 'ies'}, not resolved (--no-resolve)\n`);
       return 0;
     }
-    const progress = progressLogger(context, values.json);
     const { resolvePlan } = await import('../../resolve/index.js');
     const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked, log: progress.log });
     progress.done();
@@ -108,9 +118,10 @@ export const command: Command = {
       return 0;
     }
     for (const notice of plan.notices) context.stderr.write(`kiln: ${redact(notice)}\n`);
-    context.stdout.write(redact(plan.images.map((image) => describeEntry(image, resolved.lock)).join('\n')) + '\n');
+    context.stdout.write(redact([...sourceLines(plan), ...plan.images.map((image) => describeEntry(image, resolved.lock))].join('\n')) + '\n');
     const added = Object.keys(resolved.added.bases).length + Object.keys(resolved.added.registry).length;
-    context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}\n`);
+    const sources = Object.keys(resolved.added.sources).length;
+    context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}${sources ? `; ${sources} source pin(s) not in kiln.lock yet (kiln source sync or kiln build records them)` : ''}\n`);
     return 0;
   },
 };

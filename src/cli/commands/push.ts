@@ -68,7 +68,7 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
   ]);
   const jobs = parseJobs(values.jobs);
   const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only });
+  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
   const unpublished = plan.images.filter((image) => !image.publish).map((image) => image.name);
   if (unpublished.length === plan.images.length) throw new UsageError(`nothing to publish: ${unpublished.join(', ')} ${unpublished.length === 1 ? 'has' : 'have'} no registries (publish: false, or no registries: in kiln.yaml)`);
   plan.images = plan.images.filter((image) => image.publish);

@@ -21,7 +21,7 @@ async function pinnedPlan(values: { plan?: string; file?: string; only?: string[
     return { ...plan, images: selectEntries(plan.images, values.only) };
   }
   const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-  const intent = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only });
+  const intent = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
   const progress = progressLogger(context, true);
   const { resolvePlan } = await import('../../resolve/index.js');
   const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, log: progress.log });

@@ -107,8 +107,12 @@ function sourceOf(line: RequirementLine, requirement: Requirement): PackageSourc
   if (url.startsWith('file:')) return { kind: 'path', path: fileURLToPath(url), develop: line.editable };
   if (!/^[a-z+]+:\/\//i.test(url)) return { kind: 'path', path: isAbsolute(url) ? url : resolve(line.folder, url), develop: line.editable };
   if (url.startsWith('git+')) {
-    const [repo, reference] = url.slice(4).split(/@(?=[^/@]*$)/);
-    return { kind: 'git', url: repo!, ...(reference ? { reference } : {}) };
+    // pip's form: git+URL[@REF][#subdirectory=DIR]; a REF of 40 hex digits is the commit itself.
+    const [location = '', fragment = ''] = url.slice(4).split('#');
+    const [repo, reference] = location.split(/@(?=[^/@]*$)/);
+    const subdirectory = new URLSearchParams(fragment).get('subdirectory') ?? undefined;
+    const commit = reference && /^[0-9a-f]{40}$/.test(reference) ? reference : undefined;
+    return { kind: 'git', url: repo!, ...(reference ? { reference } : {}), ...(commit ? { commit } : {}), ...(subdirectory ? { subdirectory } : {}) };
   }
   return { kind: 'url', url };
 }
