@@ -8,9 +8,13 @@ import { formatPlace, parsePlace } from '../places/place.js';
 /** PathMap turns one host path into another (absolute to context-relative, or back). */
 export type PathMap = (path: string) => string;
 
-// find_links and package URLs may be folders, file: URLs or remote URLs: only the first two are host paths.
+// find_links and package URLs may be folders, file: URLs or remote URLs: only the first two are host paths. A file:
+// URL mapped to a relative path is written `file:tree/...` (a URL cannot be relative and absolute at once).
 function mapLocation(location: string, map: PathMap): string {
-  if (location.startsWith('file:')) return pathToFileURL(map(fileURLToPath(location))).toString();
+  if (location.startsWith('file:')) {
+    const mapped = map(location.startsWith('file://') ? fileURLToPath(location) : decodeURI(location.slice('file:'.length)));
+    return isAbsolute(mapped) ? pathToFileURL(mapped).toString() : `file:${encodeURI(mapped)}`;
+  }
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : map(location);
 }
 
