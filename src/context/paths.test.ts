@@ -16,7 +16,7 @@ function absolutePlan(): BuildPlan {
     images: [testImagePlan({
       app: { dir: '/src/p/app', dest: '/app' },
       python,
-      scan: { severities: ['CRITICAL'], ignoreUnfixed: false, ignorefile: '/src/p/.trivyignore.yaml' },
+      scan: { severity: ['CRITICAL'], ignoreUnfixed: false, ignorefile: '/src/p/.trivyignore.yaml' },
       outputs: ['oci:/src/p/out:demo'],
       pinned: {
         base: { kind: 'registry', reference: 'docker://r.example/base:1@sha256:' + 'b'.repeat(64), digest: 'sha256:' + 'b'.repeat(64) },

@@ -4,13 +4,13 @@ import { lstat, readFile, readlink, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { pack, type Headers } from 'tar-stream';
+import { pack, type Header } from 'tar-stream';
 import { tempDir } from '../testing/images.js';
 import { unpackContext } from './unpack.js';
 
-async function tarGz(entries: Array<Headers & { data?: string }>): Promise<Buffer> {
+async function tarGz(entries: Array<Partial<Header> & { name: string; data?: string }>): Promise<Buffer> {
   const packer = pack();
-  for (const { data, ...header } of entries) packer.entry(header, data ?? '');
+  for (const { data, ...header } of entries) packer.entry(header as Header, data ?? '');
   packer.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of packer) chunks.push(chunk as Buffer);
@@ -41,7 +41,7 @@ test('unpackContext restores files, modes, relative symlinks and hard links unde
   assert.deepEqual((await readdir(join(dir, '..'))).sort(), ['ctx']);
 });
 
-const hostile: Array<[string, Array<Headers & { data?: string }>, RegExp]> = [
+const hostile: Array<[string, Array<Partial<Header> & { name: string; data?: string }>, RegExp]> = [
   ['a path with ..', [{ name: 'tree/../../escape', data: 'x' }], /escapes the image root/],
   ['a path outside tree/ and cache/', [{ name: 'etc/passwd', data: 'x' }], /outside tree\/ and cache\//],
   ['an absolute symlink', [{ name: 'tree/link', type: 'symlink', linkname: '/etc' }], /leaves the context/],
