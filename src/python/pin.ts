@@ -26,6 +26,8 @@ export interface PinContext {
   env: NodeJS.ProcessEnv;
   /** epoch dates the members of wheels kiln builds. */
   epoch: number;
+  /** log receives notes (an old lock format read as its closest known version). */
+  log?: (line: string) => void;
 }
 
 /** LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES and LAYER_PROJECT name the Python layers (history comments). */
@@ -52,7 +54,7 @@ export function targetOf(target: PythonTarget, platform: { architecture: string;
 export async function pinPython(python: PythonPlan, target: PythonTarget, platform: { architecture: string; variant?: string }, context: PinContext): Promise<PinnedPython> {
   const environment = targetOf(target, platform);
   const lockPath = python.lock ?? (await detectLock(python.project)).path;
-  const lock = await readLock(lockPath);
+  const lock = await readLock(lockPath, context.log ? { log: context.log } : {});
   const selected = selectPackages(lock, environment, { groups: python.groups, extras: python.extras, allowUnhashed: python.allowUnhashed })
     .filter((pkg) => !isProject(pkg, lock, python));
   const split = python.split.map(normalizeName);

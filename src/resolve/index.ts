@@ -96,7 +96,7 @@ async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['a
   if (entry.python) {
     if (!python) throw new InputError(`${entry.name}: the base has no Python interpreter (scratch); use a base with python3 for a python section`);
     const target: PythonTarget = { ...python, from };
-    pins.python = await pinPython(entry.python, target, entry.platform, { store: options.store, env: options.env, epoch: entry.epoch });
+    pins.python = await pinPython(entry.python, target, entry.platform, { store: options.store, env: options.env, epoch: entry.epoch, ...(options.log ? { log: options.log } : {}) });
   }
   if (entry.app) pins.app = { ...entry.app, digest: await appDigest(entry.app) };
   return pins;
