@@ -10,6 +10,7 @@ import type { ImagePlan, PinnedPython, PinnedPythonPackage, PythonPlan } from '.
 import { appEntries } from '../apply/app-layer.js';
 import { errorMessage, InputError, IntegrityError, KilnError, OutputError, UsageError } from '../errors.js';
 import { buildLocalWheel } from '../python/local-wheel/wheel.js';
+import { namingDependency } from '../python/pin.js';
 import { generateDockerfile, type DockerfileOptions, type GeneratedDockerfile, type PythonContext } from './generate.js';
 
 /** BasePythonInfo is what the builder's interpreter is, when known from the base image itself. */
@@ -166,7 +167,7 @@ async function pythonContext(plan: ImagePlan, python: PythonPlan, pinned: Pinned
     if (pkg.source!.dir.endsWith('.whl')) await copyFile(pkg.source!.dir, target);
     else if (store && (await store.has(digest))) await copyFile(store.path(digest), target);
     else {
-      const built = await buildLocalWheel(pkg.source!.dir, wheels, { epoch: plan.epoch });
+      const built = await namingDependency(pkg.kind === 'project' ? 'project' : 'path', pkg.name, () => buildLocalWheel(pkg.source!.dir, wheels, { epoch: plan.epoch }));
       if (built.filename !== pkg.filename) throw new IntegrityError(`${plan.name}: ${pkg.name} built from ${pkg.source!.dir} is ${built.filename}, the plan pins ${pkg.filename}`);
     }
     const sha = sha256File(await readFile(target));

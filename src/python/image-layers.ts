@@ -15,7 +15,7 @@ import { buildLayer, cachedLayer, type BuiltLayer } from '../layer/build.js';
 import { buildLocalWheel } from './local-wheel/wheel.js';
 import { downloadAll, type DownloadRequest } from './index/download.js';
 import { FileLocator } from './index/locate.js';
-import { LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, targetOf } from './pin.js';
+import { LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, namingDependency, targetOf } from './pin.js';
 import type { TargetEnvironment } from './types.js';
 import { installWheel } from './wheel/install.js';
 import { WheelSource } from './wheel/source.js';
@@ -140,7 +140,7 @@ async function localWheels(plan: ImagePlan, wheels: WheelItem[], work: string, c
       continue;
     }
     if (!(await context.store.has(digest))) {
-      const built = await buildLocalWheel(pkg.source!.dir, dir, { epoch: plan.epoch });
+      const built = await namingDependency(pkg.kind === 'project' ? 'project' : 'path', pkg.name, () => buildLocalWheel(pkg.source!.dir, dir, { epoch: plan.epoch }));
       const info = await context.store.write(createReadStream(built.path));
       if (info.digest !== digest || built.filename !== pkg.filename) {
         throw new IntegrityError(`${plan.name}: ${pkg.name} built from ${pkg.source!.dir} is ${built.filename} ${info.digest}, the plan pins ${pkg.filename} ${digest}`);

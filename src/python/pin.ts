@@ -108,8 +108,10 @@ async function localWheel(name: string, path: string, kind: 'path' | 'project', 
     const parsed = parseWheelFilename(posix.basename(path));
     return { name, version: parsed.version, kind, filename: posix.basename(path), sha256, layer, source: { dir: path, digest: `sha256:${sha256}` } };
   }
-  const digest = await projectSourceDigest(path);
-  const built = await buildLocalWheel(path, work, { epoch: context.epoch });
+  const { digest, built } = await namingDependency(kind, name, async () => ({
+    digest: await projectSourceDigest(path),
+    built: await buildLocalWheel(path, work, { epoch: context.epoch }),
+  }));
   const data = await readFile(built.path);
   const info = await context.store.writeBuffer(data);
   return {
@@ -122,6 +124,16 @@ async function localWheel(name: string, path: string, kind: 'path' | 'project', 
     layer,
     source: { dir: path, digest },
   };
+}
+
+/** namingDependency runs a local build; a source that cannot be built says which dependency it is, which its folder may not tell. */
+export async function namingDependency<T>(kind: 'path' | 'project', name: string, build: () => Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`${kind === 'path' ? `path dependency ${name}` : `the project ${name}`}: ${error.message}`, { cause: error, ...(error.where ? { where: error.where } : {}) });
+  }
 }
 
 /** fileSha256 hashes a file, naming `what` when it cannot be read. */
