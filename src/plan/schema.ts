@@ -28,6 +28,7 @@ const pythonPlanSchema = z.object({
   split: z.array(z.string()),
   allowUnhashed: z.boolean(),
   installProject: z.boolean(),
+  buildSdists: z.enum(['native', 'builder']).optional(),
 }).strict();
 
 const destinationSchema = z.object({
@@ -79,6 +80,7 @@ const pythonPackageSchema = z.object({
   url: z.string().optional(),
   layer: z.string(),
   source: z.object({ dir: z.string(), digest }).strict().optional(),
+  sdist: z.object({ filename: z.string().min(1), sha256: sha256Hex, url: z.string().optional(), build: z.enum(['native', 'builder']) }).strict().optional(),
 }).strict();
 
 const pinnedPythonSchema = z.object({
