@@ -61,3 +61,22 @@ dependencies = [${sdists.map(({ spec }) => `{ name = "${spec.name}" }`).join(', 
 `;
   await writeFile(join(dir, 'uv.lock'), `version = 1\nrequires-python = ">=3.9"\n\n${[...packages, root].join('\n')}`);
 }
+
+/** COMPILED_SDIST is a setuptools sdist with a tiny C extension (`tiny_ext.answer()` is 42): it needs a compiler. */
+export const COMPILED_SDIST: SdistSpec = {
+  name: 'tiny-ext',
+  version: '0.1',
+  files: {
+    'pyproject.toml': '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tiny-ext"\nversion = "0.1"\n',
+    'setup.py': 'from setuptools import Extension, setup\nsetup(ext_modules=[Extension("tiny_ext", ["tiny_ext.c"])])\n',
+    'tiny_ext.c': [
+      '#define PY_SSIZE_T_CLEAN',
+      '#include <Python.h>',
+      'static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(42); }',
+      'static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, "The answer."}, {NULL, NULL, 0, NULL}};',
+      'static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "tiny_ext", NULL, -1, methods};',
+      'PyMODINIT_FUNC PyInit_tiny_ext(void) { return PyModule_Create(&module); }',
+      '',
+    ].join('\n'),
+  },
+};

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IntegrityError, UsageError } from '../../errors.js';
 import type { PythonPlan, PythonTarget } from '../../plan/types.js';
 import { tempDir, tempStore } from '../../testing/images.js';
-import { buildSdist, writeSdist, writeUvProject, type SdistSpec } from '../../testing/sdists.js';
+import { buildSdist, COMPILED_SDIST as COMPILED, writeSdist, writeUvProject, type SdistSpec } from '../../testing/sdists.js';
 import { testImagePlan } from '../../testing/plans.js';
 import { pythonLayers } from '../image-layers.js';
 import { pinPython } from '../pin.js';
@@ -64,25 +64,6 @@ requires = ["poetry-core>=1.0.0"]
 build-backend = "poetry.core.masonry.api"
 `,
     'tiny_poetry/__init__.py': 'VALUE = 7\n',
-  },
-};
-
-// A C extension: kiln must not pretend to build it.
-export const COMPILED: SdistSpec = {
-  name: 'tiny-ext',
-  version: '0.1',
-  files: {
-    'pyproject.toml': '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tiny-ext"\nversion = "0.1"\n',
-    'setup.py': 'from setuptools import Extension, setup\nsetup(ext_modules=[Extension("tiny_ext", ["tiny_ext.c"])])\n',
-    'tiny_ext.c': [
-      '#define PY_SSIZE_T_CLEAN',
-      '#include <Python.h>',
-      'static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(42); }',
-      'static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, "The answer."}, {NULL, NULL, 0, NULL}};',
-      'static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "tiny_ext", NULL, -1, methods};',
-      'PyMODINIT_FUNC PyInit_tiny_ext(void) { return PyModule_Create(&module); }',
-      '',
-    ].join('\n'),
   },
 };
 
