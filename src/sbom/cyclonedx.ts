@@ -43,6 +43,11 @@ export function pypiName(name: string): string {
 
 /** cycloneDxFromPlan writes a CycloneDX 1.6 JSON BOM of a pinned entry: its distro packages, Python packages and base. */
 export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): string {
+  return serializeBom(cycloneDxBom(entry, options));
+}
+
+/** cycloneDxBom is the BOM model of a pinned entry, for writers that add to it (a scan adds its vulnerabilities). */
+export function cycloneDxBom(entry: ImagePlan, options: CycloneDxOptions): Models.Bom {
   const pins = entry.pinned;
   if (!pins) throw new InputError(`entry "${entry.name}" pins nothing: an SBOM needs a resolved plan (kiln plan --json)`);
   if (!Number.isInteger(options.epoch) || options.epoch < 0) {
@@ -61,9 +66,17 @@ export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): 
     image.dependencies.add(component.bomRef);
   }
 
+  return bom;
+}
+
+/**
+ * serializeBom renders a BOM as CycloneDX 1.6 JSON, lists sorted. The serial number names the content: it is a
+ * hash of the document without it, so the same BOM gives the same bytes.
+ */
+export function serializeBom(bom: Models.Bom): string {
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
   const render = (): string => `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
-  // The serial number names this content: hash the document without it, so the same plan gives the same number.
+  bom.serialNumber = undefined;
   bom.serialNumber = uuidUrn(createHash('sha256').update(render()).digest());
   return render();
 }

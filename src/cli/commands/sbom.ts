@@ -2,30 +2,13 @@
 // pinned plan, so it names exactly the .debs and wheels kiln installs (with their sha256) instead of guessing from files.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { planBuild, readPlanFile, selectEntries, type BuildPlan, type ImagePlan } from '../../plan/index.js';
+import type { ImagePlan } from '../../plan/index.js';
 import { parsePlace } from '../../places/place.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import { UsageError } from '../../errors.js';
-import { progressLogger } from '../progress.js';
-import { manifestPath } from './build.js';
-import type { CommandContext } from '../context.js';
+import { pinnedPlan } from '../pinned-plan.js';
 
 const FORMATS = ['cyclonedx'];
-
-async function pinnedPlan(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
-  if (values.plan) {
-    if (positionals.length || values.file) throw new UsageError('--plan describes the plan file\'s entries: give no directory or -f with it');
-    const plan = await readPlanFile(values.plan);
-    return { ...plan, images: selectEntries(plan.images, values.only) };
-  }
-  const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-  const intent = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only });
-  const progress = progressLogger(context, true);
-  const { resolvePlan } = await import('../../resolve/index.js');
-  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, log: progress.log });
-  progress.done();
-  return resolved.plan;
-}
 
 export const command: Command = {
   summary: 'Write the CycloneDX 1.6 SBOM of an entry from its pinned plan: every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH).',
@@ -48,7 +31,7 @@ export const command: Command = {
       parsePlace(positionals[0]);
       throw new UsageError(`${positionals[0]}: kiln writes SBOMs from its own plans; reading one from an image's layers is not supported yet`);
     }
-    const plan = await pinnedPlan(values, positionals, context);
+    const plan = await pinnedPlan(values, positionals[0], context);
     if (plan.images.length !== 1) {
       throw new UsageError(`the manifest has ${plan.images.length} entries (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
     }
