@@ -73,7 +73,15 @@ test('a matrix expands in axis order with presets, overrides and rendered tags',
 
 test('a plain image is one entry named like the image, tagged latest', () => {
   const { entries } = parseManifest('kiln.yaml', 'images:\n  hello:\n    base: scratch\n    publish: false\n', { env: {} });
-  assert.deepEqual(entries.map((e) => [e.name, e.tags, e.publish, e.scan]), [['hello', ['latest'], [], true]]);
+  assert.deepEqual(entries.map((e) => [e.name, e.tags, e.publish, e.scan]), [['hello', ['latest'], [], false]]);
+});
+
+test('scan: true gates on CRITICAL and HIGH; a policy sets severities, unfixed and an ignore file beside kiln.yaml', () => {
+  const scanOf = (setting: string): unknown => parseManifest('/work/kiln.yaml', `images:\n  hello:\n    base: scratch\n    scan: ${setting}\n`, { env: {} }).entries[0]!.scan;
+  assert.deepEqual(scanOf('true'), { severity: ['CRITICAL', 'HIGH'], ignoreUnfixed: false });
+  assert.equal(scanOf('false'), false);
+  assert.deepEqual(scanOf('{severity: [CRITICAL], ignore_unfixed: true, ignorefile: .kilnignore.yaml}'), { severity: ['CRITICAL'], ignoreUnfixed: true, ignorefile: '/work/.kilnignore.yaml' });
+  assert.match(errorOf('images:\n  hello:\n    base: scratch\n    scan: {severity: [SEVERE]}\n'), /^kiln\.yaml:4:.*scan/);
 });
 
 test('{version} comes from pyproject, else from version_file', async () => {

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { checkSelector, describe, expandMatrix, selects, type Combination, type Fail, type Selector } from './matrix.js';
 import { imageSchema, type ImageSpec, type KilnManifest } from './schema.js';
 import { suggest } from './suggest.js';
+import { DEFAULT_SCAN_POLICY, type ScanPolicy, type Severity } from '../plan/scan-policy.js';
 import { closestIssue } from './issues.js';
 import { renderTemplate, TemplateError } from './template.js';
 import type { YamlSource } from './yaml-source.js';
@@ -26,7 +27,7 @@ export interface EntrySpec {
   tags: string[];
   /** publish names the registries the entry goes to. */
   publish: string[];
-  scan: boolean;
+  scan: ScanPolicy | false;
   immutableTags: boolean;
 }
 
@@ -322,10 +323,23 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
         spec: parsed.data!,
         tags,
         publish: targets,
-        scan: (scan as boolean | undefined) ?? true,
+        scan: scanPolicy(scan as ScanSetting | undefined, context.manifestDir),
         immutableTags: (immutable as boolean | undefined) ?? false,
       });
     }
   }
   return entries;
+}
+
+type ScanSetting = boolean | { severity?: Severity[]; ignore_unfixed?: boolean; ignorefile?: string };
+
+// Unset means no gate: a gate needs an OSV database, and a push should not start failing because one is missing.
+function scanPolicy(setting: ScanSetting | undefined, manifestDir: string): ScanPolicy | false {
+  if (setting === undefined || setting === false) return false;
+  if (setting === true) return { ...DEFAULT_SCAN_POLICY, severity: [...DEFAULT_SCAN_POLICY.severity] };
+  return {
+    severity: [...new Set(setting.severity ?? DEFAULT_SCAN_POLICY.severity)],
+    ignoreUnfixed: setting.ignore_unfixed ?? DEFAULT_SCAN_POLICY.ignoreUnfixed,
+    ...(setting.ignorefile ? { ignorefile: resolve(manifestDir, setting.ignorefile) } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 // The kiln.yaml schema: the schema is the parser, YAML in, kiln's own types out.
 import { z } from 'zod';
+import { SEVERITIES } from '../plan/scan-policy.js';
 
 const stringList = z.array(z.string());
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -108,13 +109,22 @@ const imageLayerShape = {
   annotations: annotationsSchema.partial().optional(),
 };
 
+/** scanPolicySchema: which findings stop publishing, as trivy's --severity, --ignore-unfixed and --ignorefile. */
+const scanPolicySchema = z.object({
+  severity: z.array(z.enum(SEVERITIES)).min(1).optional(),
+  ignore_unfixed: z.boolean().optional(),
+  /** ignorefile is relative to kiln.yaml. */
+  ignorefile: z.string().min(1).optional(),
+}).strict();
+
 /** publishingShape: how an image is tagged, published and scanned. */
 const publishingShape = {
   /** tags are templates: `{version}`, `{python}`, `{git.short}`, ... (default `latest`, or the entry name in a matrix). */
   tags: z.array(z.string().min(1)).min(1).optional(),
   /** publish lists registry names (default: every registry), or false to build only. */
   publish: z.union([z.array(name), z.literal(false)]).optional(),
-  scan: z.boolean().optional(),
+  /** scan gates publishing: true (CRITICAL and HIGH findings fail), a policy, or false (default). */
+  scan: z.union([z.boolean(), scanPolicySchema]).optional(),
   /** immutable_tags refuse to move a tag that already names another digest. */
   immutable_tags: z.boolean().optional(),
   /** vars add or change template variables for the images this layer applies to (e.g. per matrix entry). */

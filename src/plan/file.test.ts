@@ -51,7 +51,7 @@ test('a plan file round-trips; another format, an unpinned entry or a bad digest
     }
     return assert.fail('accepted');
   };
-  assert.equal(oneLine((data) => { data.format = 2; }), 'plan.json: plan format 2 is not one this kiln reads (1); write it again with kiln plan --json');
+  assert.equal(oneLine((data) => { data.format = 1; }), 'plan.json: plan format 1 is not one this kiln reads (2); write it again with kiln plan --json');
   assert.equal(oneLine((data) => { delete (data.images as Array<Record<string, unknown>>)[0]!.pinned; }), 'plan.json: entry "demo" pins nothing (written by kiln plan --no-resolve?): write the plan with kiln plan --json');
   assert.match(oneLine((data) => {
     ((data.images as Array<{ pinned: { python: { packages: Array<{ sha256: string }> } } }>)[0]!.pinned.python.packages[0]!).sha256 = 'nope';

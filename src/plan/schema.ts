@@ -2,7 +2,7 @@
 // schema/kiln-plan.schema.json is generated from it.
 import { z } from 'zod';
 import { distroBaseSchema } from '../config/schema.js';
-import { PLAN_FORMAT, type BuildPlan } from './types.js';
+import { PLAN_FORMAT, SEVERITIES, type BuildPlan } from './types.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
@@ -109,7 +109,11 @@ const imagePlanSchema = z.object({
   tags: z.array(z.string()),
   destinations: z.array(destinationSchema),
   publish: z.boolean(),
-  scan: z.boolean(),
+  scan: z.union([z.literal(false), z.object({
+    severity: z.array(z.enum(SEVERITIES)).min(1),
+    ignoreUnfixed: z.boolean(),
+    ignorefile: z.string().optional(),
+  }).strict()]),
   immutableTags: z.boolean(),
   base: baseRefSchema,
   platform: platformSchema,

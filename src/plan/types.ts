@@ -2,9 +2,13 @@
 // to a version and a digest) live side by side, so builders and generators consume data and never re-derive it.
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { RuntimeConfig } from '../oci/spec.js';
+import type { ScanPolicy } from './scan-policy.js';
+
+export { DEFAULT_SCAN_POLICY, SEVERITIES, type ScanPolicy, type Severity } from './scan-policy.js';
 
 /** PLAN_FORMAT is the version of the plan file `kiln plan --json` writes and `kiln build --plan` reads. */
-export const PLAN_FORMAT = 1;
+// Format 2: `scan` is a gate (severities, ignore-unfixed, ignore file) or false, no longer a boolean.
+export const PLAN_FORMAT = 2;
 
 /** BaseRef says where an image's base comes from. */
 export type BaseRef =
@@ -152,7 +156,8 @@ export interface ImagePlan {
   destinations: Destination[];
   /** publish is false when the image is marked `publish: false` (or no registry is named). */
   publish: boolean;
-  scan: boolean;
+  /** scan is the gate publishing this entry passes (false: not scanned before publishing). */
+  scan: ScanPolicy | false;
   immutableTags: boolean;
   base: BaseRef;
   platform: PlatformSpec;

@@ -1,10 +1,11 @@
-// CycloneDX SBOM from a pinned plan entry: kiln knows every .deb and wheel it installs, with their hashes, so the
+// CycloneDX SBOM of an Inventory: from a pinned plan kiln knows every .deb and wheel it installs, with their hashes, so the
 // BOM lists exactly those instead of guessing from files. Same plan in, same bytes out.
 import { createHash } from 'node:crypto';
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { PackageURL } from 'packageurl-js';
 import { InputError } from '../errors.js';
-import type { ImagePlan, PinnedBase, PinnedDebPackage, PinnedPythonPackage } from '../plan/types.js';
+import type { ImagePlan } from '../plan/types.js';
+import { inventoryFromPlan, type Inventory, type InventoryDeb, type InventoryOs, type InventoryPython } from './inventory.js';
 import { parseReference } from '../registry/reference.js';
 import { OS_RELEASES, osReleaseByCodename } from '../debian/os-releases.js';
 
@@ -15,14 +16,6 @@ export const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
 export interface CycloneDxOptions {
   /** epoch is SOURCE_DATE_EPOCH in seconds: the BOM's timestamp, so a reproducible image has a reproducible SBOM. */
   epoch: number;
-}
-
-interface Distro { namespace: string; version: string }
-
-// purl's `distro` qualifier wants the release number; kiln.lock records the codename.
-function distroOf(codename: string): Distro | undefined {
-  const release = osReleaseByCodename(codename);
-  return release ? { namespace: release.id, version: release.versionId } : undefined;
 }
 
 const PROPERTY = {
@@ -41,112 +34,119 @@ export function pypiName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
-/** cycloneDxFromPlan writes a CycloneDX 1.6 JSON BOM of a pinned entry: its distro packages, Python packages and base. */
-export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): string {
-  return serializeBom(cycloneDxBom(entry, options));
+/** debPurl is a Debian package's purl: `pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=debian-12`. */
+export function debPurl(deb: Pick<InventoryDeb, 'name' | 'version' | 'architecture'>, os: InventoryOs): string {
+  return new PackageURL('deb', os.id, deb.name, deb.version, { arch: deb.architecture, distro: `${os.id}-${os.versionId}` }).toString();
 }
 
-/** cycloneDxBom is the BOM model of a pinned entry, for writers that add to it (a scan adds its vulnerabilities). */
-export function cycloneDxBom(entry: ImagePlan, options: CycloneDxOptions): Models.Bom {
-  const pins = entry.pinned;
-  if (!pins) throw new InputError(`entry "${entry.name}" pins nothing: an SBOM needs a resolved plan (kiln plan --json)`);
-  if (!Number.isInteger(options.epoch) || options.epoch < 0) {
-    throw new InputError(`entry "${entry.name}": SBOM timestamp epoch ${options.epoch} is not a non-negative whole number of seconds`);
-  }
+/** pypiPurl is a Python distribution's purl: `pkg:pypi/NAME@VERSION` (with the download URL for a URL pin). */
+export function pypiPurl(pkg: Pick<InventoryPython, 'name' | 'version' | 'url'>): string {
+  return new PackageURL('pypi', undefined, pypiName(pkg.name), pkg.version, pkg.url ? { download_url: pkg.url } : undefined).toString();
+}
 
+/** ociPurl is a registry base's purl: `pkg:oci/NAME@DIGEST?repository_url=REGISTRY/REPOSITORY&tag=TAG`. */
+export function ociPurl(base: { reference: string; digest: string }): string {
+  const ref = parseReference(base.reference.replace(/^docker:\/\//, ''));
+  const name = ref.repository.split('/').pop()!;
+  return new PackageURL('oci', undefined, name, base.digest, {
+    repository_url: `${ref.registry}/${ref.repository}`,
+    ...(ref.tag ? { tag: ref.tag } : {}),
+  }).toString();
+}
+
+/** registryBaseName is a registry base's name without tag or digest: `REGISTRY/REPOSITORY`. */
+export function registryBaseName(base: { reference: string }): string {
+  const ref = parseReference(base.reference.replace(/^docker:\/\//, ''));
+  return `${ref.registry}/${ref.repository}`;
+}
+
+/** cycloneDxFromPlan writes a CycloneDX 1.6 JSON BOM of a pinned entry: its distro packages, Python packages and base. */
+export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): string {
+  if (entry.pinned?.base.kind === 'distro' && !osReleaseByCodename(entry.pinned.base.codename)) {
+    throw new InputError(`entry "${entry.name}": no purl distro is known for release "${entry.pinned.base.codename}" (known: ${Object.values(OS_RELEASES).map((release) => release.codename).join(', ')})`);
+  }
+  return cycloneDxFromInventory(inventoryFromPlan(entry), options);
+}
+
+/** cycloneDxFromInventory writes a CycloneDX 1.6 JSON BOM of what an image holds. Same inventory in, same bytes out. */
+export function cycloneDxFromInventory(inventory: Inventory, options: CycloneDxOptions): string {
+  return serializeBom(cycloneDxBom(inventory, options));
+}
+
+/** cycloneDxBom is the BOM model of an inventory, for writers that add to it (a scan adds its vulnerabilities). */
+export function cycloneDxBom(inventory: Inventory, options: CycloneDxOptions): Models.Bom {
+  if (!Number.isInteger(options.epoch) || options.epoch < 0) {
+    throw new InputError(`${inventory.name}: SBOM timestamp epoch ${options.epoch} is not a non-negative whole number of seconds`);
+  }
   const bom = new Models.Bom();
-  const image = new Models.Component(Enums.ComponentType.Container, entry.name, { bomRef: `kiln:image:${entry.name}` });
-  if (pins.app) image.properties.add(new Models.Property(PROPERTY.appDigest, pins.app.digest));
+  const image = new Models.Component(Enums.ComponentType.Container, inventory.name, { bomRef: `kiln:image:${inventory.name}` });
+  if (inventory.appDigest) image.properties.add(new Models.Property(PROPERTY.appDigest, inventory.appDigest));
   bom.metadata.component = image;
   bom.metadata.timestamp = new Date(options.epoch * 1000);
 
-  const components = [...baseComponents(entry.name, pins.base), ...(pins.python?.packages ?? []).map(pythonComponent)];
+  const components = [...baseComponents(inventory), ...inventory.python.map(pythonComponent)];
   for (const component of components) {
     bom.components.add(component);
     image.dependencies.add(component.bomRef);
   }
-
   return bom;
 }
 
-/**
- * serializeBom renders a BOM as CycloneDX 1.6 JSON, lists sorted. The serial number names the content: it is a
- * hash of the document without it, so the same BOM gives the same bytes.
- */
+/** serializeBom renders a BOM as CycloneDX 1.6 JSON with its lists sorted. */
 export function serializeBom(bom: Models.Bom): string {
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
   const render = (): string => `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
+  // The serial number names this content: hash the document without it, so the same BOM gives the same number.
   bom.serialNumber = undefined;
   bom.serialNumber = uuidUrn(createHash('sha256').update(render()).digest());
   return render();
 }
 
-function baseComponents(entryName: string, base: PinnedBase): Models.Component[] {
-  switch (base.kind) {
-    case 'scratch':
-      return [];
-    case 'distro': {
-      const distro = distroOf(base.codename);
-      if (!distro) {
-        throw new InputError(`entry "${entryName}": no purl distro is known for release "${base.codename}" (known: ${Object.values(OS_RELEASES).map((release) => release.codename).join(', ')})`);
-      }
-      const os = new Models.Component(Enums.ComponentType.OperatingSystem, distro.namespace, {
-        version: distro.version,
-        bomRef: `kiln:os:${distro.namespace}-${distro.version}`,
-      });
-      os.properties.add(new Models.Property(PROPERTY.baseKind, 'distro'));
-      return [os, ...base.packages.map((pkg) => debComponent(pkg, distro))];
-    }
-    case 'registry': {
-      const ref = parseReference(base.reference.replace(/^docker:\/\//, ''));
-      const name = ref.repository.split('/').pop()!;
-      const purl = new PackageURL('oci', undefined, name, base.digest, {
-        repository_url: `${ref.registry}/${ref.repository}`,
-        ...(ref.tag ? { tag: ref.tag } : {}),
-      }).toString();
-      const component = new Models.Component(Enums.ComponentType.Container, `${ref.registry}/${ref.repository}`, {
-        version: base.digest,
-        purl,
-        bomRef: purl,
-      });
-      addDigest(component, base.digest);
-      component.properties.add(new Models.Property(PROPERTY.baseKind, 'registry'));
-      return [component];
-    }
-    case 'place': {
-      // A local layout or archive has no registry coordinates, so no purl: the manifest digest identifies it.
-      const component = new Models.Component(Enums.ComponentType.Container, base.place, {
-        version: base.digest,
-        bomRef: `kiln:base:${base.digest}`,
-      });
-      addDigest(component, base.digest);
-      component.properties.add(new Models.Property(PROPERTY.baseKind, 'place'));
-      return [component];
-    }
+function baseComponents(inventory: Inventory): Models.Component[] {
+  const components: Models.Component[] = [];
+  if (inventory.os) {
+    const { id, versionId } = inventory.os;
+    const os = new Models.Component(Enums.ComponentType.OperatingSystem, id, { version: versionId, bomRef: `kiln:os:${id}-${versionId}` });
+    os.properties.add(new Models.Property(PROPERTY.baseKind, 'distro'));
+    components.push(os, ...inventory.debs.map((deb) => debComponent(deb, inventory.os!)));
+  } else if (inventory.debs.length > 0) {
+    throw new InputError(`${inventory.name}: Debian packages without a release (no /etc/os-release) cannot be named by purl`);
   }
+  const base = inventory.base;
+  if (base?.kind === 'registry') {
+    const purl = ociPurl(base);
+    const component = new Models.Component(Enums.ComponentType.Container, registryBaseName(base), { version: base.digest, purl, bomRef: purl });
+    addDigest(component, base.digest);
+    component.properties.add(new Models.Property(PROPERTY.baseKind, 'registry'));
+    components.push(component);
+  } else if (base?.kind === 'place') {
+    // A local layout or archive has no registry coordinates, so no purl: the manifest digest identifies it.
+    const component = new Models.Component(Enums.ComponentType.Container, base.place, { version: base.digest, bomRef: `kiln:base:${base.digest}` });
+    addDigest(component, base.digest);
+    component.properties.add(new Models.Property(PROPERTY.baseKind, 'place'));
+    components.push(component);
+  }
+  return components;
 }
 
-function debComponent(pkg: PinnedDebPackage, distro: Distro): Models.Component {
-  const purl = new PackageURL('deb', distro.namespace, pkg.name, pkg.version, {
-    arch: pkg.architecture,
-    distro: `${distro.namespace}-${distro.version}`,
-  }).toString();
-  const component = new Models.Component(Enums.ComponentType.Library, pkg.name, { version: pkg.version, purl, bomRef: purl });
-  component.hashes.set(Enums.HashAlgorithm['SHA-256'], pkg.sha256);
+function debComponent(deb: InventoryDeb, os: InventoryOs): Models.Component {
+  const purl = debPurl(deb, os);
+  const component = new Models.Component(Enums.ComponentType.Library, deb.name, { version: deb.version, purl, bomRef: purl });
+  if (deb.sha256) component.hashes.set(Enums.HashAlgorithm['SHA-256'], deb.sha256);
   // Advisories are keyed by source package, so scanners need it even when it equals the binary's name.
-  component.properties.add(new Models.Property(PROPERTY.debSource, pkg.source ?? pkg.name));
-  component.properties.add(new Models.Property(PROPERTY.debFilename, pkg.filename));
+  component.properties.add(new Models.Property(PROPERTY.debSource, deb.source));
+  if (deb.filename) component.properties.add(new Models.Property(PROPERTY.debFilename, deb.filename));
   return component;
 }
 
-function pythonComponent(pkg: PinnedPythonPackage): Models.Component {
-  const purl = new PackageURL('pypi', undefined, pypiName(pkg.name), pkg.version, pkg.kind === 'url' && pkg.url ? { download_url: pkg.url } : undefined).toString();
+function pythonComponent(pkg: InventoryPython): Models.Component {
+  const purl = pypiPurl(pkg);
   const component = new Models.Component(Enums.ComponentType.Library, pypiName(pkg.name), { version: pkg.version, purl, bomRef: purl });
   if (pkg.sha256) component.hashes.set(Enums.HashAlgorithm['SHA-256'], pkg.sha256);
-  component.properties.add(new Models.Property(PROPERTY.pythonKind, pkg.kind));
-  component.properties.add(new Models.Property(PROPERTY.pythonFilename, pkg.filename));
-  component.properties.add(new Models.Property(PROPERTY.pythonLayer, pkg.layer));
-  if (pkg.source) component.properties.add(new Models.Property(PROPERTY.sourceDigest, pkg.source.digest));
+  if (pkg.kind) component.properties.add(new Models.Property(PROPERTY.pythonKind, pkg.kind));
+  if (pkg.filename) component.properties.add(new Models.Property(PROPERTY.pythonFilename, pkg.filename));
+  if (pkg.layer) component.properties.add(new Models.Property(PROPERTY.pythonLayer, pkg.layer));
+  if (pkg.sourceDigest) component.properties.add(new Models.Property(PROPERTY.sourceDigest, pkg.sourceDigest));
   return component;
 }
 

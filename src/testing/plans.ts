@@ -10,7 +10,7 @@ export function testImagePlan(overrides: Partial<ImagePlan> = {}): ImagePlan {
     tags: ['latest'],
     destinations: [],
     publish: false,
-    scan: true,
+    scan: false,
     immutableTags: false,
     base: { kind: 'scratch' },
     platform: { os: 'linux', architecture: 'amd64' },

@@ -36,7 +36,7 @@ test('kiln plan --json pins the model server\'s packages; kiln build --plan buil
     const planned = await runKiln(['plan', dir, '--only', ENTRY, '-o', `oci:${work}/from-plan`, '--json'], { env });
     assert.equal(planned.code, 0, planned.stderr);
     const plan = JSON.parse(planned.stdout) as BuildPlan;
-    assert.equal(plan.format, 1);
+    assert.equal(plan.format, 2);
     assert.deepEqual(plan.images.map((image) => image.name), [ENTRY]);
     const pins = plan.images[0]!.pinned!;
     assert.equal(pins.base.kind, 'distro');

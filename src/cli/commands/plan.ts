@@ -57,7 +57,7 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
   lines.push(...pythonLines(image));
   const command = [...(image.runtime.Entrypoint ?? []), ...(image.runtime.Cmd ?? [])];
   if (command.length) lines.push(`  command: ${command.join(' ')}`);
-  lines.push(`  tags: ${image.tags.join(' ')}${image.immutableTags ? ' (immutable)' : ''}${image.scan ? '' : '  scan: off'}`);
+  lines.push(`  tags: ${image.tags.join(' ')}${image.immutableTags ? ' (immutable)' : ''}${image.scan ? `  scan gate: ${image.scan.severity.join(',')}${image.scan.ignoreUnfixed ? ' (fixed only)' : ''}` : ''}`);
   for (const output of image.outputs) lines.push(`  -> ${output}`);
   for (const destination of image.destinations) {
     for (const reference of destination.references) lines.push(`  -> ${reference}${destination.skipped ? `  (skipped: ${destination.skipped})` : ''}`);
