@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   validate: () => import('./commands/validate.js'),
   dockerfile: () => import('./commands/dockerfile.js'),
   sbom: () => import('./commands/sbom.js'),
+  scan: () => import('./commands/scan.js'),
+  db: () => import('./commands/db.js'),
 };
 
 function help(): string {
@@ -30,6 +32,9 @@ function help(): string {
     '  validate IMAGE                      re-check every digest, size and diffId of an image',
     '  dockerfile [DIR] [-o generated/]    write a multi-stage Dockerfile and context per image',
     '  sbom [DIR] [--only NAME] [-o FILE]  write an entry\'s CycloneDX SBOM from its pinned plan',
+    '  scan [DIR] [--db PATH] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format F]',
+    '                                      scan each entry\'s packages against the OSV database',
+    '  db update [DIR] [--ecosystem E]...  download the OSV database kiln scan reads into the cache',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',

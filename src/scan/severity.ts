@@ -1,11 +1,9 @@
 // A finding's severity, the way trivy ranks one: the distribution's own rating when it gave one (it knows how
 // the package is built and used there), else the highest CVSS score among the advisories, else UNKNOWN.
 import cvss from 'ae-cvss-calculator';
+import { SEVERITIES, type Severity } from '../plan/scan-policy.js';
 
-/** SEVERITIES are the levels from least to most severe; NONE is a CVSS score of 0. */
-export const SEVERITIES = ['UNKNOWN', 'NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-/** Severity is one level. */
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity } from '../plan/scan-policy.js';
 
 /** SeverityRating is a severity and where it came from, e.g. `CVSS_V3 9.8` or `Debian urgency: low`. */
 export interface SeverityRating {
@@ -17,12 +15,14 @@ export interface SeverityRating {
 
 /** rank orders severities (higher is worse). */
 export function rank(severity: Severity): number {
-  return SEVERITIES.indexOf(severity);
+  return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
 }
 
-/** cvssSeverity is CVSS's qualitative rating of a score; v2 has no CRITICAL (7.0 to 10 is HIGH). */
+/**
+ * cvssSeverity is CVSS's qualitative rating of a score; v2 has no CRITICAL (7.0 to 10 is HIGH). CVSS calls 0.0
+ * "None", which trivy's five levels lack: it counts as LOW, the level a gate is least likely to list.
+ */
 export function cvssSeverity(score: number, version: 2 | 3 | 4): Severity {
-  if (score === 0) return 'NONE';
   if (score < 4) return 'LOW';
   if (score < 7) return 'MEDIUM';
   if (score < 9 || version === 2) return 'HIGH';

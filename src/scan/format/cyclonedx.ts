@@ -10,7 +10,6 @@ const SEVERITY: Record<Severity, Enums.Vulnerability.Severity> = {
   HIGH: Enums.Vulnerability.Severity.High,
   MEDIUM: Enums.Vulnerability.Severity.Medium,
   LOW: Enums.Vulnerability.Severity.Low,
-  NONE: Enums.Vulnerability.Severity.None,
   UNKNOWN: Enums.Vulnerability.Severity.Unknown,
 };
 

@@ -4,10 +4,10 @@ import type { Severity } from '../severity.js';
 import type { RatedFinding, ScanResult } from '../scan.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = {
-  CRITICAL: 'error', HIGH: 'error', MEDIUM: 'warning', LOW: 'note', NONE: 'note', UNKNOWN: 'note',
+  CRITICAL: 'error', HIGH: 'error', MEDIUM: 'warning', LOW: 'note', UNKNOWN: 'note',
 };
 // GitHub ranks by `security-severity`; without a CVSS score, a number inside the severity's band stands in.
-const BAND_SCORE: Record<Severity, string> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', NONE: '0.0', UNKNOWN: '0.0' };
+const BAND_SCORE: Record<Severity, string> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', UNKNOWN: '0.0' };
 
 /** advisoryUrl is where a person reads about an id. */
 export function advisoryUrl(id: string): string {

@@ -20,8 +20,7 @@ function title(finding: RatedFinding): string {
 
 /** totals counts findings by severity, trivy's way: `Total: 3 (UNKNOWN: 0, LOW: 1, ...)`. */
 export function totals(findings: readonly RatedFinding[]): string {
-  const counts = SEVERITIES.filter((severity) => severity !== 'NONE' || findings.some((f) => f.rating.severity === 'NONE'))
-    .map((severity) => `${severity}: ${findings.filter((finding) => finding.rating.severity === severity).length}`);
+  const counts = [...SEVERITIES].reverse().map((severity) => `${severity}: ${findings.filter((finding) => finding.rating.severity === severity).length}`);
   return `Total: ${findings.length} (${counts.join(', ')})`;
 }
 

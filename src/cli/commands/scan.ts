@@ -1,0 +1,114 @@
+// kiln scan [DIR|PLACE]: match every package an image holds against OSV advisories, with trivy's flags
+// (--severity, --ignore-unfixed, --exit-code, --format) meaning what a trivy user expects.
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { UsageError } from '../../errors.js';
+import { parsePlace } from '../../places/place.js';
+import { writeFileAtomic } from '../../places/blob-file.js';
+import type { ImagePlan } from '../../plan/index.js';
+import { pinnedPlan } from '../pinned-plan.js';
+import { DEFAULT_MAX_DB_AGE_DAYS, SEVERITIES, type ScanRun, type ScanTarget, type Severity } from '../../scan/index.js';
+
+const FORMATS = ['table', 'json', 'sarif', 'cyclonedx'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** parseSeverities reads `--severity CRITICAL,HIGH` (any case), refusing a name trivy would not know. */
+export function parseSeverities(text: string): Severity[] {
+  const names = text.split(',').map((name) => name.trim().toUpperCase()).filter(Boolean);
+  const unknown = names.filter((name) => !(SEVERITIES as readonly string[]).includes(name));
+  if (unknown.length || names.length === 0) throw new UsageError(`--severity ${text}: expected a comma-separated list of ${SEVERITIES.join(', ')}`);
+  return [...new Set(names)] as Severity[];
+}
+
+function wholeNumber(flag: string, text: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new UsageError(`${flag} ${text}: expected a whole number from 0 to ${max}`);
+  return Number(text);
+}
+
+/** planTargets turns pinned entries into scan targets; a base kiln does not assemble is named in a warning. */
+async function planTargets(entries: readonly ImagePlan[], warn: (line: string) => void): Promise<ScanTarget[]> {
+  const { inventoryFromPlan, installedPackages } = await import('../../sbom/inventory.js');
+  return entries.map((entry) => {
+    if (entry.unresolved) throw new UsageError(`entry "${entry.name}" could not be resolved: ${entry.unresolved}`);
+    const inventory = inventoryFromPlan(entry);
+    if (inventory.base) {
+      const where = inventory.base.kind === 'registry' ? inventory.base.reference : inventory.base.place;
+      warn(`${entry.name}: only its Python packages are scanned; the packages of its base ${where} are not in the plan`);
+    }
+    return { name: entry.name, packages: installedPackages(inventory) };
+  });
+}
+
+async function render(format: Format, run: ScanRun, entries: readonly ImagePlan[], context: CommandContext): Promise<string> {
+  if (format === 'table') {
+    const { formatTable } = await import('../../scan/format/table.js');
+    return run.results.map(formatTable).join('\n');
+  }
+  if (format === 'json') return (await import('../../scan/format/json.js')).formatJson(run.results, run.database);
+  if (format === 'sarif') return (await import('../../scan/format/sarif.js')).formatSarif(run.results, context.version);
+  const { cycloneDxBom, serializeBom } = await import('../../sbom/cyclonedx.js');
+  const { inventoryFromPlan } = await import('../../sbom/inventory.js');
+  const { addVulnerabilities } = await import('../../scan/format/cyclonedx.js');
+  const entry = entries[0]!;
+  return serializeBom(addVulnerabilities(cycloneDxBom(inventoryFromPlan(entry), { epoch: entry.epoch }), run.results[0]!));
+}
+
+export const command: Command = {
+  summary: 'Scan images for known vulnerabilities against the OSV database (kiln db update, or --db PATH): every Debian package by its source package, every Python distribution. Exit 0 unless --exit-code N is given and findings remain.',
+  usage: 'kiln scan [DIR] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--db PATH] [--max-db-age DAYS] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format table|json|sarif|cyclonedx] [-o FILE]',
+  async run(args, context) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string', short: 'f' },
+        plan: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        db: { type: 'string' },
+        'max-db-age': { type: 'string' },
+        severity: { type: 'string', short: 's' },
+        'ignore-unfixed': { type: 'boolean', default: false },
+        ignorefile: { type: 'string' },
+        'exit-code': { type: 'string' },
+        format: { type: 'string', default: 'table' },
+        output: { type: 'string', short: 'o' },
+      },
+    });
+    if (positionals.length > 1) throw new UsageError(`scan takes one directory or image, got ${positionals.length}`);
+    const format = values.format as Format;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format ${values.format}: expected one of ${FORMATS.join(', ')}`);
+    const severities = values.severity === undefined ? undefined : parseSeverities(values.severity);
+    const exitCode = values['exit-code'] === undefined ? 0 : wholeNumber('--exit-code', values['exit-code'], 255);
+    const maxAgeDays = values['max-db-age'] === undefined ? DEFAULT_MAX_DB_AGE_DAYS : wholeNumber('--max-db-age', values['max-db-age'], 100_000);
+    const place = positionals[0];
+    if (place && /^(oci|docker-archive|docker):/.test(place)) {
+      parsePlace(place);
+      throw new UsageError(`${place}: scanning an image's layers is not yet supported; scan the project that builds it (kiln scan DIR)`);
+    }
+    const { readIgnoreFile, scanTargets } = await import('../../scan/index.js');
+    const ignores = values.ignorefile ? await readIgnoreFile(values.ignorefile) : [];
+    const plan = await pinnedPlan(values, place, context);
+    if (format === 'cyclonedx' && plan.images.length !== 1) {
+      throw new UsageError(`--format cyclonedx writes one entry's BOM, and the manifest has ${plan.images.length} (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
+    }
+    const warn = (line: string): void => {
+      context.stderr.write(`kiln: warning: ${line}\n`);
+    };
+    const targets = await planTargets(plan.images, warn);
+    const run = await scanTargets(targets, { path: values.db, store: context.cache(), maxAgeDays }, {
+      severities, ignoreUnfixed: values['ignore-unfixed'], ignores, today: new Date().toISOString().slice(0, 10),
+    });
+    for (const line of run.warnings) warn(line);
+    for (const result of run.results) {
+      for (const { finding, rule } of result.expired) {
+        warn(`${values.ignorefile}:${rule.line}: the ignore entry for ${finding.id} expired on ${rule.expires}; ${finding.id} in ${finding.package.name} is reported again`);
+      }
+    }
+    const text = await render(format, run, plan.images, context);
+    if (values.output) await writeFileAtomic(values.output, text);
+    else context.stdout.write(text);
+    const remaining = run.results.reduce((count, result) => count + result.findings.length, 0);
+    return remaining > 0 ? exitCode : 0;
+  },
+};
