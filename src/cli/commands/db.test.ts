@@ -27,7 +27,7 @@ test('kiln db update downloads the exports (MD5 from x-goog-hash checked), then 
   const root = await exportTree();
   const md5 = async (path: string): Promise<string> => createHash('md5').update(await readFile(join(root, path))).digest('base64');
   const sums: Record<string, string> = { '/Debian:12/all.zip': await md5('Debian:12/all.zip'), '/PyPI/all.zip': await md5('PyPI/all.zip') };
-  const server = await serveDir(root, (path) => (sums[path] ? { 'x-goog-hash': `crc32c=AAAAAA==, md5=${sums[path]}` } : {}));
+  const server = await serveDir(root, (path): Record<string, string> => (sums[path] ? { 'x-goog-hash': `crc32c=AAAAAA==, md5=${sums[path]}` } : {}));
   try {
     const work = await tempDir();
     const env = { ...QUICK, KILN_CACHE_DIR: join(work, 'cache'), KILN_OSV_URL: server.url };
