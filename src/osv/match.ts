@@ -304,6 +304,13 @@ function sameVulnerability(record: OsvRecord): string[] {
   return record.upstream.length === 1 ? [...record.aliases, record.upstream[0]!] : record.aliases;
 }
 
+function firstSentence(text: string | undefined): string | undefined {
+  const line = text?.trim().split('\n')[0]?.trim();
+  if (!line) return undefined;
+  const end = line.search(/\.(\s|$)/);
+  return end > 0 ? line.slice(0, end + 1) : line;
+}
+
 function preferredId(ids: string[]): string {
   return ids.find((id) => id.startsWith('CVE-')) ?? ids[0]!;
 }
@@ -340,7 +347,9 @@ export function matchPackages(packages: readonly InstalledPackage[], records: It
       const fixes = group.map(({ fixed }) => fixed).filter((fixed): fixed is string => fixed !== undefined);
       const order = group[0]!.hit.order;
       const fixed = fixes.length ? fixes.reduce((a, b) => (order(a, b) >= 0 ? a : b)) : undefined;
-      const first = group.find(({ hit }) => hit.record.summary)?.hit.record;
+      // Debian's and Ubuntu's per-CVE records carry only `details`: its first sentence stands in as the summary.
+      const advisories = group.map(({ hit }) => hit.record);
+      const summary = advisories.find((record) => record.summary)?.summary ?? firstSentence(advisories.find((record) => record.details)?.details);
       const severity = group.flatMap(({ hit }) => [...hit.record.severity, ...(hit.affected.severity ?? [])]);
       findings.push({
         id: preferredId(ids),
@@ -348,7 +357,7 @@ export function matchPackages(packages: readonly InstalledPackage[], records: It
         records,
         package: pkg,
         ...(fixed === undefined ? {} : { fixed }),
-        ...(first?.summary === undefined ? {} : { summary: first.summary }),
+        ...(summary === undefined ? {} : { summary }),
         severity,
       });
     }
