@@ -127,11 +127,11 @@ export async function publish(buildPlan: BuildPlan, results: EntryResult[], opti
   const context = { store: storeOf(options), env: options.env ?? process.env, log: options.log ?? (() => undefined) };
   const writeOutputs = outputPublisher(context);
   const built = buildPlan.images.flatMap((entry) => {
-    const image = results.find((result) => result.name === entry.name)?.image;
-    return image ? [{ entry, image }] : [];
+    const result = results.find((candidate) => candidate.name === entry.name);
+    return result?.image ? [{ entry, image: result.image, attachments: result.attachments ?? [] }] : [];
   });
   const outputs: Record<string, string[]> = {};
-  for (const { entry, image } of built) outputs[entry.name] = await writeOutputs(entry, image);
+  for (const { entry, image, attachments } of built) outputs[entry.name] = await writeOutputs(entry, image, attachments);
   const published = options.push
     ? await publishEntries(built.filter(({ entry }) => entry.publish), context, { ...(options.partial ? { partial: true } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) })
     : [];

@@ -3,6 +3,8 @@
 // recorded by digest in the cache, so `kiln push` publishes that very image later.
 import { recordBuild } from '../cache/build-records.js';
 import type { Image } from '../oci/image.js';
+import type { Attachment } from '../oci/artifact.js';
+import { entryAttachments } from './attachments.js';
 import { errorMessage } from '../errors.js';
 import { limiter } from '../limit.js';
 import { assembleImage, reportImage, type BuildContext, type ImageReport } from './build-image.js';
@@ -17,6 +19,8 @@ export interface EntryResult {
   report?: ImageReport;
   /** image is the built image, kept for publishing. */
   image?: Image;
+  /** attachments go with the image where it is published (its SBOM). */
+  attachments?: Attachment[];
   /** error is the failure's one-line message; `cause` the thrown value. */
   error?: string;
   cause?: unknown;
@@ -31,8 +35,8 @@ export interface BuiltEntry {
 /** EntryBuilder builds one entry into an Image; it never writes outputs. */
 export type EntryBuilder = (entry: ImagePlan, log: (line: string) => void) => Promise<BuiltEntry>;
 
-/** EntryPublisher writes a built image to the entry's outputs and returns the places written. */
-export type EntryPublisher = (entry: ImagePlan, image: Image) => Promise<string[]>;
+/** EntryPublisher writes a built image (and its attachments) to the entry's outputs and returns the places written. */
+export type EntryPublisher = (entry: ImagePlan, image: Image, attachments: Attachment[]) => Promise<string[]>;
 
 /** BuildEntriesOptions choose the builder, the publisher, parallelism and failure handling. */
 export interface BuildEntriesOptions {
@@ -66,10 +70,11 @@ export async function buildEntries(plan: BuildPlan, context: BuildContext, optio
     const started = performance.now();
     try {
       const built = await builder(entry, context.log);
-      const outputs = options.publisher ? await options.publisher(entry, built.image) : [];
-      await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image);
+      const attachments = await entryAttachments(entry);
+      const outputs = options.publisher ? await options.publisher(entry, built.image, attachments) : [];
+      await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image, attachments);
       const report = { ...built.report, outputs };
-      return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report, image: built.image };
+      return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report, image: built.image, attachments };
     } catch (error) {
       failed = true;
       context.log(`${entry.name}: failed: ${errorMessage(error)}`);

@@ -1,16 +1,20 @@
 // The one publisher: whichever builder ran, its Image goes to the entry's outputs (outputPublisher) and to its
 // registries (publishEntries) here, with the same credentials and tag rules.
-// publishEntries tags only once every upload landed. Phase 1 uploads blobs and each manifest by digest (no tag yet), checking immutable tags first;
-// phase 2 writes the tags. A failure in phase 1 holds every tag back unless `partial` is set.
+// publishEntries tags only once every upload landed. Phase 1 uploads blobs and each manifest by digest (no tag yet), checking immutable tags first,
+// then the image's attachments (its SBOM) as OCI 1.1 referrers, by digest too; phase 2 writes the tags, the referrers
+// tag (`sha256-<hex>`, for registries without the referrers API) first. A failure in phase 1 holds every tag back unless `partial` is set.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
+import { artifactsFor, type Attachment } from '../oci/artifact.js';
+import type { Descriptor } from '../oci/spec.js';
 import { errorMessage, OutputError } from '../errors.js';
 import { limiter } from '../limit.js';
+import type { Digest } from '../oci/digest.js';
 import {
-  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, redact, Registries,
-  type CredentialSource, type PushDestination,
+  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushReferrers, redact, Registries,
+  updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
-import { writeImage } from '../places/index.js';
+import { writeImage, writeReferrers } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
 
@@ -21,6 +25,8 @@ export interface PublishResult {
   /** pushed (tags written); uploaded (content there, tags held back); skipped; failed. */
   status: 'pushed' | 'uploaded' | 'skipped' | 'failed';
   references: string[];
+  /** referrers are the attached artifacts (the SBOM), `repository@digest` each. */
+  referrers?: string[];
   message?: string;
 }
 
@@ -44,9 +50,20 @@ export class ImmutableTagError extends OutputError {}
 interface Job {
   entry: ImagePlan;
   image: Image;
+  artifacts: Image[];
   destination: Destination;
   result: PublishResult;
-  digest: string;
+  digest: Digest;
+  /** untracked are referrers the registry does not list itself: phase 2 puts them under the referrers tag. */
+  untracked: Descriptor[];
+}
+
+/** PublishedEntry is one built entry's image and what goes with it. */
+export interface PublishedEntry {
+  entry: ImagePlan;
+  image: Image;
+  /** attachments (the SBOM) are attached to the image as referrers; none when absent. */
+  attachments?: Attachment[];
 }
 
 // Several entries may write into one OCI layout: its index.json takes one writer at a time.
@@ -59,15 +76,25 @@ function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order. */
-export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image) => Promise<string[]> {
+/**
+ * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
+ * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
+ */
+export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
   const queue = keyedQueue();
-  return async (entry, image) => {
+  return async (entry, image, attachments = []) => {
     const written: string[] = [];
+    const artifacts = await artifactsFor(image, attachments);
     for (const output of entry.outputs) {
       const place = parsePlace(output);
       context.log(`${entry.name}: writing ${output}`);
-      await queue(place.transport === 'docker' ? output : place.path, () => writeImage(place, image, { store: context.store, env: context.env, defaultName: entry.name }));
+      const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
+      await queue(place.transport === 'docker' ? output : place.path, async () => {
+        await writeImage(place, image, placeContext);
+        // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
+        // could no longer pick the image: the SBOM goes only beside a tagged image.
+        if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
+      });
       written.push(output);
     }
     return written;
@@ -79,7 +106,7 @@ function hostOf(repository: string): string {
 }
 
 /** publishEntries pushes every built entry to its destinations; it never throws for one destination's failure. */
-export async function publishEntries(built: Array<{ entry: ImagePlan; image: Image }>, context: PublishContext, options: PublishOptions = {}): Promise<PublishResult[]> {
+export async function publishEntries(built: PublishedEntry[], context: PublishContext, options: PublishOptions = {}): Promise<PublishResult[]> {
   const env = context.env;
   const insecure = [
     ...insecureRegistries(env),
@@ -107,12 +134,13 @@ export async function publishEntries(built: Array<{ entry: ImagePlan; image: Ima
   });
 
   const jobs: Job[] = [];
-  for (const { entry, image } of built) {
+  for (const { entry, image, attachments } of built) {
     const digest = await image.digest();
+    const artifacts = await artifactsFor(image, attachments ?? []);
     for (const destination of entry.destinations) {
       const result: PublishResult = { name: entry.name, registry: destination.registry, status: 'skipped', references: [] };
       if (destination.skipped) result.message = destination.skipped;
-      jobs.push({ entry, image, destination, result, digest });
+      jobs.push({ entry, image, artifacts, destination, result, digest, untracked: [] });
     }
   }
   const active = jobs.filter((job) => !job.destination.skipped);
@@ -136,6 +164,11 @@ export async function publishEntries(built: Array<{ entry: ImagePlan; image: Ima
       }
       context.log(`${entry.name}: uploading to ${destination.repository}`);
       await pushImage(job.image, [{ reference: `${destination.repository}@${digest}` } satisfies PushDestination], pushOptions(destination));
+      if (job.artifacts.length) {
+        const attached = await pushReferrers(destination.repository, job.artifacts, pushOptions(destination));
+        job.untracked = attached.untracked;
+        job.result.referrers = attached.references;
+      }
       job.result.status = 'uploaded';
     } catch (error) {
       job.result.status = 'failed';
@@ -146,10 +179,17 @@ export async function publishEntries(built: Array<{ entry: ImagePlan; image: Ima
 
   // Phase 2: tags, only when every selected entry reached every registry (or --partial).
   const complete = active.every((job) => job.result.status === 'uploaded');
+  // Entries with the same digest in one repository share a referrers tag: one read-modify-write at a time.
+  const referrersTagQueue = keyedQueue();
   if (complete || options.partial) {
     await Promise.all(active.filter((job) => job.result.status === 'uploaded').map((job) => slot(async () => {
       const { entry, destination } = job;
       try {
+        if (job.untracked.length) {
+          const repository = parseReference(`${destination.repository}:x`).repository;
+          const client = registriesOf(destination).client(hostOf(destination.repository), credentialsOf(destination));
+          await referrersTagQueue(`${destination.repository}@${job.digest}`, () => updateReferrersTag(client, repository, job.digest, job.untracked));
+        }
         const results = await pushImage(job.image, destination.references.map((reference) => reference.replace(/^docker:\/\//, '')), pushOptions(destination));
         job.result.status = 'pushed';
         job.result.references = results.flatMap((result) => result.references);

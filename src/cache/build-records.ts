@@ -4,6 +4,7 @@ import { sha256, digestHex, type Digest } from '../oci/digest.js';
 import { checkedConfig, imageFromRaw, type Image } from '../oci/image.js';
 import { blobLayer, type Layer } from '../oci/layer.js';
 import type { ImageConfig, Manifest } from '../oci/spec.js';
+import type { Attachment } from '../oci/artifact.js';
 import { IntegrityError } from '../errors.js';
 import type { BlobStore } from './blob-store.js';
 
@@ -13,11 +14,21 @@ export interface BuildKey {
   name: string;
 }
 
+/** RecordedAttachment is an attachment kept in the blob store by digest. */
+export interface RecordedAttachment {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  annotations: Record<string, string>;
+}
+
 /** BuildRecord is what is remembered per entry: the manifest digest and where its blobs are. */
 export interface BuildRecord {
   manifestFile: string;
   name: string;
   digest: Digest;
+  /** attachments (the SBOM) were made with the image; `kiln push` attaches these same bytes. */
+  attachments?: RecordedAttachment[];
   /** blobs is the blob store's root holding the manifest, the config and every layer. */
   blobs: string;
 }
@@ -29,7 +40,7 @@ function memoKey(key: BuildKey): string {
 }
 
 /** recordBuild copies whatever blobs of `image` the store lacks into it, then records the image for `key`. */
-export async function recordBuild(store: BlobStore, key: BuildKey, image: Image): Promise<BuildRecord> {
+export async function recordBuild(store: BlobStore, key: BuildKey, image: Image, attachments: Attachment[] = []): Promise<BuildRecord> {
   const manifest = await image.manifest();
   const layers = await image.layers();
   for (const [i, layer] of layers.entries()) {
@@ -38,7 +49,12 @@ export async function recordBuild(store: BlobStore, key: BuildKey, image: Image)
   }
   await store.writeBuffer(await image.rawConfig(), manifest.config, `${key.name}: config`);
   const digest = (await store.writeBuffer(await image.rawManifest(), undefined, `${key.name}: manifest`)).digest;
-  const record: BuildRecord = { manifestFile: key.manifestFile, name: key.name, digest, blobs: store.root };
+  const recorded: RecordedAttachment[] = [];
+  for (const attachment of attachments) {
+    const blob = await store.writeBuffer(attachment.data, undefined, `${key.name}: ${attachment.mediaType}`);
+    recorded.push({ mediaType: attachment.mediaType, digest: blob.digest, size: attachment.data.length, annotations: attachment.annotations });
+  }
+  const record: BuildRecord = { manifestFile: key.manifestFile, name: key.name, digest, blobs: store.root, ...(recorded.length ? { attachments: recorded } : {}) };
   await store.setMemo(MEMO_KIND, memoKey(key), record);
   return record;
 }
@@ -66,4 +82,16 @@ export async function storedImage(store: BlobStore, digest: Digest): Promise<Ima
     }));
   }
   return imageFromRaw({ rawManifest: async () => rawManifest, rawConfig: async () => rawConfig, layers: async () => layers });
+}
+
+/** storedAttachments reads a record's attachments back from the store, each checked against its digest. */
+export async function storedAttachments(store: BlobStore, record: BuildRecord): Promise<Attachment[]> {
+  const attachments: Attachment[] = [];
+  for (const recorded of record.attachments ?? []) {
+    if (!(await store.has(recorded.digest))) throw new IntegrityError(`${record.name}: attachment ${recorded.digest} is no longer in the cache at ${store.root}`);
+    const data = await store.read(recorded.digest);
+    if (sha256(data) !== recorded.digest) throw new IntegrityError(`${record.name}: cached attachment ${recorded.digest} does not match its digest`);
+    attachments.push({ mediaType: recorded.mediaType, data, annotations: recorded.annotations });
+  }
+  return attachments;
 }

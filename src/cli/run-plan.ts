@@ -5,7 +5,7 @@ import type { BuildPlan } from '../plan/index.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../apply/build-entries.js';
 import { reportImage } from '../apply/build-image.js';
 import { outputPublisher, publishEntries, type PublishResult } from '../apply/publish.js';
-import { findBuild, storedImage } from '../cache/build-records.js';
+import { findBuild, storedAttachments, storedImage } from '../cache/build-records.js';
 import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, progressLogger } from './progress.js';
 import { summaryTable } from './summary.js';
@@ -73,7 +73,9 @@ export async function pushRecorded(plan: BuildPlan, context: CommandContext, opt
       results.push({ name: entry.name, status: 'failed', seconds: 0, error: problem });
       continue;
     }
-    results.push({ name: entry.name, status: 'built', seconds: 0, image, report: await reportImage(entry.name, image, [], store) });
+    // The SBOM made with the build, not one from today's plan: the plan here is not resolved, and may have moved on.
+    const attachments = record && entry.sbom ? await storedAttachments(store, record) : [];
+    results.push({ name: entry.name, status: 'built', seconds: 0, image, attachments, report: await reportImage(entry.name, image, [], store) });
   }
   return finish(plan, results, context, { ...options, push: true }, progressLogger(context, options.quiet));
 }
@@ -87,7 +89,7 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
     if (failures.length && !options.partial) {
       held = `nothing pushed: ${failures.length} of ${results.length} entries did not build (use --partial to push the others)`;
     } else {
-      const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image }] : []));
+      const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image, attachments: result.attachments ?? [] }] : []));
       published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs });
     }
   }

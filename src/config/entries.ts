@@ -28,6 +28,8 @@ export interface EntrySpec {
   /** publish names the registries the entry goes to. */
   publish: string[];
   scan: ScanPolicy | false;
+  /** sbom attaches the entry's SBOM to its image where it is published. */
+  sbom: boolean;
   immutableTags: boolean;
 }
 
@@ -285,7 +287,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
         return value;
       };
       const fields = substitute(merged.value, []) as Record<string, unknown>;
-      const { tags: tagTemplates, publish, scan, immutable_tags: immutable, ...imageFields } = fields;
+      const { tags: tagTemplates, publish, scan, sbom, immutable_tags: immutable, ...imageFields } = fields;
 
       let name = image;
       if (axisNames.length) {
@@ -324,6 +326,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
         tags,
         publish: targets,
         scan: scanPolicy(scan as ScanSetting | undefined, context.manifestDir),
+        sbom: (sbom as boolean | undefined) ?? true,
         immutableTags: (immutable as boolean | undefined) ?? false,
       });
     }

@@ -125,6 +125,8 @@ const publishingShape = {
   publish: z.union([z.array(name), z.literal(false)]).optional(),
   /** scan gates publishing: true (CRITICAL and HIGH findings fail), a policy, or false (default). */
   scan: z.union([z.boolean(), scanPolicySchema]).optional(),
+  /** sbom: false keeps the image's SBOM from being attached to it (registries and oci: outputs); default true. */
+  sbom: z.boolean().optional(),
   /** immutable_tags refuse to move a tag that already names another digest. */
   immutable_tags: z.boolean().optional(),
   /** vars add or change template variables for the images this layer applies to (e.g. per matrix entry). */

@@ -37,6 +37,19 @@ export function baseRequest(spec: DistroBaseSpec, architecture: string): BaseReq
 const resolving = new Map<string, Promise<LockedBase>>();
 let lockWrites: Promise<unknown> = Promise.resolve();
 
+// Entries of one run that ask for the same packages share one resolution (per cache), started by the first.
+function resolveOnce(name: string, request: BaseRequest, hash: string, options: { store: BlobStore; log?: (line: string) => void }): Promise<LockedBase> {
+  const key = `${options.store.root}\0${hash}`;
+  let pending = resolving.get(key);
+  if (!pending) {
+    options.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
+    pending = resolveBase(request, { store: options.store });
+    resolving.set(key, pending);
+    pending.catch(() => resolving.delete(key));
+  }
+  return pending;
+}
+
 /** lockedPackages returns the image's pinned packages, resolving and recording them when kiln.lock has none. */
 export async function lockedPackages(name: string, request: BaseRequest, context: BaseContext, lock?: LockFile): Promise<ResolvedPackage[]> {
   const path = lockPath(context.manifestDir);
@@ -46,18 +59,7 @@ export async function lockedPackages(name: string, request: BaseRequest, context
     // A matrix gives many entries the same base: an entry already locked for the same request is reused.
     const hash = requestHash(request);
     const twin = Object.values(current.bases).find((base) => base.request === hash);
-    const key = `${path}\0${hash}`;
-    if (twin) locked = twin;
-    else {
-      let pending = resolving.get(key);
-      if (!pending) {
-        context.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
-        pending = resolveBase(request, { store: context.store });
-        resolving.set(key, pending);
-        pending.catch(() => resolving.delete(key));
-      }
-      locked = await pending;
-    }
+    locked = twin ?? await resolveOnce(name, request, hash, context);
     const entry = locked;
     // Re-read before writing, one writer at a time: other entries of the same build add theirs meanwhile.
     const write = lockWrites.then(async () => {
@@ -97,15 +99,7 @@ export async function pinDistroBase(name: string, spec: DistroBaseSpec, architec
     if (twin) locked = twin;
     else {
       if (options.locked) throw new InputError(`kiln.lock has no entry for base "${name}" (${spec.distro} ${spec.release}) and --locked forbids resolving it; run kiln lock`);
-      const key = `${options.store.root}\0${hash}`;
-      let pending = resolving.get(key);
-      if (!pending) {
-        options.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
-        pending = resolveBase(request, { store: options.store });
-        resolving.set(key, pending);
-        pending.catch(() => resolving.delete(key));
-      }
-      locked = await pending;
+      locked = await resolveOnce(name, request, hash, options);
     }
     resolved = locked;
   }

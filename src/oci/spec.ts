@@ -19,6 +19,8 @@ export interface Descriptor {
   annotations?: Record<string, string>;
   platform?: Platform;
   artifactType?: string;
+  /** data embeds the content itself, base64 (the empty descriptor carries `{}` this way). */
+  data?: string;
 }
 
 /** HistoryEntry records how a layer (or an empty step) came to be. */

@@ -2,7 +2,7 @@
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { readDockerArchive, writeDockerArchive } from './docker-archive.js';
-import { readOciLayout, writeOciLayout, type PlatformWanted } from './oci-layout.js';
+import { readOciLayout, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
 import { formatPlace, parsePlace, type Place } from './place.js';
 
 export { formatPlace, parsePlace, type Place };
@@ -51,6 +51,25 @@ export async function writeImage(place: Place | string, image: Image, context: P
       break;
   }
   return { place: formatPlace(parsed), digest };
+}
+
+/**
+ * writeReferrers stores artifacts (an SBOM) that refer to an image already written at `place`: beside it in an
+ * oci: layout, as referrers in a registry. A docker-archive has no place for them: false, nothing written.
+ */
+export async function writeReferrers(place: Place | string, artifacts: Image[], context: PlaceContext): Promise<boolean> {
+  const parsed = typeof place === 'string' ? parsePlace(place) : place;
+  if (artifacts.length === 0) return false;
+  switch (parsed.transport) {
+    case 'oci':
+      await writeOciReferrers(parsed.path, artifacts);
+      return true;
+    case 'docker-archive':
+      return false;
+    case 'docker':
+      await (await registryPlaces()).writeRegistryReferrers(parsed.reference, artifacts, context);
+      return true;
+  }
 }
 
 // The registry client is loaded on first use, so builds that never touch a registry do not load it;

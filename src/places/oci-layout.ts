@@ -7,6 +7,7 @@ import { digestAlgorithm, digestHex, parseDigest, sha256, verifyDigest, type Dig
 import { checkedConfig, imageFromRaw, serializeJson, type Image } from '../oci/image.js';
 import { blobLayer } from '../oci/layer.js';
 import { isIndexMediaType, isManifestMediaType, MediaType } from '../oci/media-types.js';
+import { referrerDescriptor, subjectOf } from '../oci/artifact.js';
 import { Annotation, type Descriptor, type Index, type Manifest, type Platform } from '../oci/spec.js';
 import { InputError, OutputError, withContext } from '../errors.js';
 import { ensureDir, tempSibling, writeBlobFile, writeFileAtomic } from './blob-file.js';
@@ -34,8 +35,8 @@ async function readIndex(root: string): Promise<Index> {
   }
 }
 
-/** writeImageBlobs copies config, layers and manifest of an image into a layout rooted at `root`. */
-async function writeImageBlobs(root: string, image: Image): Promise<Descriptor> {
+// manifestBlobs copies an image's layers, config and manifest into a layout and returns the manifest's descriptor.
+async function manifestBlobs(root: string, image: Image): Promise<Descriptor> {
   const manifest = await image.manifest();
   const rawConfig = await image.rawConfig();
   const layers = await image.layers();
@@ -47,11 +48,15 @@ async function writeImageBlobs(root: string, image: Image): Promise<Descriptor> 
   const rawManifest = await image.rawManifest();
   const digest = sha256(rawManifest);
   await writeBlobFile(blobPath(root, digest), async () => bufferStream(rawManifest), { digest, size: rawManifest.length }, 'image manifest');
-  const config = JSON.parse(rawConfig.toString('utf8')) as { os: string; architecture: string; variant?: string };
+  return { mediaType: await image.mediaType(), digest, size: rawManifest.length };
+}
+
+/** writeImageBlobs copies config, layers and manifest of an image into a layout rooted at `root`. */
+async function writeImageBlobs(root: string, image: Image): Promise<Descriptor> {
+  const descriptor = await manifestBlobs(root, image);
+  const config = JSON.parse((await image.rawConfig()).toString('utf8')) as { os: string; architecture: string; variant?: string };
   return {
-    mediaType: await image.mediaType(),
-    digest,
-    size: rawManifest.length,
+    ...descriptor,
     platform: { architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) },
   };
 }
@@ -83,8 +88,12 @@ async function addToLayout(path: string, image: Image, tag: string | undefined):
   await withFileLock(join(path, INDEX_LOCK), async () => {
     // Read under the lock: another process may have added its tag since the check above.
     const index = await readIndex(path);
-    const kept = index.manifests.filter((m) => (tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== descriptor.digest));
-    await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests: [...kept, entry] })), OutputError);
+    // The entry takes the place of the one it replaces, so rewriting the same image leaves index.json as it was.
+    const replaces = (m: Descriptor): boolean => (tag ? m.annotations?.[Annotation.refName] === tag : m.digest === descriptor.digest);
+    const at = index.manifests.findIndex(replaces);
+    const kept = index.manifests.flatMap((m, i) => (i === at ? [entry] : replaces(m) ? [] : [m]));
+    const manifests = await withoutOrphanReferrers(path, at < 0 ? [...kept, entry] : kept);
+    await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests })), OutputError);
   });
   return descriptor;
 }
@@ -150,7 +159,8 @@ export async function readOciLayout(path: string, tag?: string, platform: Platfo
   const where = `oci:${path}${tag ? `:${tag}` : ''}`;
   const index = await readIndex(path);
   let candidates = index.manifests ?? [];
-  if (tag) candidates = candidates.filter((m) => m.annotations?.[Annotation.refName] === tag);
+  // Untagged referrers (an SBOM beside its image) are not images to open.
+  candidates = tag ? candidates.filter((m) => m.annotations?.[Annotation.refName] === tag) : candidates.filter((m) => !m.artifactType);
   if (candidates.length === 0) throw new InputError(`${where}: no image${tag ? ` tagged "${tag}"` : ''} in the layout`);
   if (candidates.length > 1) {
     const matching = candidates.filter((m) => platformMatches(m.platform, platform));
@@ -158,12 +168,7 @@ export async function readOciLayout(path: string, tag?: string, platform: Platfo
     candidates = matching;
   }
   let descriptor = candidates[0]!;
-  const readBlob = async (d: Descriptor, what: string): Promise<Buffer> => {
-    const digest = parseDigest(d.digest, `${where}: ${what} digest`);
-    const data = await withContext(`${where}: reading ${what} ${digest}`, () => readFile(blobPath(path, digest)));
-    verifyDigest(`${where}: ${what}`, digest, sha256(data), d.size, data.length);
-    return data;
-  };
+  const readBlob = (d: Descriptor, what: string): Promise<Buffer> => readLayoutBlob(path, d, what, where);
   // Follow nested indexes down to one manifest for the wanted platform.
   for (let depth = 0; isIndexMediaType(descriptor.mediaType); depth++) {
     if (depth > 4) throw new InputError(`${where}: indexes nested too deep`);
@@ -195,4 +200,64 @@ export async function readOciLayout(path: string, tag?: string, platform: Platfo
     });
   });
   return imageFromRaw({ rawManifest: async () => rawManifest, rawConfig: async () => rawConfig, layers: async () => layers });
+}
+
+/** readLayoutBlob reads one blob of the layout at `root`, checked against its descriptor's digest and size. */
+export async function readLayoutBlob(root: string, descriptor: Descriptor, what: string, where = `oci:${root}`): Promise<Buffer> {
+  const digest = parseDigest(descriptor.digest, `${where}: ${what} digest`);
+  const data = await withContext(`${where}: reading ${what} ${digest}`, () => readFile(blobPath(root, digest)));
+  verifyDigest(`${where}: ${what}`, digest, sha256(data), descriptor.size, data.length);
+  return data;
+}
+
+// A referrer whose subject left the index (its tag moved to a new image) would only grow index.json: drop it,
+// and then whatever referred to it. Its blobs stay, like the old image's.
+async function withoutOrphanReferrers(root: string, manifests: Descriptor[]): Promise<Descriptor[]> {
+  const subjects = new Map<string, Digest | undefined>();
+  for (const descriptor of manifests) {
+    if (!descriptor.artifactType) continue;
+    const raw = await readFile(blobPath(root, descriptor.digest)).catch(() => undefined);
+    subjects.set(descriptor.digest, raw ? subjectOf(raw) : undefined);
+  }
+  let kept = manifests;
+  for (;;) {
+    const present = new Set<string>(kept.map((m) => m.digest));
+    const next = kept.filter((m) => !subjects.has(m.digest) || present.has(subjects.get(m.digest) ?? ''));
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
+}
+
+/**
+ * writeOciReferrers stores artifacts (an SBOM) beside their subject, an image already in the layout at `path`:
+ * blobs first, then one untagged index.json entry each, with its artifactType, as ORAS keeps referrers in a
+ * layout. Tags still name only images; writing the same artifact twice keeps one entry.
+ */
+export async function writeOciReferrers(path: string, artifacts: Image[]): Promise<Descriptor[]> {
+  if (!(await readIndex(path).catch(() => undefined))) throw new OutputError(`${path} exists and is not an OCI layout (no readable index.json)`);
+  const added: Descriptor[] = [];
+  for (const artifact of artifacts) {
+    await withContext(`writing ${path}`, () => manifestBlobs(path, artifact), OutputError);
+    added.push(referrerDescriptor(await artifact.rawManifest()));
+  }
+  await withFileLock(join(path, INDEX_LOCK), async () => {
+    const index = await readIndex(path);
+    const listed = [...index.manifests, ...added.filter((d) => !index.manifests.some((m) => m.digest === d.digest))];
+    const manifests = await withoutOrphanReferrers(path, listed);
+    await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests })), OutputError);
+  });
+  return added;
+}
+
+/** readOciReferrers lists the index.json entries of the layout at `path` whose manifest's subject is `subject`. */
+export async function readOciReferrers(path: string, subject: Digest): Promise<Descriptor[]> {
+  const index = await readIndex(path);
+  const found: Descriptor[] = [];
+  for (const descriptor of index.manifests ?? []) {
+    if (!isManifestMediaType(descriptor.mediaType) || descriptor.digest === subject) continue;
+    if (!descriptor.artifactType) continue;
+    const raw = await readLayoutBlob(path, descriptor, 'manifest');
+    if (subjectOf(raw) === subject) found.push(descriptor);
+  }
+  return found;
 }

@@ -143,6 +143,7 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     destinations,
     publish: destinations.length > 0,
     scan: entry.scan,
+    sbom: entry.sbom,
     immutableTags: entry.immutableTags,
     base: planBase(spec, manifestDir),
     platform: parsePlatform(spec.platform),

@@ -114,6 +114,7 @@ const imagePlanSchema = z.object({
     ignoreUnfixed: z.boolean(),
     ignorefile: z.string().optional(),
   }).strict()]),
+  sbom: z.boolean(),
   immutableTags: z.boolean(),
   base: baseRefSchema,
   platform: platformSchema,

@@ -158,6 +158,8 @@ export interface ImagePlan {
   publish: boolean;
   /** scan is the gate publishing this entry passes (false: not scanned before publishing). */
   scan: ScanPolicy | false;
+  /** sbom: attach the SBOM (from the pins) to the image in registries and oci: outputs. */
+  sbom: boolean;
   immutableTags: boolean;
   base: BaseRef;
   platform: PlatformSpec;

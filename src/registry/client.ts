@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { IntegrityError, NetworkError } from '../errors.js';
 import { isDigest, sha256, verifyDigest, type Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
+import type { Index } from '../oci/spec.js';
 import { RegistryAuth, repositoryScope } from './auth.js';
 import type { CredentialSource } from './credentials.js';
 import { RegistryError, registryError } from './errors.js';
@@ -20,6 +21,19 @@ export interface RawManifest {
   raw: Buffer;
   mediaType: string;
   digest: Digest;
+}
+
+/** StoredManifest is a registry's answer to a manifest PUT: the digest, and `subject` when it said OCI-Subject. */
+export interface StoredManifest {
+  digest: Digest;
+  /** subject echoes the manifest's subject: the registry lists referrers itself. */
+  subject?: Digest;
+}
+
+/** Referrers is the referrers API's answer; `filtered` says the registry applied the artifactType filter. */
+export interface Referrers {
+  index: Index;
+  filtered: boolean;
 }
 
 /** UploadSession is an open blob upload: where to send bytes next, and the registry's minimum chunk. */
@@ -125,8 +139,8 @@ export class RegistryClient {
     return told && isDigest(told) ? told : undefined;
   }
 
-  /** putManifest stores a manifest under a tag or its digest and returns the digest the registry reports. */
-  async putManifest(repository: string, reference: string, manifest: { raw: Buffer; mediaType: string }): Promise<Digest> {
+  /** putManifest stores a manifest under a tag or its digest; the answer names the digest and, from a registry that lists referrers, the subject. */
+  async putManifest(repository: string, reference: string, manifest: { raw: Buffer; mediaType: string }): Promise<StoredManifest> {
     const where = this.where(repository, isDigest(reference) ? `@${reference}` : `:${reference}`);
     const response = await this.send(repository, {
       method: 'PUT',
@@ -143,7 +157,35 @@ export class RegistryClient {
     if (told && told.startsWith('sha256:') && told !== digest) {
       throw new IntegrityError(`manifest ${where}: registry stored digest ${told}, expected ${digest}`);
     }
-    return digest;
+    const subject = response.header('oci-subject');
+    return { digest, ...(subject && isDigest(subject) ? { subject } : {}) };
+  }
+
+  /**
+   * getReferrers asks the referrers API for the manifests whose subject is `digest`; undefined when the registry
+   * has no such API (404), so the caller falls back to the referrers tag schema.
+   */
+  async getReferrers(repository: string, digest: Digest, artifactType?: string): Promise<Referrers | undefined> {
+    const where = this.where(repository, `@${digest}`);
+    const query = artifactType ? `?${new URLSearchParams({ artifactType }).toString()}` : '';
+    const response = await this.send(repository, {
+      method: 'GET', path: `/referrers/${digest}${query}`, headers: { accept: MediaType.ociIndex }, what: 'listing referrers', access: 'pull',
+    });
+    if (response.status === 404) {
+      await response.dump();
+      return undefined;
+    }
+    if (response.status !== 200) await this.fail(response, 'listing referrers', where);
+    const raw = await response.buffer(MAX_MANIFEST_BYTES);
+    let index: Index;
+    try {
+      index = JSON.parse(raw.toString('utf8')) as Index;
+    } catch {
+      throw new IntegrityError(`referrers of ${where}: not valid JSON`);
+    }
+    if (!Array.isArray(index.manifests)) throw new IntegrityError(`referrers of ${where}: not an image index`);
+    const filtered = (response.header('oci-filters-applied') ?? '').split(',').map((name) => name.trim()).includes('artifactType');
+    return { index, filtered };
   }
 
   /** headBlob returns a blob's size if the repository has it, else undefined. */

@@ -4,12 +4,15 @@ import type { Image } from '../oci/image.js';
 import { dockerConfigCredentials } from './docker-config.js';
 import { pullImage, type PlatformWanted, type PulledImage } from './pull.js';
 import { pushImage, type PushOptions, type PushResult } from './push.js';
-import { stripDockerScheme } from './reference.js';
+import { parseReference, repositoryName, stripDockerScheme } from './reference.js';
+import { pushReferrers, updateReferrersTag } from './referrers.js';
+import { Registries } from './registries.js';
 
 export { parseReference, formatReference, repositoryName, type Reference } from './reference.js';
 export { pullImage, type PulledImage, type PullOptions, type PlatformWanted } from './pull.js';
 export { pushImage, PushError, type PushDestination, type PushOptions, type PushProgress, type PushResult } from './push.js';
 export { dockerConfigCredentials } from './docker-config.js';
+export { listReferrers, pushReferrers, referrersTag, updateReferrersTag, withReferrers, type PushedReferrers, type ReferrerList } from './referrers.js';
 export { envCredential, chainCredentials, staticCredentials, type Credential, type CredentialSource } from './credentials.js';
 export { Transport, type TransportOptions } from './transport.js';
 export { Registries } from './registries.js';
@@ -53,4 +56,20 @@ export async function writeRegistryImage(reference: string, image: Image, contex
     env,
     ...options,
   });
+}
+
+/**
+ * writeRegistryReferrers pushes artifacts that refer to an image already at `reference` (with or without
+ * `docker://`) and, where the registry does not list referrers itself, adds them under the referrers tag.
+ */
+export async function writeRegistryReferrers(reference: string, artifacts: Image[], context: RegistryContext): Promise<string[]> {
+  const env = context.env ?? process.env;
+  const ref = parseReference(stripDockerScheme(reference));
+  const registries = new Registries({ credentials: dockerConfigCredentials(env), insecure: insecureRegistries(env) });
+  const pushed = await pushReferrers(repositoryName(ref), artifacts, { store: context.store, registries, env });
+  if (pushed.untracked.length) {
+    const subject = (await artifacts[0]!.manifest()).subject!.digest;
+    await updateReferrersTag(registries.client(ref.registry), ref.repository, subject, pushed.untracked);
+  }
+  return pushed.references;
 }

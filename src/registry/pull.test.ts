@@ -84,7 +84,7 @@ test('an index is resolved to the requested platform; Docker v2 schema 2 media t
     layers: armManifest.layers.map((l) => ({ ...l, mediaType: MediaType.dockerLayerGzip })),
   });
   const client = new RegistryClient(registry.host, new Transport());
-  const dockerDigest = await client.putManifest('kiln/multi', sha256(dockerManifest), { raw: dockerManifest, mediaType: MediaType.dockerManifest });
+  const { digest: dockerDigest } = await client.putManifest('kiln/multi', sha256(dockerManifest), { raw: dockerManifest, mediaType: MediaType.dockerManifest });
   const index: Index = {
     schemaVersion: 2,
     mediaType: MediaType.ociIndex,
@@ -93,7 +93,7 @@ test('an index is resolved to the requested platform; Docker v2 schema 2 media t
       { mediaType: MediaType.dockerManifest, digest: dockerDigest, size: dockerManifest.length, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
     ],
   };
-  const indexDigest = await client.putManifest('kiln/multi', 'latest', { raw: serializeJson(index), mediaType: MediaType.ociIndex });
+  const { digest: indexDigest } = await client.putManifest('kiln/multi', 'latest', { raw: serializeJson(index), mediaType: MediaType.ociIndex });
 
   const store = await freshStore();
   const pulled = await pullImage(`${registry.host}/kiln/multi`, { store, platform: { os: 'linux', architecture: 'arm64' } });

@@ -58,6 +58,8 @@ export interface PushResult {
   skipped: number;
   mounted: number;
   bytesSent: number;
+  /** subject is set when the registry answered OCI-Subject: it lists this manifest among the subject's referrers. */
+  subject?: Digest;
   /** skippedReason is set when the destination was not pushed (no credentials). */
   skippedReason?: string;
 }
@@ -244,7 +246,8 @@ class RepositoryPush {
     const manifest = { raw: await image.rawManifest(), mediaType: await image.mediaType() };
     const targets = this.group.tags.length ? this.group.tags : [this.result.digest];
     for (const target of targets) {
-      const digest = await this.client.putManifest(this.group.repository, target, manifest);
+      const { digest, subject } = await this.client.putManifest(this.group.repository, target, manifest);
+      if (subject) this.result.subject = subject;
       const tag = target === digest ? '' : `:${target}`;
       this.result.references.push(`${this.where}${tag}@${digest}`);
     }

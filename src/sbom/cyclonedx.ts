@@ -80,6 +80,10 @@ export function cycloneDxBom(inventory: Inventory, options: CycloneDxOptions): M
   }
   const bom = new Models.Bom();
   const image = new Models.Component(Enums.ComponentType.Container, inventory.name, { bomRef: `kiln:image:${inventory.name}` });
+  if (inventory.imageDigest) {
+    image.version = inventory.imageDigest;
+    addDigest(image, inventory.imageDigest);
+  }
   if (inventory.appDigest) image.properties.add(new Models.Property(PROPERTY.appDigest, inventory.appDigest));
   bom.metadata.component = image;
   bom.metadata.timestamp = new Date(options.epoch * 1000);

@@ -25,6 +25,8 @@ export interface InventoryDeb {
   /** sha256 and filename of the .deb: known from a plan, not from an installed system. */
   sha256?: string;
   filename?: string;
+  /** url is where the .deb was fetched from: the mirror and the pool path (plan only). */
+  url?: string;
 }
 
 /** InventoryPython is one installed Python distribution. */
@@ -52,6 +54,8 @@ export type InventoryBase =
 export interface Inventory {
   /** name is the entry name (or the place an image was read from). */
   name: string;
+  /** imageDigest is the manifest digest of the image the inventory was read from (layer inventories only). */
+  imageDigest?: string;
   os?: InventoryOs;
   /** base is a registry or local base by digest; distro bases appear as os + debs instead. */
   base?: InventoryBase;
@@ -104,6 +108,7 @@ function baseOf(entryName: string, base: PinnedBase): Pick<Inventory, 'os' | 'ba
           ...sourceOf(pkg.name, pkg.source),
           sha256: pkg.sha256,
           filename: pkg.filename,
+          url: `${pkg.mirror.replace(/\/+$/, '')}/${pkg.filename}`,
         })),
       };
     }

@@ -203,8 +203,8 @@ function debPackage(deb: InventoryDeb, os: InventoryOs): PendingPackage {
       versionInfo: deb.version,
       ...(deb.filename ? { packageFileName: deb.filename } : {}),
       supplier: NOASSERTION,
-      // The inventory keeps the .deb's pool path but not its mirror, so where it was fetched from is not asserted.
-      downloadLocation: NOASSERTION,
+      // From a plan, the mirror and pool path say where the .deb came from; an installed system does not say.
+      downloadLocation: deb.url ?? NOASSERTION,
       filesAnalyzed: false,
       ...(deb.sha256 ? { checksums: [{ algorithm: 'SHA256', checksumValue: deb.sha256 }] } : {}),
       // Advisories are keyed by source package, so scanners need it even when it equals the binary's name.

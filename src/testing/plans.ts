@@ -11,6 +11,7 @@ export function testImagePlan(overrides: Partial<ImagePlan> = {}): ImagePlan {
     destinations: [],
     publish: false,
     scan: false,
+    sbom: true,
     immutableTags: false,
     base: { kind: 'scratch' },
     platform: { os: 'linux', architecture: 'amd64' },

@@ -34,6 +34,12 @@ export async function makeShared(dir: string): Promise<void> {
   await writeImage(`docker-archive:${join(dir, 'python-base.tar')}:corpus/python-base:1`, image, { store });
 }
 
+/** writeFilesImage writes a one-layer image of `files` as an OCI layout at `layout`, tagged `tag`. */
+export async function writeFilesImage(layout: string, tag: string, files: Record<string, string>): Promise<void> {
+  const store = new BlobStore(`${layout}.store`);
+  await writeImage(`oci:${layout}:${tag}`, await imageWithLayers(store, files), { store });
+}
+
 /** copyPythonBase copies the shared OCI layout to `dest` (cases that tamper with it need their own copy). */
 export async function copyPythonBase(shared: string, dest: string): Promise<void> {
   await cp(join(shared, 'python-base'), dest, { recursive: true });

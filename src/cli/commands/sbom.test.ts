@@ -8,7 +8,10 @@ import type { BuildPlan } from '../../plan/index.js';
 import type { SpdxDocument } from '../../sbom/spdx.js';
 import { repoRoot, runKiln } from '../../testing/cli.js';
 import { spdxSchemaErrors } from '../../testing/spdx-schema.js';
-import { tempDir } from '../../testing/images.js';
+import { imageWithLayers, tempDir, tempStore } from '../../testing/images.js';
+import { writeImage } from '../../places/index.js';
+import { withConfig } from '../../oci/mutate.js';
+import { startRegistry } from '../../testing/registry.js';
 import { testImagePlan } from '../../testing/plans.js';
 
 const HASH = 'b'.repeat(64);
@@ -88,7 +91,74 @@ test('kiln sbom: several entries without --only, an unknown format or an image p
   const unknown = await runKiln(['sbom', '--plan', planFile, '--only', 'a', '--format', 'swid']);
   assert.equal(unknown.code, 2);
   assert.equal(unknown.stderr, 'kiln: --format swid is not one kiln writes yet: use cyclonedx, spdx\n');
-  const place = await runKiln(['sbom', 'oci:somewhere:latest']);
+  const place = await runKiln(['sbom', 'oci:somewhere:latest', '--only', 'a']);
   assert.equal(place.code, 2);
-  assert.match(place.stderr, /^kiln: oci:somewhere:latest: kiln writes SBOMs from its own plans; reading one from an image's layers is not supported yet\n$/);
+  assert.equal(place.stderr, 'kiln: oci:somewhere:latest: an image is read from its layers; --plan, -f and --only name plan entries\n');
+});
+
+test('kiln sbom PLACE reads an image\'s layers: the same valid CycloneDX from oci: and docker-archive:, timestamped by its created time', async () => {
+  const dir = await tempDir();
+  const store = await tempStore();
+  const layers = await imageWithLayers(store, {
+    'etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
+    'var/lib/dpkg/status.d/libssl3': 'Package: libssl3\nStatus: install ok installed\nSource: openssl\nVersion: 3.0.15-1~deb12u1\nArchitecture: amd64\n',
+  }, {
+    'opt/venv/lib/python3.11/site-packages/Six-1.16.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: Six\nVersion: 1.16.0\n',
+    'opt/venv/lib/python3.11/site-packages/Six-1.16.0.dist-info/RECORD': '',
+  });
+  const image = await withConfig(layers, (config) => { config.created = '2024-05-06T07:08:09Z'; });
+  await writeImage(`oci:${dir}/layout:v1`, image, { store });
+  await writeImage(`docker-archive:${dir}/image.tar:test/image:v1`, image, { store });
+  const env = { KILN_CACHE_DIR: join(dir, 'cache'), SOURCE_DATE_EPOCH: '' };
+  const fromLayout = await runKiln(['sbom', `oci:${dir}/layout:v1`], { env });
+  assert.equal(fromLayout.code, 0, fromLayout.stderr);
+  assert.equal(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(fromLayout.stdout), null);
+  const bom = JSON.parse(fromLayout.stdout) as { metadata: { timestamp: string; component: { version: string } }; components: Array<{ purl?: string; properties?: Array<{ name: string; value: string }> }> };
+  assert.equal(bom.metadata.timestamp, '2024-05-06T07:08:09.000Z');
+  assert.equal(bom.metadata.component.version, await image.digest());
+  assert.deepEqual(bom.components.flatMap((component) => (component.purl ? [component.purl] : [])).sort(), [
+    'pkg:deb/debian/libssl3@3.0.15-1~deb12u1?arch=amd64&distro=debian-12',
+    'pkg:pypi/six@1.16.0',
+  ]);
+  assert.deepEqual(bom.components.find((component) => component.purl?.startsWith('pkg:deb/'))?.properties, [{ name: 'kiln:deb:source', value: 'openssl' }]);
+
+  const fromArchive = await runKiln(['sbom', `docker-archive:${dir}/image.tar`, '-o', join(dir, 'sbom.json')], { env: { ...env, SOURCE_DATE_EPOCH: '1700000000' } });
+  assert.equal(fromArchive.code, 0, fromArchive.stderr);
+  const written = await readFile(join(dir, 'sbom.json'), 'utf8');
+  assert.equal(JSON.parse(written).metadata.timestamp, '2023-11-14T22:13:20.000Z');
+  const components = (text: string): unknown => (JSON.parse(text) as { components: unknown }).components;
+  assert.deepEqual(components(written), components(fromLayout.stdout), 'the same components from both places');
+  const again = await runKiln(['sbom', `oci:${dir}/layout:v1`], { env });
+  assert.equal(again.stdout, fromLayout.stdout, 'same image, same bytes');
+});
+
+test('kiln sbom PLACE: an image with no package database is one line, exit 1', async () => {
+  const dir = await tempDir();
+  const store = await tempStore();
+  await writeImage(`oci:${dir}/layout:v1`, await imageWithLayers(store, { 'app/server.py': 'print(1)\n' }), { store });
+  const result = await runKiln(['sbom', `oci:${dir}/layout:v1`, '-o', join(dir, 'sbom.json')], { env: { KILN_CACHE_DIR: join(dir, 'cache') } });
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, `kiln: oci:${dir}/layout:v1: no package database found (no dpkg status, no dist-info)\n`);
+  await assert.rejects(readFile(join(dir, 'sbom.json')), /ENOENT/);
+});
+
+test('kiln sbom docker://REF reads the layers from a registry', async () => {
+  const registry = await startRegistry();
+  try {
+    const dir = await tempDir();
+    const store = await tempStore();
+    const image = await imageWithLayers(store, {
+      'usr/local/lib/python3.11/site-packages/tinyformat-1.2.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: tinyformat\nVersion: 1.2.0\n',
+      'usr/local/lib/python3.11/site-packages/tinyformat-1.2.0.dist-info/RECORD': '',
+    });
+    const reference = `${registry.host}/kiln/sbom:v1`;
+    await writeImage(`docker://${reference}`, image, { store, env: { DOCKER_CONFIG: join(dir, 'no-docker-config') } });
+    const result = await runKiln(['sbom', `docker://${reference}`], { env: { KILN_CACHE_DIR: join(dir, 'cache'), DOCKER_CONFIG: join(dir, 'no-docker-config') } });
+    assert.equal(result.code, 0, result.stderr);
+    const bom = JSON.parse(result.stdout) as { metadata: { component: { name: string; version: string } }; components: Array<{ purl?: string }> };
+    assert.deepEqual(bom.metadata.component, { ...bom.metadata.component, name: `docker://${reference}`, version: await image.digest() });
+    assert.deepEqual(bom.components.map((component) => component.purl), ['pkg:pypi/tinyformat@1.2.0']);
+  } finally {
+    await registry.stop();
+  }
 });

@@ -1,24 +1,52 @@
-// kiln sbom [DIR|FILE] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]: the SBOM of an entry, written
-// from its pinned plan, so it names exactly the .debs and wheels kiln installs (with their sha256) instead of guessing from files.
+// kiln sbom [DIR|FILE|PLACE] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]: the SBOM of an entry,
+// written from its pinned plan, so it names exactly the .debs and wheels kiln installs (with their sha256) instead of
+// guessing from files; or, for an image kiln has no plan for (oci:, docker-archive:, docker://), read from its layers
+// as scanners do. kiln sbom --from-registry REF: the SBOM attached to a pushed image (or an oci: layout), read back verified.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import type { ImagePlan } from '../../plan/index.js';
 import { parsePlace } from '../../places/place.js';
+import { checkSbomFormat, renderSbom } from '../../sbom/render.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import { UsageError } from '../../errors.js';
-import { pinnedPlan } from '../pinned-plan.js';
+import { IMAGE_PLACE, imageInventory, pinnedPlan } from '../inventories.js';
+import type { CommandContext } from '../context.js';
 import type { Inventory } from '../../sbom/inventory.js';
 
-/** WRITERS renders an inventory in each SBOM format kiln writes; each loads its library only when asked for. */
-const WRITERS: Record<string, (inventory: Inventory, options: { epoch: number; toolVersion: string }) => Promise<string>> = {
-  cyclonedx: async (inventory, options) => (await import('../../sbom/cyclonedx.js')).cycloneDxFromInventory(inventory, options),
-  spdx: async (inventory, options) => (await import('../../sbom/spdx.js')).spdxFromInventory(inventory, options),
-};
-const FORMATS = Object.keys(WRITERS);
+async function write(text: string | Buffer, output: string | undefined, context: CommandContext): Promise<void> {
+  if (output) await writeFileAtomic(output, text);
+  else context.stdout.write(text);
+}
+
+// The SBOM is printed byte for byte as attached: its digest is what the artifact vouches for.
+async function fromRegistry(reference: string, values: { format?: string; output?: string; platform?: string }, context: CommandContext): Promise<number> {
+  const { readAttachedSbom } = await import('../../sbom/attached.js');
+  const platform = values.platform ? parsePlatformFlag(values.platform) : undefined;
+  const sbom = await readAttachedSbom(reference, { store: context.cache(), env: context.env, ...(values.format ? { format: values.format } : {}), ...(platform ? { platform } : {}) });
+  await write(sbom.data, values.output, context);
+  return 0;
+}
+
+function parsePlatformFlag(text: string): { os: string; architecture: string; variant?: string } {
+  const [os, architecture, variant, extra] = text.split('/');
+  if (!os || !architecture || extra !== undefined) throw new UsageError(`--platform "${text}" is not os/arch[/variant]`);
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+/** planInventory is the inventory of the one entry a plan (or manifest) names, and its SBOM timestamp. */
+async function planInventory(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<{ inventory: Inventory; epoch: number }> {
+  const plan = await pinnedPlan(values, positionals[0], context);
+  if (plan.images.length !== 1) {
+    throw new UsageError(`the manifest has ${plan.images.length} entries (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
+  }
+  const entry: ImagePlan = plan.images[0]!;
+  const { inventoryFromPlan } = await import('../../sbom/inventory.js');
+  return { inventory: inventoryFromPlan(entry), epoch: entry.epoch };
+}
 
 export const command: Command = {
-  summary: 'Write the CycloneDX 1.6 or SPDX 2.3 JSON SBOM of an entry from its pinned plan: every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH).',
-  usage: 'kiln sbom [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]',
+  summary: 'Write the CycloneDX 1.6 or SPDX 2.3 JSON SBOM of an entry from its pinned plan, or of any image (oci:, docker-archive:, docker://) from its layers (dpkg status and status.d, Python dist-info): every Debian package (pkg:deb, .deb sha256, source package), every Python distribution (pkg:pypi, wheel sha256), path dependencies and the project with their content digest, the base by digest. Deterministic (timestamp from SOURCE_DATE_EPOCH, or an image\'s created time). With --from-registry, read back the SBOM attached to an image (docker://REF, host/repo:tag, @digest, or oci:PATH:TAG), verified against its digest.',
+  usage: 'kiln sbom [DIR|FILE|PLACE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--format cyclonedx|spdx] [-o FILE]  |  kiln sbom --from-registry REF [--format cyclonedx|spdx] [--platform os/arch] [-o FILE]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -27,25 +55,26 @@ export const command: Command = {
         file: { type: 'string', short: 'f' },
         plan: { type: 'string' },
         only: { type: 'string', multiple: true },
-        format: { type: 'string', default: 'cyclonedx' },
+        format: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        'from-registry': { type: 'string' },
+        platform: { type: 'string' },
       },
     });
+    const reference = values['from-registry'];
+    if (reference !== undefined) {
+      if (positionals.length || values.file || values.plan || values.only) throw new UsageError('--from-registry reads the SBOM attached to an image: give no directory, -f, --plan or --only with it');
+      return fromRegistry(reference, values, context);
+    }
+    if (values.platform) throw new UsageError('--platform picks an image of an index with --from-registry; a plan entry has one platform');
     if (positionals.length > 1) throw new UsageError(`sbom takes one directory, got ${positionals.length}`);
-    if (!FORMATS.includes(values.format)) throw new UsageError(`--format ${values.format} is not one kiln writes yet: use ${FORMATS.join(', ')}`);
-    if (positionals[0] && /^(oci|docker-archive|docker):/.test(positionals[0])) {
-      parsePlace(positionals[0]);
-      throw new UsageError(`${positionals[0]}: kiln writes SBOMs from its own plans; reading one from an image's layers is not supported yet`);
-    }
-    const plan = await pinnedPlan(values, positionals[0], context);
-    if (plan.images.length !== 1) {
-      throw new UsageError(`the manifest has ${plan.images.length} entries (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
-    }
-    const entry: ImagePlan = plan.images[0]!;
-    const { inventoryFromPlan } = await import('../../sbom/inventory.js');
-    const text = await WRITERS[values.format]!(inventoryFromPlan(entry), { epoch: entry.epoch, toolVersion: context.version });
-    if (values.output) await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
-    else context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const format = values.format ?? 'cyclonedx';
+    checkSbomFormat(format);
+    const place = positionals[0] && IMAGE_PLACE.test(positionals[0]) ? positionals[0] : undefined;
+    if (place && (values.plan || values.file || values.only)) throw new UsageError(`${place}: an image is read from its layers; --plan, -f and --only name plan entries`);
+    const { inventory, epoch } = place ? await imageInventory(place, context) : await planInventory(values, positionals, context);
+    const text = renderSbom(format, inventory, { epoch, toolVersion: context.version });
+    await write(text.endsWith('\n') ? text : `${text}\n`, values.output, context);
     return 0;
   },
 };

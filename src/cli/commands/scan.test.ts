@@ -93,3 +93,33 @@ test('kiln scan: no database is one line saying to run kiln db update; a stale o
     assert.equal(bad.stderr, message);
   }
 });
+
+test('kiln scan oci:LAYOUT reads the packages from the image\'s layers (dpkg status by source package, dist-info)', async () => {
+  const { buildLayer } = await import('../../layer/build.js');
+  const { appendLayers, emptyImage } = await import('../../oci/mutate.js');
+  const { writeImage } = await import('../../places/index.js');
+  const { fileEntries, tempStore } = await import('../../testing/images.js');
+  const { dir, db, env } = await setup();
+  const stanza = (name: string, version: string, source: string): string =>
+    `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nSource: ${source}\nVersion: ${version}\n`;
+  const site = 'usr/local/lib/python3.11/site-packages';
+  const store = await tempStore();
+  const built = await buildLayer(fileEntries({
+    'etc/os-release': 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+    'var/lib/dpkg/status': [stanza('libssl3', '3.0.9-1', 'openssl'), stanza('zlib1g', '1:1.2.13.dfsg-1', 'zlib')].join('\n'),
+    [`${site}/requests-2.30.0.dist-info/METADATA`]: 'Metadata-Version: 2.1\nName: requests\nVersion: 2.30.0\n',
+    [`${site}/requests-2.30.0.dist-info/RECORD`]: '',
+  }), { store, epoch: 0 });
+  const image = await appendLayers(emptyImage(), { layer: built.layer, history: { created: '1970-01-01T00:00:00Z', created_by: 'test' } });
+  const layout = join(dir, 'layout');
+  await writeImage(`oci:${layout}:app`, image, { store });
+  const scan = await runKiln(['scan', `oci:${layout}:app`, '--db', db, '--format', 'json', '--max-db-age', '100000'], { env });
+  assert.equal(scan.code, 0, scan.stderr);
+  const report = JSON.parse(scan.stdout) as { results: Array<{ target: string; vulnerabilities: Array<{ id: string; package: string }> }> };
+  assert.equal(report.results[0]!.target, `oci:${layout}:app`);
+  assert.deepEqual(report.results[0]!.vulnerabilities.map((v) => `${v.package} ${v.id}`).sort(), [
+    'libssl3 CVE-2023-5363', 'requests CVE-2023-32681', 'zlib1g CVE-2023-45853',
+  ]);
+  const mixed = await runKiln(['scan', `oci:${layout}:app`, '--only', 'x', '--db', db], { env });
+  assert.equal(mixed.code, 2);
+});

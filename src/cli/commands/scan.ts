@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../../errors.js';
-import { parsePlace } from '../../places/place.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import type { ImagePlan } from '../../plan/index.js';
-import { pinnedPlan } from '../pinned-plan.js';
+import { IMAGE_PLACE, imageInventory, pinnedPlan } from '../inventories.js';
+import type { Inventory } from '../../sbom/inventory.js';
 import { DEFAULT_MAX_DB_AGE_DAYS, SEVERITIES, type ScanRun, type ScanTarget, type Severity } from '../../scan/index.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'cyclonedx'] as const;
@@ -26,21 +26,27 @@ function wholeNumber(flag: string, text: string, max: number): number {
   return Number(text);
 }
 
-/** planTargets turns pinned entries into scan targets; a base kiln does not assemble is named in a warning. */
-async function planTargets(entries: readonly ImagePlan[], warn: (line: string) => void): Promise<ScanTarget[]> {
-  const { inventoryFromPlan, installedPackages } = await import('../../sbom/inventory.js');
+/** Scanned is one image to scan: its inventory (for the BOM format) and its SBOM timestamp. */
+interface Scanned {
+  inventory: Inventory;
+  epoch: number;
+}
+
+/** planInventories lists the pinned entries' inventories; a base kiln does not assemble is named in a warning. */
+async function planInventories(entries: readonly ImagePlan[], warn: (line: string) => void): Promise<Scanned[]> {
+  const { inventoryFromPlan } = await import('../../sbom/inventory.js');
   return entries.map((entry) => {
     if (entry.unresolved) throw new UsageError(`entry "${entry.name}" could not be resolved: ${entry.unresolved}`);
     const inventory = inventoryFromPlan(entry);
     if (inventory.base) {
       const where = inventory.base.kind === 'registry' ? inventory.base.reference : inventory.base.place;
-      warn(`${entry.name}: only its Python packages are scanned; the packages of its base ${where} are not in the plan`);
+      warn(`${entry.name}: only its Python packages are scanned; the packages of its base are not in the plan (kiln scan ${where} scans them)`);
     }
-    return { name: entry.name, packages: installedPackages(inventory) };
+    return { inventory, epoch: entry.epoch };
   });
 }
 
-async function render(format: Format, run: ScanRun, entries: readonly ImagePlan[], context: CommandContext): Promise<string> {
+async function render(format: Format, run: ScanRun, scanned: readonly Scanned[], context: CommandContext): Promise<string> {
   if (format === 'table') {
     const { formatTable } = await import('../../scan/format/table.js');
     return run.results.map(formatTable).join('\n');
@@ -48,15 +54,14 @@ async function render(format: Format, run: ScanRun, entries: readonly ImagePlan[
   if (format === 'json') return (await import('../../scan/format/json.js')).formatJson(run.results, run.database);
   if (format === 'sarif') return (await import('../../scan/format/sarif.js')).formatSarif(run.results, context.version);
   const { cycloneDxBom, serializeBom } = await import('../../sbom/cyclonedx.js');
-  const { inventoryFromPlan } = await import('../../sbom/inventory.js');
   const { addVulnerabilities } = await import('../../scan/format/cyclonedx.js');
-  const entry = entries[0]!;
-  return serializeBom(addVulnerabilities(cycloneDxBom(inventoryFromPlan(entry), { epoch: entry.epoch }), run.results[0]!));
+  const { inventory, epoch } = scanned[0]!;
+  return serializeBom(addVulnerabilities(cycloneDxBom(inventory, { epoch }), run.results[0]!));
 }
 
 export const command: Command = {
-  summary: 'Scan images for known vulnerabilities against the OSV database (kiln db update, or --db PATH): every Debian package by its source package, every Python distribution. Exit 0 unless --exit-code N is given and findings remain.',
-  usage: 'kiln scan [DIR] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--db PATH] [--max-db-age DAYS] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format table|json|sarif|cyclonedx] [-o FILE]',
+  summary: 'Scan images for known vulnerabilities against the OSV database (kiln db update, or --db PATH): each entry of a manifest from its pinned plan, or any image (oci:, docker-archive:, docker://) from its layers; every Debian package by its source package, every Python distribution. Exit 0 unless --exit-code N is given and findings remain.',
+  usage: 'kiln scan [DIR|PLACE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--db PATH] [--max-db-age DAYS] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format table|json|sarif|cyclonedx] [-o FILE]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -82,20 +87,24 @@ export const command: Command = {
     const exitCode = values['exit-code'] === undefined ? 0 : wholeNumber('--exit-code', values['exit-code'], 255);
     const maxAgeDays = values['max-db-age'] === undefined ? DEFAULT_MAX_DB_AGE_DAYS : wholeNumber('--max-db-age', values['max-db-age'], 100_000);
     const place = positionals[0];
-    if (place && /^(oci|docker-archive|docker):/.test(place)) {
-      parsePlace(place);
-      throw new UsageError(`${place}: scanning an image's layers is not yet supported; scan the project that builds it (kiln scan DIR)`);
-    }
-    const { readIgnoreFile, scanTargets } = await import('../../scan/index.js');
-    const ignores = values.ignorefile ? await readIgnoreFile(values.ignorefile) : [];
-    const plan = await pinnedPlan(values, place, context);
-    if (format === 'cyclonedx' && plan.images.length !== 1) {
-      throw new UsageError(`--format cyclonedx writes one entry's BOM, and the manifest has ${plan.images.length} (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
-    }
     const warn = (line: string): void => {
       context.stderr.write(`kiln: warning: ${line}\n`);
     };
-    const targets = await planTargets(plan.images, warn);
+    const { installedPackages } = await import('../../sbom/inventory.js');
+    const { readIgnoreFile, scanTargets } = await import('../../scan/index.js');
+    const ignores = values.ignorefile ? await readIgnoreFile(values.ignorefile) : [];
+    let scanned: Scanned[];
+    if (place && IMAGE_PLACE.test(place)) {
+      if (values.plan || values.file || values.only) throw new UsageError(`${place} is an image: --plan, -f and --only describe a manifest's entries`);
+      scanned = [await imageInventory(place, context)];
+    } else {
+      const plan = await pinnedPlan(values, place, context);
+      scanned = await planInventories(plan.images, warn);
+    }
+    if (format === 'cyclonedx' && scanned.length !== 1) {
+      throw new UsageError(`--format cyclonedx writes one image's BOM, and the manifest has ${scanned.length} entries (${scanned.map(({ inventory }) => inventory.name).join(', ')}): name one with --only`);
+    }
+    const targets: ScanTarget[] = scanned.map(({ inventory }) => ({ name: inventory.name, packages: installedPackages(inventory) }));
     const run = await scanTargets(targets, { path: values.db, store: context.cache(), maxAgeDays }, {
       severities, ignoreUnfixed: values['ignore-unfixed'], ignores, today: new Date().toISOString().slice(0, 10),
     });
@@ -105,7 +114,7 @@ export const command: Command = {
         warn(`${values.ignorefile}:${rule.line}: the ignore entry for ${finding.id} expired on ${rule.expires}; ${finding.id} in ${finding.package.name} is reported again`);
       }
     }
-    const text = await render(format, run, plan.images, context);
+    const text = await render(format, run, scanned, context);
     if (values.output) await writeFileAtomic(values.output, text);
     else context.stdout.write(text);
     const remaining = run.results.reduce((count, result) => count + result.findings.length, 0);

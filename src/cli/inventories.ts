@@ -1,6 +1,8 @@
-// The pinned plan commands read packages from (sbom, scan): a plan file as `kiln plan --json` wrote it, or the
-// manifest resolved now (locks read, nothing built).
+// Where the commands that read what an image holds (sbom, scan) get it: a pinned plan (a plan file as
+// `kiln plan --json` wrote it, or the manifest resolved now: locks read, nothing built), or an image's layers.
 import { planBuild, readPlanFile, selectEntries, type BuildPlan } from '../plan/index.js';
+import { parsePlace } from '../places/place.js';
+import type { Inventory } from '../sbom/inventory.js';
 import { UsageError } from '../errors.js';
 import { manifestPath } from './commands/build.js';
 import type { CommandContext } from './context.js';
@@ -27,4 +29,16 @@ export async function pinnedPlan(source: PlanSource, directory: string | undefin
   const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, log: progress.log });
   progress.done();
   return resolved.plan;
+}
+
+/** IMAGE_PLACE tells an image place (`oci:`, `docker-archive:`, `docker://`) from a directory argument. */
+export const IMAGE_PLACE = /^(oci|docker-archive):|^docker:\/\//;
+
+/** imageInventory reads what an image at a place holds from its layers, and its SBOM timestamp. */
+export async function imageInventory(place: string, context: CommandContext): Promise<{ inventory: Inventory; epoch: number }> {
+  const { readImage } = await import('../places/index.js');
+  const { inventoryFromImage, imageEpoch } = await import('../sbom/from-layers.js');
+  const image = await readImage(parsePlace(place), { store: context.cache(), env: context.env });
+  const inventory = await inventoryFromImage(image, { name: place });
+  return { inventory, epoch: imageEpoch(await image.config(), context.env) };
 }
