@@ -94,12 +94,12 @@ test('kiln scan: no database is one line saying to run kiln db update; a stale o
   }
 });
 
-test('kiln scan oci:LAYOUT reads the packages from the image\'s layers (dpkg status by source package, dist-info)', async () => {
+/** slimLikeImage writes an OCI layout holding bookworm-12.0 openssl and zlib in dpkg status and requests 2.30.0 in site-packages. */
+async function slimLikeImage(dir: string): Promise<string> {
   const { buildLayer } = await import('../../layer/build.js');
   const { appendLayers, emptyImage } = await import('../../oci/mutate.js');
   const { writeImage } = await import('../../places/index.js');
   const { fileEntries, tempStore } = await import('../../testing/images.js');
-  const { dir, db, env } = await setup();
   const stanza = (name: string, version: string, source: string): string =>
     `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nSource: ${source}\nVersion: ${version}\n`;
   const site = 'usr/local/lib/python3.11/site-packages';
@@ -111,15 +111,40 @@ test('kiln scan oci:LAYOUT reads the packages from the image\'s layers (dpkg sta
     [`${site}/requests-2.30.0.dist-info/RECORD`]: '',
   }), { store, epoch: 0 });
   const image = await appendLayers(emptyImage(), { layer: built.layer, history: { created: '1970-01-01T00:00:00Z', created_by: 'test' } });
-  const layout = join(dir, 'layout');
-  await writeImage(`oci:${layout}:app`, image, { store });
-  const scan = await runKiln(['scan', `oci:${layout}:app`, '--db', db, '--format', 'json', '--max-db-age', '100000'], { env });
+  const place = `oci:${join(dir, 'layout')}:app`;
+  await writeImage(place, image, { store });
+  return place;
+}
+
+test('kiln scan oci:LAYOUT reads the packages from the image\'s layers (dpkg status by source package, dist-info)', async () => {
+  const { dir, db, env } = await setup();
+  const place = await slimLikeImage(dir);
+  const scan = await runKiln(['scan', place, '--db', db, '--format', 'json', '--max-db-age', '100000'], { env });
   assert.equal(scan.code, 0, scan.stderr);
   const report = JSON.parse(scan.stdout) as { results: Array<{ target: string; vulnerabilities: Array<{ id: string; package: string }> }> };
-  assert.equal(report.results[0]!.target, `oci:${layout}:app`);
+  assert.equal(report.results[0]!.target, place);
   assert.deepEqual(report.results[0]!.vulnerabilities.map((v) => `${v.package} ${v.id}`).sort(), [
     'libssl3 CVE-2023-5363', 'requests CVE-2023-32681', 'zlib1g CVE-2023-45853',
   ]);
-  const mixed = await runKiln(['scan', `oci:${layout}:app`, '--only', 'x', '--db', db], { env });
+  const mixed = await runKiln(['scan', place, '--only', 'x', '--db', db], { env });
   assert.equal(mixed.code, 2);
+});
+
+test('kiln scan --compare PLACE: vulnerabilities by id and severity in kiln\'s image and the other, and which only the other has', async () => {
+  const { dir, planFile, db, env } = await setup();
+  const place = await slimLikeImage(dir);
+  const compare = await runKiln(['scan', '--plan', planFile, '--db', db, '--compare', place, '--max-db-age', '100000', '--exit-code', '4'], { env });
+  assert.equal(compare.code, 4, compare.stderr);
+  const rows = compare.stdout.split('\n');
+  assert.equal(rows[0], `Vulnerabilities (by id) in hello-python (38 packages) and ${place} (3 packages)`);
+  const cells = (severity: string): string[] => rows.find((row) => row.startsWith(`${severity} `))!.trim().split(/\s+/).slice(1);
+  // hello-python at 12.0: CVE-2023-45853 CRITICAL, CVE-2023-5363 and CVE-2023-24329 HIGH, CVE-2010-4756 LOW.
+  assert.deepEqual(cells('CRITICAL'), ['1', '1', '0', '0']);
+  assert.deepEqual(cells('HIGH'), ['2', '1', '0', '1']);
+  assert.deepEqual(cells('MEDIUM'), ['0', '1', '1', '0'], 'requests is only in the other image');
+  assert.deepEqual(cells('LOW'), ['1', '0', '0', '1']);
+  assert.deepEqual(cells('Total'), ['4', '3', '1', '2']);
+  const json = await runKiln(['scan', '--plan', planFile, '--db', db, '--compare', place, '--format', 'json'], { env });
+  assert.equal(json.code, 2);
+  assert.equal(json.stderr, 'kiln: --compare prints a table: give no --format\n');
 });

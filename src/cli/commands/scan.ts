@@ -60,8 +60,8 @@ async function render(format: Format, run: ScanRun, scanned: readonly Scanned[],
 }
 
 export const command: Command = {
-  summary: 'Scan images for known vulnerabilities against the OSV database (kiln db update, or --db PATH): each entry of a manifest from its pinned plan, or any image (oci:, docker-archive:, docker://) from its layers; every Debian package by its source package, every Python distribution. Exit 0 unless --exit-code N is given and findings remain.',
-  usage: 'kiln scan [DIR|PLACE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--db PATH] [--max-db-age DAYS] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format table|json|sarif|cyclonedx] [-o FILE]',
+  summary: 'Scan images for known vulnerabilities against the OSV database (kiln db update, or --db PATH): each entry of a manifest from its pinned plan, or any image (oci:, docker-archive:, docker://) from its layers; every Debian package by its source package, every Python distribution. Exit 0 unless --exit-code N is given and findings remain. --compare PLACE counts the vulnerabilities of the entry and of another image of the same app side by side, by severity.',
+  usage: 'kiln scan [DIR|PLACE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--db PATH] [--max-db-age DAYS] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format table|json|sarif|cyclonedx] [-o FILE] [--compare PLACE]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -78,6 +78,7 @@ export const command: Command = {
         'exit-code': { type: 'string' },
         format: { type: 'string', default: 'table' },
         output: { type: 'string', short: 'o' },
+        compare: { type: 'string' },
       },
     });
     if (positionals.length > 1) throw new UsageError(`scan takes one directory or image, got ${positionals.length}`);
@@ -104,6 +105,12 @@ export const command: Command = {
     if (format === 'cyclonedx' && scanned.length !== 1) {
       throw new UsageError(`--format cyclonedx writes one image's BOM, and the manifest has ${scanned.length} entries (${scanned.map(({ inventory }) => inventory.name).join(', ')}): name one with --only`);
     }
+    if (values.compare !== undefined) {
+      if (!IMAGE_PLACE.test(values.compare)) throw new UsageError(`--compare ${values.compare}: expected an image (oci:, docker-archive:, docker://)`);
+      if (scanned.length !== 1) throw new UsageError(`--compare takes one image to compare against, and there are ${scanned.length} (${scanned.map(({ inventory }) => inventory.name).join(', ')}): name one with --only`);
+      if (format !== 'table') throw new UsageError('--compare prints a table: give no --format');
+      scanned.push(await imageInventory(values.compare, context));
+    }
     const targets: ScanTarget[] = scanned.map(({ inventory }) => ({ name: inventory.name, packages: installedPackages(inventory) }));
     const run = await scanTargets(targets, { path: values.db, store: context.cache(), maxAgeDays }, {
       severities, ignoreUnfixed: values['ignore-unfixed'], ignores, today: new Date().toISOString().slice(0, 10),
@@ -114,10 +121,14 @@ export const command: Command = {
         warn(`${values.ignorefile}:${rule.line}: the ignore entry for ${finding.id} expired on ${rule.expires}; ${finding.id} in ${finding.package.name} is reported again`);
       }
     }
-    const text = await render(format, run, scanned, context);
+    const text = values.compare === undefined
+      ? await render(format, run, scanned, context)
+      : (await import('../../scan/compare.js')).formatComparison(run.results[0]!, run.results[1]!);
     if (values.output) await writeFileAtomic(values.output, text);
     else context.stdout.write(text);
-    const remaining = run.results.reduce((count, result) => count + result.findings.length, 0);
+    // With --compare, the other image is a yardstick: only kiln's own findings decide the exit code.
+    const gated = values.compare === undefined ? run.results : run.results.slice(0, 1);
+    const remaining = gated.reduce((count, result) => count + result.findings.length, 0);
     return remaining > 0 ? exitCode : 0;
   },
 };
