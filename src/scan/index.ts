@@ -17,6 +17,8 @@ export const DEFAULT_MAX_DB_AGE_DAYS = 7;
 export interface ScanTarget {
   name: string;
   packages: InstalledPackage[];
+  /** options replace the run's filters for this target: each entry's scan gate has its own policy. */
+  options?: Partial<ScanOptions>;
 }
 
 /** DatabaseChoice says which database to use: `path` (--db) or the cache, and how old is too old. */
@@ -60,7 +62,7 @@ export async function scanTargets(targets: readonly ScanTarget[], choice: Databa
   const ecosystems = ecosystemsOf(targets);
   const warnings: string[] = [];
   if (ecosystems.length === 0) {
-    return { results: targets.map((target) => scanPackages(target.name, target.packages, [], options)), database: { where: '(none needed)', records: 0 }, warnings };
+    return { results: targets.map((target) => scanPackages(target.name, target.packages, [], { ...options, ...target.options })), database: { where: '(none needed)', records: 0 }, warnings };
   }
   const db = choice.path ? await openDatabaseAt(choice.path, ecosystems) : await cachedDatabase(choice.store, ecosystems);
   warnings.push(...staleWarnings(db, choice.maxAgeDays ?? DEFAULT_MAX_DB_AGE_DAYS, choice.now ?? new Date()));
@@ -70,6 +72,6 @@ export async function scanTargets(targets: readonly ScanTarget[], choice: Databa
     const names = [...read.unknownEcosystems.keys()].sort();
     warnings.push(`skipped ${total} affected ${total === 1 ? 'entry' : 'entries'} naming ecosystems kiln does not scan (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})`);
   }
-  const results = targets.map((target) => scanPackages(target.name, target.packages, read.records, options));
+  const results = targets.map((target) => scanPackages(target.name, target.packages, read.records, { ...options, ...target.options }));
   return { results, database: { where: db.where, records: read.read }, warnings };
 }
