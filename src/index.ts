@@ -67,6 +67,8 @@ export interface PublishOptions extends CommonOptions {
   partial?: boolean;
   /** concurrency bounds registry pushes at once (default 2). */
   concurrency?: number;
+  /** db is the OSV database (a zip or folder) entries' scan gates read; default the one `kiln db update` keeps. */
+  db?: string;
 }
 
 /** PublishSummary lists, per entry, the outputs written and the registry results. */
@@ -133,7 +135,7 @@ export async function publish(buildPlan: BuildPlan, results: EntryResult[], opti
   const outputs: Record<string, string[]> = {};
   for (const { entry, image, attachments } of built) outputs[entry.name] = await writeOutputs(entry, image, attachments);
   const published = options.push
-    ? await publishEntries(built.filter(({ entry }) => entry.publish), context, { ...(options.partial ? { partial: true } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) })
+    ? await publishEntries(built.filter(({ entry }) => entry.publish), context, { ...(options.partial ? { partial: true } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}), ...(options.db ? { db: options.db } : {}) })
     : [];
   return { outputs, published };
 }

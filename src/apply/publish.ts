@@ -2,13 +2,15 @@
 // registries (publishEntries) here, with the same credentials and tag rules.
 // publishEntries tags only once every upload landed. Phase 1 uploads blobs and each manifest by digest (no tag yet), checking immutable tags first,
 // then the image's attachments (its SBOM) as OCI 1.1 referrers, by digest too; phase 2 writes the tags, the referrers
-// tag (`sha256-<hex>`, for registries without the referrers API) first. A failure in phase 1 holds every tag back unless `partial` is set.
+// tag (`sha256-<hex>`, for registries without the referrers API) first. A failure in phase 1 holds every tag back unless `partial` is set;
+// so does an entry its scan gate (kiln.yaml `scan:`) refuses, which is not uploaded at all.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { artifactsFor, type Attachment } from '../oci/artifact.js';
 import type { Descriptor } from '../oci/spec.js';
 import { errorMessage, OutputError } from '../errors.js';
 import { limiter } from '../limit.js';
+import { scanGate } from './scan-gate.js';
 import type { Digest } from '../oci/digest.js';
 import {
   dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushReferrers, redact, Registries,
@@ -42,10 +44,15 @@ export interface PublishOptions {
   partial?: boolean;
   /** concurrency bounds entry x registry pushes at once (default 2). */
   concurrency?: number;
+  /** db is the OSV database the scan gate reads (a zip or folder); default: the one kiln db update keeps in the cache. */
+  db?: string;
 }
 
 /** ImmutableTagError: an immutable tag already names another digest. */
 export class ImmutableTagError extends OutputError {}
+
+/** ScanGateError: the entry's scan found what its policy refuses, or could not be done. */
+export class ScanGateError extends OutputError {}
 
 interface Job {
   entry: ImagePlan;
@@ -146,10 +153,16 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
   const active = jobs.filter((job) => !job.destination.skipped);
   const slot = limiter(options.concurrency ?? 2);
 
+  // The scan gate comes first: an entry its policy refuses is not uploaded, and holds back the run's tags.
+  const verdicts = await scanGate(built.filter(({ entry }) => active.some((job) => job.entry === entry)), { store: context.store, log: context.log, ...(options.db ? { db: options.db } : {}) });
+  for (const [name, verdict] of verdicts) context.log(`${name}: ${verdict.summary}`);
+
   // Phase 1: refuse to move immutable tags, then upload everything and store each manifest by digest.
   await Promise.all(active.map((job) => slot(async () => {
     const { entry, destination, digest } = job;
     try {
+      const verdict = verdicts.get(entry.name);
+      if (verdict && !verdict.passed) throw new ScanGateError(verdict.summary);
       const registries = registriesOf(destination);
       const host = hostOf(destination.repository);
       const repository = parseReference(`${destination.repository}:x`).repository;

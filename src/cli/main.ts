@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   dockerfile: () => import('./commands/dockerfile.js'),
   sbom: () => import('./commands/sbom.js'),
   source: () => import('./commands/source.js'),
+  scan: () => import('./commands/scan.js'),
+  db: () => import('./commands/db.js'),
   context: () => import('./commands/context.js'),
   'self-image': () => import('./commands/self-image.js'),
 };
@@ -34,6 +36,9 @@ function help(): string {
     '  dockerfile [DIR] [-o generated/]    write a multi-stage Dockerfile and context per image',
     '  sbom [DIR] [--only NAME] [-o FILE]  write an entry\'s CycloneDX SBOM from its pinned plan',
     '  source sync|bump|checkout|refresh   upstream sources: sync pins, bump NAME [--to REF], edit the patch series',
+    '  scan [DIR|PLACE] [--db PATH] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format F]',
+    '                                      scan each entry (or an image) against the OSV database',
+    '  db update [DIR] [--ecosystem E]...  download the OSV database kiln scan reads into the cache',
     '  context push [DIR] REF              push the pinned plan\'s inputs as an OCI artifact; prints REF@sha256:...',
     '  build --context REF@sha256:...      build a pushed context\'s entries (--only NAME) on any machine',
     '  self-image [-o DEST]...             build kiln\'s own image (Debian trixie + nodejs, user 65532)',

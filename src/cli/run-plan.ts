@@ -19,6 +19,8 @@ export interface RunPlanOptions {
   json: boolean;
   quiet: boolean;
   builder?: EntryBuilder;
+  /** db is the OSV database (--db) scan gates read; default the cache's. */
+  db?: string;
 }
 
 /** parseJobs reads --jobs. */
@@ -90,7 +92,7 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
       held = `nothing pushed: ${failures.length} of ${results.length} entries did not build (use --partial to push the others)`;
     } else {
       const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image, attachments: result.attachments ?? [] }] : []));
-      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs });
+      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs, ...(options.db ? { db: options.db } : {}) });
     }
   }
   progress.done();

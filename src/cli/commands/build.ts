@@ -70,7 +70,7 @@ async function planFromContext(reference: string, values: { output?: string[]; o
 
 export const command: Command = {
   summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] [--db PATH]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -86,6 +86,7 @@ export const command: Command = {
         'fail-fast': { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
         partial: { type: 'boolean', default: false },
+        db: { type: 'string' },
         plan: { type: 'string' },
         locked: { type: 'boolean', default: false },
         context: { type: 'string' },
@@ -93,6 +94,7 @@ export const command: Command = {
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
     if (values.partial && !values.push) throw new UsageError('--partial only makes sense with --push');
+    if (values.db && !values.push) throw new UsageError('--db is the OSV database the scan gate reads when publishing: it only makes sense with --push');
     const jobs = parseJobs(values.jobs);
     const plan = values.context
       ? await planFromContext(values.context, values, positionals, context)
@@ -109,6 +111,7 @@ export const command: Command = {
       failFast: values['fail-fast'],
       push: values.push,
       partial: values.partial,
+      ...(values.db ? { db: resolve(context.cwd, values.db) } : {}),
       json: values.json,
       quiet: values.quiet,
       ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),

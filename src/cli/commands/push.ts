@@ -1,4 +1,5 @@
 // kiln push SRC DEST...: copy an image from any place to one or more registries, tags last.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Command } from '../command.js';
@@ -58,6 +59,7 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
       only: { type: 'string', multiple: true },
       jobs: { type: 'string', short: 'j', default: '2' },
       partial: { type: 'boolean', default: false },
+      db: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
@@ -72,7 +74,7 @@ async function pushPlan(args: string[], context: CommandContext): Promise<number
   const unpublished = plan.images.filter((image) => !image.publish).map((image) => image.name);
   if (unpublished.length === plan.images.length) throw new UsageError(`nothing to publish: ${unpublished.join(', ')} ${unpublished.length === 1 ? 'has' : 'have'} no registries (publish: false, or no registries: in kiln.yaml)`);
   plan.images = plan.images.filter((image) => image.publish);
-  return pushRecorded(plan, context, { jobs, partial: values.partial, json: values.json, quiet: values.quiet });
+  return pushRecorded(plan, context, { jobs, partial: values.partial, json: values.json, quiet: values.quiet, ...(values.db ? { db: resolve(context.cwd, values.db) } : {}) });
 }
 
 function isPlace(text: string): boolean {
@@ -81,7 +83,7 @@ function isPlace(text: string): boolean {
 
 export const command: Command = {
   summary: 'Publish the images the last kiln build produced for the entries of kiln.yaml to their registries (tags only once every entry is uploaded, unless --partial), or copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to docker://REF destinations.',
-  usage: 'kiln push [DIR|FILE] [--only NAME|GLOB]... [--partial] [--jobs N] [--json]  |  kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
+  usage: 'kiln push [DIR|FILE] [--only NAME|GLOB]... [--partial] [--db PATH] [--jobs N] [--json]  |  kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
   async run(args, context) {
     if (!args.some(isPlace)) return pushPlan(args, context);
     const { positionals, values } = parseArgs({

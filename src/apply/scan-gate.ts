@@ -1,0 +1,77 @@
+// The scan gate: before an entry is published, its pinned packages are scanned against the OSV database with the
+// entry's policy (kiln.yaml `scan:`). An entry that fails, or that cannot be scanned, is not published, and like any
+// failed upload it holds back every tag of the run unless --partial.
+import type { BlobStore } from '../cache/blob-store.js';
+import { errorMessage, KilnError } from '../errors.js';
+import type { Image } from '../oci/image.js';
+import type { ImagePlan, ScanPolicy } from '../plan/types.js';
+
+/** GateVerdict is one entry's gate result: `failure` is the one-line reason it may not be published. */
+export interface GateVerdict {
+  passed: boolean;
+  /** summary is one line for logs and reports: what was found, ignored and filtered. */
+  summary: string;
+}
+
+/** GateContext: the cache (which holds the database kiln db update wrote), or `db` (--db), and a log. */
+export interface GateContext {
+  store: BlobStore;
+  db?: string;
+  log: (line: string) => void;
+  now?: Date;
+}
+
+/**
+ * scanGate scans every built entry that has a policy, reading the database once; entries without one are absent from
+ * the map. A pinned distro or scratch entry is scanned from its plan (exact); any other (a registry or local base, or
+ * an entry published from a build record) from its image's layers, so the base's packages are scanned too.
+ */
+export async function scanGate(built: ReadonlyArray<{ entry: ImagePlan; image: Image }>, context: GateContext): Promise<Map<string, GateVerdict>> {
+  const verdicts = new Map<string, GateVerdict>();
+  const gated = built.filter((item): item is { entry: ImagePlan & { scan: ScanPolicy }; image: Image } => item.entry.scan !== false);
+  if (gated.length === 0) return verdicts;
+  const { scanTargets, readIgnoreFile } = await import('../scan/index.js');
+  const { installedPackages, inventoryFromPlan } = await import('../sbom/inventory.js');
+  const inventoryOf = async (entry: ImagePlan, image: Image) => {
+    const base = entry.pinned?.base.kind;
+    if (base === 'distro' || base === 'scratch') return inventoryFromPlan(entry);
+    const { inventoryFromImage } = await import('../sbom/from-layers.js');
+    return inventoryFromImage(image, { name: entry.name });
+  };
+  const now = context.now ?? new Date();
+  const targets = [];
+  for (const { entry, image } of gated) {
+    try {
+      const ignores = entry.scan.ignorefile ? await readIgnoreFile(entry.scan.ignorefile) : [];
+      targets.push({
+        name: entry.name,
+        packages: installedPackages(await inventoryOf(entry, image)),
+        options: { severities: entry.scan.severity, ignoreUnfixed: entry.scan.ignoreUnfixed, ignores },
+      });
+    } catch (error) {
+      if (!(error instanceof KilnError)) throw error;
+      verdicts.set(entry.name, { passed: false, summary: `scan gate: cannot scan: ${errorMessage(error)}` });
+    }
+  }
+  try {
+    const run = await scanTargets(targets, { store: context.store, ...(context.db ? { path: context.db } : {}), now }, { today: now.toISOString().slice(0, 10) });
+    for (const warning of run.warnings) context.log(`scan gate: ${warning}`);
+    for (const result of run.results) {
+      const policy = gated.find(({ entry }) => entry.name === result.target)!.entry.scan;
+      const ids = result.findings.map((finding) => finding.id);
+      const extra = [
+        result.ignored.length ? `${result.ignored.length} ignored` : '',
+        result.expired.length ? `${result.expired.length} ignore rule(s) expired` : '',
+      ].filter(Boolean).join(', ');
+      const tail = extra ? `; ${extra}` : '';
+      verdicts.set(result.target, ids.length
+        ? { passed: false, summary: `scan gate: ${ids.length} finding(s) at ${policy.severity.join(',')}${policy.ignoreUnfixed ? ' (fixed only)' : ''}: ${[...new Set(ids)].slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}${tail}` }
+        : { passed: true, summary: `scan gate: passed (no finding at ${policy.severity.join(',')}${tail})` });
+    }
+  } catch (error) {
+    // No database, or one that cannot be read: nothing is known to be safe, so nothing gated is published.
+    if (!(error instanceof KilnError)) throw error;
+    for (const target of targets) verdicts.set(target.name, { passed: false, summary: `scan gate: ${errorMessage(error)}` });
+  }
+  return verdicts;
+}
