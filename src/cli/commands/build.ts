@@ -53,8 +53,8 @@ async function planFromFile(file: string, values: { output?: string[]; only?: st
 }
 
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -69,6 +69,7 @@ export const command: Command = {
         jobs: { type: 'string', short: 'j', default: '2' },
         'fail-fast': { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
+        'push-by-digest': { type: 'boolean', default: false },
         partial: { type: 'boolean', default: false },
         plan: { type: 'string' },
         locked: { type: 'boolean', default: false },
@@ -76,6 +77,9 @@ export const command: Command = {
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
     if (values.partial && !values.push) throw new UsageError('--partial only makes sense with --push');
+    if (values['push-by-digest'] && values.partial) throw new UsageError('--push-by-digest writes no tags, so --partial has nothing to hold back');
+    const byDigest = values['push-by-digest'];
+    if (byDigest) values.push = true;
     const jobs = parseJobs(values.jobs);
     const plan = values.plan
       ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
@@ -90,6 +94,7 @@ export const command: Command = {
       failFast: values['fail-fast'],
       push: values.push,
       partial: values.partial,
+      byDigest,
       json: values.json,
       quiet: values.quiet,
       ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),
