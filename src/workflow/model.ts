@@ -70,6 +70,15 @@ export interface WorkflowOptions {
   parallelism?: number;
 }
 
+const SCALE: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** quantity reads a Kubernetes quantity (`500m`, `2`, `1Gi`) as a number, to compare requests with limits. */
+export function quantity(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(text);
+  if (!match) throw new UsageError(`"${text}" is not a Kubernetes quantity like 500m, 2 or 1Gi`);
+  return Number(match[1]) * SCALE[match[2] ?? '']!;
+}
+
 const PINNED = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
 /** taskId turns an entry name into a task name engines accept: `server/3.11-cpu` -> `server-3-11-cpu`. */
@@ -106,13 +115,17 @@ export function workflowModel(plan: BuildPlan, options: WorkflowOptions): Workfl
   if (options.parallelism !== undefined && (!Number.isInteger(options.parallelism) || options.parallelism < 1)) {
     throw new UsageError(`--parallelism "${options.parallelism}" is not a positive integer`);
   }
+  const resources = { ...DEFAULT_RESOURCES, ...options.resources };
+  // The API server refuses a pod asking for more than its limit: say so now, not at submit.
+  if (quantity(resources.cpu) > quantity(resources.cpuLimit)) throw new UsageError(`--cpu ${resources.cpu} is more than --cpu-limit ${resources.cpuLimit}`);
+  if (quantity(resources.memory) > quantity(resources.memoryLimit)) throw new UsageError(`--memory ${resources.memory} is more than --memory-limit ${resources.memoryLimit}`);
   return {
     context: options.context,
     image: options.image,
     tasks,
     tagArgs: ['tag', '--context', options.context, ...only],
     ...(options.secret ? { secret: options.secret } : {}),
-    resources: { ...DEFAULT_RESOURCES, ...options.resources },
+    resources,
     retry,
     ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
   };

@@ -52,9 +52,6 @@ export const command: Command = {
     const resources = Object.fromEntries(Object.entries({
       cpu: values.cpu, memory: values.memory, cpuLimit: values['cpu-limit'], memoryLimit: values['memory-limit'],
     }).filter(([, value]) => value !== undefined));
-    for (const [key, value] of Object.entries(resources)) {
-      if (!/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.test(value!)) throw new UsageError(`${key}: "${value}" is not a Kubernetes quantity like 500m, 2 or 1Gi`);
-    }
     const retries = whole(values.retries, '--retries');
     const model = workflow.workflowModel(plan, {
       context: values.context,
