@@ -14,8 +14,8 @@ export interface ArgoOptions {
 
 type Json = Record<string, unknown>;
 
-// The tag pod reads manifests and writes tags: no layers pass through it.
-const TAG_RESOURCES: PodResources = { cpu: '100m', memory: '128Mi', cpuLimit: '1', memoryLimit: '512Mi' };
+// The tag pod reads manifests and writes tags, no layers pass through it: measured 1.5 CPU-seconds, 129 MiB peak.
+const TAG_RESOURCES: PodResources = { cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '512Mi' };
 
 // Restricted Pod Security Standard: what every kiln pod runs with. A fresh object each time, so YAML has no anchors.
 function podSecurityContext(): Json {

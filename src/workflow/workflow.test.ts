@@ -40,7 +40,7 @@ test('the model refuses a context not pinned by digest, no kiln image, and entri
   assert.throws(() => workflowModel(plan(entry('a')), { context: CONTEXT, image: '' }), /--image is required/);
   assert.throws(() => workflowModel(plan(entry('a'), entry('local', { publish: false })), { context: CONTEXT, image: IMAGE }), UsageError);
   assert.throws(() => workflowModel(plan(entry('a')), { context: CONTEXT, image: IMAGE, retry: { backoff: 'soon' } }), /--backoff/);
-  assert.throws(() => workflowModel(plan(entry('a')), { context: CONTEXT, image: IMAGE, resources: { memoryLimit: '256Mi' } }), /--memory 1Gi is more than --memory-limit 256Mi/);
+  assert.throws(() => workflowModel(plan(entry('a')), { context: CONTEXT, image: IMAGE, resources: { memoryLimit: '256Mi' } }), /--memory 512Mi is more than --memory-limit 256Mi/);
 });
 
 test('the Argo Workflow and WorkflowTemplate validate against Argo v3.6.19\'s schema, and a misspelt field would not', () => {
