@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { PackageURL } from 'packageurl-js';
 import { runKiln, repoRoot } from '../src/testing/cli.js';
 import { copyModelServers, trainModels } from '../src/testing/model-servers.js';
-import { copyPythonProject } from '../src/testing/python-project.js';
+import { copyPythonProject, SLIM_PIP_MANIFEST } from '../src/testing/python-project.js';
 
 const exec = promisify(execFile);
 // cdxgen pulls its Linux plugin binaries (trivy among them) as optional dependencies of its own:
@@ -156,15 +156,7 @@ try {
   await cp(join(repoRoot, 'examples/hello-python'), hello, { recursive: true, filter: (src) => !/\/(out|kiln\.lock)$/.test(src) });
   const project = join(work, 'python-project');
   await copyPythonProject(project);
-  await writeFile(join(project, 'kiln.yaml'), [
-    'images:',
-    '  demo:',
-    '    base: {distro: debian, release: bookworm, packages: [python3, python3-pip], variant: slim}',
-    '    app: {src: app, dest: /app}',
-    '    entrypoint: [demo-server]',
-    '    python: {project: demo-server, find_links: [wheels]}',
-    '',
-  ].join('\n'));
+  await writeFile(join(project, 'kiln.yaml'), SLIM_PIP_MANIFEST);
   const cases: Case[] = [{ name: 'hello-python', project: hello }, { name: 'python-project', project }];
   if (process.argv.includes('--model-servers')) {
     const servers = await copyModelServers(join(work, 'model-servers'));

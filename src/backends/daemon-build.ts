@@ -41,7 +41,7 @@ export async function prepareContext(plan: ImagePlan, context: BackendContext, h
   const syntax = dockerfileSyntax(context.env);
   const dir = join(context.generatedDir, plan.name);
   const kilnBase = plan.base.kind === 'place' ? !plan.base.place.startsWith('docker://') : plan.base.kind === 'distro' && baseMode(context.env) === 'kiln';
-  if (!kilnBase) return writeDockerContext(plan, dir, { manifestDir, syntax });
+  if (!kilnBase) return writeDockerContext(plan, dir, { manifestDir, syntax, store: context.store });
   const baseContext = { store: context.store, env: context.env, manifestDir, log: context.log };
   const base = await resolveBase(plan, baseContext);
   const baseImage = await handoff(base.image, `kiln-base/${plan.name}`);
@@ -60,7 +60,7 @@ export async function prepareContext(plan: ImagePlan, context: BackendContext, h
     }
   }
   return writeDockerContext(plan, dir, {
-    manifestDir, syntax, baseImage, baseHasPackages: true,
+    manifestDir, syntax, baseImage, baseHasPackages: true, store: context.store,
     ...(builderImage ? { builderImage } : {}),
     ...(basePython ? { basePython } : {}),
   });

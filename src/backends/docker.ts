@@ -1,19 +1,15 @@
 // The docker backend: the generated Dockerfile built by Docker Engine with BuildKit (DOCKER_BUILDKIT=1),
 // tagged in the daemon (--load semantics), then `docker save`d and read back as an Image; kiln's publisher writes the outputs.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagePlan } from '../plan/index.js';
 import { UsageError } from '../errors.js';
-import { writeImage } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
 import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
+import { dockerClient, loadIntoDocker } from './docker-load.js';
 import { runTool, ToolError } from './exec.js';
 import type { Backend, BackendContext } from './types.js';
 
-/** dockerClient is the docker CLI to run: $KILN_DOCKER or `docker`. */
-export function dockerClient(env: NodeJS.ProcessEnv): string {
-  return env.KILN_DOCKER || 'docker';
-}
+export { dockerClient };
 
 /** dockerTags are the daemon tags of an entry: every docker-archive and docker:// output's reference, else kiln/<name>:latest. */
 export function dockerTags(plan: ImagePlan): string[] {
@@ -36,29 +32,12 @@ function buildEnv(context: BackendContext): NodeJS.ProcessEnv {
   return { ...context.env, DOCKER_BUILDKIT: '1' };
 }
 
-// kiln's images are handed over as a docker-archive and `docker load`ed, named by digest so a warm build skips the load.
-async function loadIntoDocker(context: BackendContext, image: Parameters<Parameters<typeof prepareContext>[2]>[0], name: string): Promise<string> {
-  const docker = dockerClient(context.env);
-  const reference = `${name}:${(await image.digest()).slice(7, 19)}`;
-  const present = await runTool(docker, ['image', 'inspect', '--format', '{{.Id}}', reference], { env: context.env, what: name }).then(() => true, () => false);
-  if (present) return reference;
-  const archive = await tempArchive(context, 'base');
-  try {
-    context.log(`${name}: docker load ${reference}`);
-    await writeImage(`docker-archive:${archive}:${reference}`, image, { store: context.store, env: context.env });
-    await runTool(docker, ['load', '-i', archive], { env: context.env, what: name });
-  } finally {
-    await rm(archive, { force: true });
-  }
-  return reference;
-}
-
 /** docker builds with Docker Engine's BuildKit. */
 export const docker: Backend = {
   name: 'docker',
   async build(plan, context) {
     const client = dockerClient(context.env);
-    const generated = await prepareContext(plan, context, (image, name) => loadIntoDocker(context, image, name));
+    const generated = await prepareContext(plan, context, (image, name) => loadIntoDocker(image, name, { ...context, tempDir: join(context.generatedDir, '.archives') }));
     const args = dockerBuildArgs(plan, generated.dir);
     context.log(`${plan.name}: DOCKER_BUILDKIT=1 ${client} ${args.join(' ')}`);
     try {

@@ -47,7 +47,7 @@ export const kaniko: Backend = {
     if (plan.base.kind === 'place' && !plan.base.place.startsWith('docker://')) {
       throw new UsageError(`${plan.name}: kaniko pulls its base from a registry; push ${plan.base.place} and use docker://`);
     }
-    const generated = await writeDockerContext(plan, join(context.generatedDir, plan.name), { manifestDir: dirname(context.manifestFile), syntax: dockerfileSyntax(context.env) });
+    const generated = await writeDockerContext(plan, join(context.generatedDir, plan.name), { manifestDir: dirname(context.manifestFile), syntax: dockerfileSyntax(context.env), store: context.store });
     const archive = await tempArchive(context, plan.name);
     const args = kanikoArgs(plan, generated.dir, archive);
     try {

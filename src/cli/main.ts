@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   dockerfile: () => import('./commands/dockerfile.js'),
   sbom: () => import('./commands/sbom.js'),
   source: () => import('./commands/source.js'),
+  scan: () => import('./commands/scan.js'),
+  db: () => import('./commands/db.js'),
 };
 
 function help(): string {
@@ -36,6 +38,9 @@ function help(): string {
     '  dockerfile [DIR] [-o generated/]    write a multi-stage Dockerfile and context per image',
     '  sbom [DIR] [--only NAME] [-o FILE]  write an entry\'s CycloneDX SBOM from its pinned plan',
     '  source sync|bump|checkout|refresh   upstream sources: sync pins, bump NAME [--to REF], edit the patch series',
+    '  scan [DIR|PLACE] [--db PATH] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format F]',
+    '                                      scan each entry (or an image) against the OSV database',
+    '  db update [DIR] [--ecosystem E]...  download the OSV database kiln scan reads into the cache',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',

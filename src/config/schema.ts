@@ -59,6 +59,8 @@ export const pythonSchema = z.object({
   split: stringList.default([]),
   allow_unhashed: z.boolean().default(false),
   install_project: z.boolean().default(true),
+  /** build_sdists: `builder` allows building sdists that need compiling in a builder container. */
+  build_sdists: z.enum(['native', 'builder']).default('native'),
 }).strict();
 
 const annotationsSchema = z.object({

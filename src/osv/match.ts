@@ -63,6 +63,26 @@ function ecosystemKey(ecosystem: Ecosystem): string {
   return [ecosystem.family, ecosystem.variant ?? '', ecosystem.release].join(':');
 }
 
+/** ecosystemId names an ecosystem up to spelling (`Ubuntu:24.04:LTS` is `Ubuntu:24.04`); undefined for one kiln does not know. */
+export function ecosystemId(text: string): string | undefined {
+  const ecosystem = parseEcosystem(text);
+  return ecosystem && ecosystemKey(ecosystem);
+}
+
+/** advisoryKey is where an advisory for package `name` in `ecosystem` is filed; undefined for an unknown ecosystem. */
+export function advisoryKey(ecosystem: string, name: string): string | undefined {
+  const parsed = parseEcosystem(ecosystem);
+  return parsed && `${ecosystemKey(parsed)}/${packageKey(parsed.family, name)}`;
+}
+
+/** installedKey is the advisory key an installed package is matched by: its source package on Debian and Ubuntu. */
+export function installedKey(pkg: InstalledPackage): string {
+  const ecosystem = parseEcosystem(pkg.ecosystem);
+  if (!ecosystem || ecosystem.variant) throw new InputError(`package ${pkg.name}: unknown ecosystem "${pkg.ecosystem}"`);
+  const name = ecosystem.family === 'PyPI' ? pkg.name : (pkg.source ?? pkg.name);
+  return `${ecosystemKey(ecosystem)}/${packageKey(ecosystem.family, name)}`;
+}
+
 /** packageKey is the name advisories use: the source package on Debian/Ubuntu, the PEP 503 name on PyPI. */
 function packageKey(family: Family, name: string): string {
   return family === 'PyPI' ? normalizeName(name) : name;
@@ -119,6 +139,31 @@ function compareSemver(a: string, b: string): number {
 function checkRange(range: OsvRange): void {
   const first = range.events[0]!;
   if (!('introduced' in first)) throw new KilnError(`a ${range.type} range's events must start with "introduced"`);
+}
+
+/**
+ * checkAffected checks an affected entry of a known ecosystem before matching: every range starts with an
+ * `introduced` and every event's version is one its ordering can compare, so a database reader can name the
+ * file of a malformed record instead of failing later in the middle of a match.
+ */
+export function checkAffected(affected: OsvAffected): void {
+  const ecosystem = parseEcosystem(affected.package.ecosystem);
+  if (!ecosystem) throw new KilnError(`unknown ecosystem "${affected.package.ecosystem}"`);
+  const order = ecosystemOrder(ecosystem.family);
+  affected.ranges.forEach((range, j) => {
+    try {
+      checkRange(range);
+      if (range.type === 'GIT') return;
+      const compare = range.type === 'SEMVER' ? compareSemver : order;
+      for (const event of range.events) {
+        const [kind, version] = Object.entries(event)[0]!;
+        if ((kind === 'introduced' && version === '0') || (kind === 'limit' && version === '*')) continue;
+        compare(version, version);
+      }
+    } catch (error) {
+      throw new KilnError(`ranges[${j}]: ${(error as Error).message}`, { cause: error });
+    }
+  });
 }
 
 interface RangeResult {
@@ -259,6 +304,13 @@ function sameVulnerability(record: OsvRecord): string[] {
   return record.upstream.length === 1 ? [...record.aliases, record.upstream[0]!] : record.aliases;
 }
 
+function firstSentence(text: string | undefined): string | undefined {
+  const line = text?.trim().split('\n')[0]?.trim();
+  if (!line) return undefined;
+  const end = line.search(/\.(\s|$)/);
+  return end > 0 ? line.slice(0, end + 1) : line;
+}
+
 function preferredId(ids: string[]): string {
   return ids.find((id) => id.startsWith('CVE-')) ?? ids[0]!;
 }
@@ -272,12 +324,9 @@ export function matchPackages(packages: readonly InstalledPackage[], records: It
   const index = indexRecords(records);
   const findings: Finding[] = [];
   for (const pkg of packages) {
-    const ecosystem = parseEcosystem(pkg.ecosystem);
-    if (!ecosystem || ecosystem.variant) throw new InputError(`package ${pkg.name}: unknown ecosystem "${pkg.ecosystem}"`);
-    const debianLike = ecosystem.family !== 'PyPI';
-    const name = debianLike ? (pkg.source ?? pkg.name) : pkg.name;
-    const version = debianLike ? (pkg.sourceVersion ?? pkg.version) : pkg.version;
-    const hits = index.get(`${ecosystemKey(ecosystem)}/${packageKey(ecosystem.family, name)}`) ?? [];
+    const key = installedKey(pkg);
+    const version = parseEcosystem(pkg.ecosystem)!.family === 'PyPI' ? pkg.version : (pkg.sourceVersion ?? pkg.version);
+    const hits = index.get(key) ?? [];
     const matched: { hit: Hit; fixed?: string }[] = [];
     for (const hit of hits) {
       const result = affects(hit, version);
@@ -298,7 +347,9 @@ export function matchPackages(packages: readonly InstalledPackage[], records: It
       const fixes = group.map(({ fixed }) => fixed).filter((fixed): fixed is string => fixed !== undefined);
       const order = group[0]!.hit.order;
       const fixed = fixes.length ? fixes.reduce((a, b) => (order(a, b) >= 0 ? a : b)) : undefined;
-      const first = group.find(({ hit }) => hit.record.summary)?.hit.record;
+      // Debian's and Ubuntu's per-CVE records carry only `details`: its first sentence stands in as the summary.
+      const advisories = group.map(({ hit }) => hit.record);
+      const summary = advisories.find((record) => record.summary)?.summary ?? firstSentence(advisories.find((record) => record.details)?.details);
       const severity = group.flatMap(({ hit }) => [...hit.record.severity, ...(hit.affected.severity ?? [])]);
       findings.push({
         id: preferredId(ids),
@@ -306,7 +357,7 @@ export function matchPackages(packages: readonly InstalledPackage[], records: It
         records,
         package: pkg,
         ...(fixed === undefined ? {} : { fixed }),
-        ...(first?.summary === undefined ? {} : { summary: first.summary }),
+        ...(summary === undefined ? {} : { summary }),
         severity,
       });
     }

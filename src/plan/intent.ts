@@ -55,6 +55,7 @@ function planPython(spec: ImageSpec, manifestDir: string, appDir: string | undef
     split: python.split,
     allowUnhashed: python.allow_unhashed,
     installProject: python.install_project,
+    ...(python.build_sdists === 'builder' ? { buildSdists: 'builder' as const } : {}),
   };
 }
 

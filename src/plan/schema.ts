@@ -28,6 +28,7 @@ const pythonPlanSchema = z.object({
   split: z.array(z.string()),
   allowUnhashed: z.boolean(),
   installProject: z.boolean(),
+  buildSdists: z.enum(['native', 'builder']).optional(),
 }).strict();
 
 const destinationSchema = z.object({
@@ -80,6 +81,7 @@ const pythonPackageSchema = z.object({
   layer: z.string(),
   source: z.object({ dir: z.string(), digest }).strict().optional(),
   git: z.object({ url: z.string(), commit: z.string().regex(/^[0-9a-f]{40}$/), subdirectory: z.string().optional() }).strict().optional(),
+  sdist: z.object({ filename: z.string().min(1), sha256: sha256Hex, url: z.string().optional(), build: z.enum(['native', 'builder']) }).strict().optional(),
 }).strict();
 
 const pinnedPythonSchema = z.object({

@@ -39,6 +39,8 @@ export interface PythonPlan {
   split: string[];
   allowUnhashed: boolean;
   installProject: boolean;
+  /** buildSdists: `builder` lets sdists that need compiling be built in a builder; pure-Python ones are always built natively. */
+  buildSdists?: 'native' | 'builder';
 }
 
 /** Destination is one registry an entry is published to; credentials are named, never included. */
@@ -120,6 +122,18 @@ export interface PinnedPythonPackage {
   source?: { dir: string; digest: string };
   /** git is where a git dependency comes from: the remote, the commit the lock pins, the folder inside it. */
   git?: { url: string; commit: string; subdirectory?: string };
+  /** sdist says the wheel (filename, sha256) was built from this source distribution: no wheel fits the target. */
+  sdist?: PinnedSdist;
+}
+
+/** PinnedSdist is the source distribution a wheel was built from, checked against the lock's sha256. */
+export interface PinnedSdist {
+  filename: string;
+  sha256: string;
+  /** url is where the lock says the sdist is; absent means look it up in find-links and indexes. */
+  url?: string;
+  /** build: natively by kiln (pure Python, reproducible) or in the builder (python.build_sdists: builder). */
+  build: 'native' | 'builder';
 }
 
 /** PinnedPython is an image's Python section resolved: target, lock and every package to install. */

@@ -15,7 +15,9 @@ import { buildLayer, cachedLayer, type BuiltLayer } from '../layer/build.js';
 import { buildLocalWheel } from './local-wheel/wheel.js';
 import { downloadAll, type DownloadRequest } from './index/download.js';
 import { FileLocator } from './index/locate.js';
-import { LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, targetOf } from './pin.js';
+import { wheelFromSdist } from './sdist/build.js';
+import { TagRanking } from './wheel/tags.js';
+import { LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, namingDependency, targetOf } from './pin.js';
 import type { TargetEnvironment } from './types.js';
 import { installWheel } from './wheel/install.js';
 import { WheelSource } from './wheel/source.js';
@@ -82,7 +84,8 @@ export async function pythonLayers(plan: ImagePlan, context: PythonLayerContext)
     }
     const wanted = todo.flatMap(({ group }) => group.wheels);
     await localWheels(plan, wanted.filter((wheel) => wheel.pkg.source), work, context);
-    await fetchWheels(plan, wanted.filter((wheel) => !wheel.pkg.source), python, pinned, work, context);
+    await sdistWheels(plan, wanted.filter((wheel) => wheel.pkg.sdist), pinned, work, context);
+    await fetchWheels(plan, wanted.filter((wheel) => !wheel.pkg.source && !wheel.pkg.sdist), python, pinned, work, context);
     for (const { group, key: pinnedKey, unhashed } of todo) {
       // Unhashed wheels are known by their content only after fetching.
       const key = unhashed ? layerKey(python, target, group) : pinnedKey;
@@ -140,7 +143,7 @@ async function localWheels(plan: ImagePlan, wheels: WheelItem[], work: string, c
       continue;
     }
     if (!(await context.store.has(digest))) {
-      const built = await buildLocalWheel(pkg.source!.dir, dir, { epoch: plan.epoch });
+      const built = await namingDependency(pkg.kind === 'project' || pkg.kind === 'git' ? pkg.kind : 'path', pkg.name, () => buildLocalWheel(pkg.source!.dir, dir, { epoch: plan.epoch }));
       const info = await context.store.write(createReadStream(built.path));
       if (info.digest !== digest || built.filename !== pkg.filename) {
         throw new IntegrityError(`${plan.name}: ${pkg.name} built from ${pkg.source!.dir} is ${built.filename} ${info.digest}, the plan pins ${pkg.filename} ${digest}`);
@@ -152,6 +155,31 @@ async function localWheels(plan: ImagePlan, wheels: WheelItem[], work: string, c
       await rm(wheel.path!, { force: true });
       await symlink(context.store.path(digest), wheel.path!);
     });
+  }
+}
+
+// Wheels built from sdists while planning are in the cache by sha256. A native one is built again from its sdist
+// (byte for byte, or refused); a builder's wheel is not rebuilt behind the plan's back.
+async function sdistWheels(plan: ImagePlan, wheels: WheelItem[], pinned: PinnedPython, work: string, context: PythonLayerContext): Promise<void> {
+  for (const [i, wheel] of wheels.entries()) {
+    const { pkg } = wheel;
+    const sdist = pkg.sdist!;
+    const digest = `sha256:${pkg.sha256}` as const;
+    if (!(await context.store.has(digest))) {
+      if (sdist.build === 'builder') {
+        throw new InputError(`${plan.name}: ${pkg.name} ${pkg.version} was built from ${sdist.filename} in the builder while planning, and that wheel is not in this cache; plan again on this machine`);
+      }
+      const locator = new FileLocator(pinned.findLinks, pinned.indexUrls, context.env);
+      const built = await wheelFromSdist(pkg, { filename: sdist.filename, hashes: { sha256: sdist.sha256 }, ...(sdist.url ? { url: sdist.url } : {}) }, false, {
+        store: context.store, locate: () => locator, ranking: new TagRanking(targetOf(pinned.target, plan.platform)), epoch: plan.epoch, log: context.log,
+      });
+      if (built.sha256 !== pkg.sha256 || built.filename !== pkg.filename) {
+        throw new IntegrityError(`${plan.name}: ${pkg.name} built from ${sdist.filename} is ${built.filename} sha256:${built.sha256}, the plan pins ${pkg.filename} ${digest}`);
+      }
+    }
+    await mkdir(join(work, 'sdist', String(i)), { recursive: true });
+    wheel.path = join(work, 'sdist', String(i), pkg.filename);
+    await symlink(context.store.path(digest), wheel.path);
   }
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../cache/blob-store.js';
-import { ConfigError, InputError, IntegrityError, withContext } from '../errors.js';
+import { ConfigError, InputError, IntegrityError, ResolutionError, UsageError, withContext } from '../errors.js';
 import { COMMIT, mirrorWithCommit } from '../source/mirror.js';
 import { syncedTree } from '../source/tree.js';
 import type { PinnedPython, PinnedPythonPackage, PythonPlan, PythonTarget } from '../plan/types.js';
@@ -19,6 +19,7 @@ import { detectLock, readLock, selectPackages } from './lock/index.js';
 import { normalizeName } from './names.js';
 import { targetEnvironment } from './target.js';
 import type { LockedFile, LockedPackage, PythonLock, TargetEnvironment } from './types.js';
+import { isSdistFilename, wheelFromSdist, type SdistContext, type SdistBuilder } from './sdist/build.js';
 import { parseWheelFilename } from './wheel/filename.js';
 import { selectWheel, TagRanking } from './wheel/tags.js';
 
@@ -28,6 +29,10 @@ export interface PinContext {
   env: NodeJS.ProcessEnv;
   /** epoch dates the members of wheels kiln builds. */
   epoch: number;
+  /** log receives notes (an old lock format read as its closest known version, an sdist sent to the builder). */
+  log?: (line: string) => void;
+  /** sdistBuilder builds sdists that need compiling; given only when the entry allows it (python.build_sdists: builder). */
+  sdistBuilder?: SdistBuilder;
 }
 
 /** LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES and LAYER_PROJECT name the Python layers (history comments). */
@@ -54,7 +59,7 @@ export function targetOf(target: PythonTarget, platform: { architecture: string;
 export async function pinPython(python: PythonPlan, target: PythonTarget, platform: { architecture: string; variant?: string }, context: PinContext): Promise<PinnedPython> {
   const environment = targetOf(target, platform);
   const lockPath = python.lock ?? (await detectLock(python.project)).path;
-  const lock = await readLock(lockPath);
+  const lock = await readLock(lockPath, context.log ? { log: context.log } : {});
   const selected = selectPackages(lock, environment, { groups: python.groups, extras: python.extras, allowUnhashed: python.allowUnhashed })
     .filter((pkg) => !isProject(pkg, lock, python));
   const split = python.split.map(normalizeName);
@@ -67,10 +72,11 @@ export async function pinPython(python: PythonPlan, target: PythonTarget, platfo
   let locator: FileLocator | undefined;
   const locate = (): FileLocator => (locator ??= new FileLocator(findLinks, indexUrls, context.env));
 
+  const sdists: SdistContext = { store: context.store, locate, ranking, epoch: context.epoch, ...(context.sdistBuilder ? { builder: context.sdistBuilder } : {}), ...(context.log ? { log: context.log } : {}) };
   const remote = selected.filter((pkg) => pkg.source.kind === 'index' || pkg.source.kind === 'url');
   const local = selected.filter((pkg) => pkg.source.kind === 'path');
   const packages: PinnedPythonPackage[] = [];
-  for (const pkg of remote.filter((candidate) => !split.includes(candidate.name))) packages.push(await remoteWheel(pkg, ranking, locate, LAYER_DEPENDENCIES, context.store));
+  for (const pkg of remote.filter((candidate) => !split.includes(candidate.name))) packages.push(await remoteWheel(pkg, ranking, locate, LAYER_DEPENDENCIES, sdists));
   const git = selected.filter((pkg) => pkg.source.kind === 'git');
   if (git.length) {
     // Pinned by commit, they change as rarely as downloaded packages, so they share their layer.
@@ -84,7 +90,7 @@ export async function pinPython(python: PythonPlan, target: PythonTarget, platfo
   for (const name of split) {
     const pkg = remote.find((candidate) => candidate.name === name);
     if (!pkg) throw new ConfigError(`python.split names ${name}, which is a local path dependency; only downloaded packages can be split`);
-    packages.push(await remoteWheel(pkg, ranking, locate, splitLayer(name), context.store));
+    packages.push(await remoteWheel(pkg, ranking, locate, splitLayer(name), sdists));
   }
   const work = await mkdtemp(join(tmpdir(), 'kiln-pin-'));
   try {
@@ -116,8 +122,10 @@ async function localWheel(name: string, path: string, kind: 'path' | 'project' |
     const parsed = parseWheelFilename(posix.basename(path));
     return { name, version: parsed.version, kind, filename: posix.basename(path), sha256, layer, source: { dir: path, digest: `sha256:${sha256}` } };
   }
-  const digest = await projectSourceDigest(path);
-  const built = await buildLocalWheel(path, work, { epoch: context.epoch });
+  const { digest, built } = await namingDependency(kind, name, async () => ({
+    digest: await projectSourceDigest(path),
+    built: await buildLocalWheel(path, work, { epoch: context.epoch }),
+  }));
   const data = await readFile(built.path);
   const info = await context.store.writeBuffer(data);
   return {
@@ -154,6 +162,16 @@ async function gitWheel(pkg: LockedPackage, work: string, context: PinContext): 
   return { ...built, git: { url, commit, ...(subdirectory ? { subdirectory } : {}) } };
 }
 
+/** namingDependency runs a local build; a source that cannot be built says which dependency it is, which its folder may not tell. */
+export async function namingDependency<T>(kind: 'path' | 'project' | 'git', name: string, build: () => Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`${kind === 'project' ? `the project ${name}` : `${kind} dependency ${name}`}: ${error.message}`, { cause: error, ...(error.where ? { where: error.where } : {}) });
+  }
+}
+
 /** fileSha256 hashes a file, naming `what` when it cannot be read. */
 export async function fileSha256(path: string, what: string): Promise<string> {
   const hash = createHash('sha256');
@@ -165,17 +183,29 @@ export async function fileSha256(path: string, what: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function remoteWheel(pkg: LockedPackage, ranking: TagRanking, locate: () => FileLocator, layer: string, store: BlobStore): Promise<PinnedPythonPackage> {
+async function remoteWheel(pkg: LockedPackage, ranking: TagRanking, locate: () => FileLocator, layer: string, sdists: SdistContext): Promise<PinnedPythonPackage> {
   const named = pkg.files.filter((file) => file.filename !== '');
   const kind = pkg.source.kind === 'url' ? 'url' : 'index';
   if (pkg.source.kind === 'url' && named.length === 0) {
     const filename = decodeURIComponent(new URL(pkg.source.url).pathname.split('/').pop() ?? '');
-    return pinned(pkg, kind, selectWheel(pkg.name, [{ filename, url: pkg.source.url, hashes: pkg.files[0]?.hashes ?? {} }], ranking), layer);
+    return bestOrSdist(pkg, kind, [{ filename, url: pkg.source.url, hashes: pkg.files[0]?.hashes ?? {} }], ranking, layer, sdists);
   }
   // requirements.txt `--hash` only: the file is found among the sources' files of this version.
   // A requirements.txt pin without `--hash` (let through only with allow_unhashed): any wheel of the version.
-  if (named.length === 0 && (pkg.files.length > 0 || pkg.source.kind === 'index')) return pinned(pkg, kind, await resolveHashOnly(pkg, locate, ranking, store), layer);
-  return pinned(pkg, kind, selectWheel(pkg.name, named, ranking), layer);
+  if (named.length === 0 && (pkg.files.length > 0 || pkg.source.kind === 'index')) return pinned(pkg, kind, await resolveHashOnly(pkg, locate, ranking, sdists.store), layer);
+  return bestOrSdist(pkg, kind, named, ranking, layer, sdists);
+}
+
+// No wheel fits the target: a hashed sdist of the same version is built into one (natively, or in the builder).
+async function bestOrSdist(pkg: LockedPackage, kind: 'index' | 'url', files: LockedFile[], ranking: TagRanking, layer: string, sdists: SdistContext): Promise<PinnedPythonPackage> {
+  try {
+    return pinned(pkg, kind, selectWheel(pkg.name, files, ranking), layer);
+  } catch (error) {
+    const sdist = files.find((file) => isSdistFilename(file.filename));
+    if (!(error instanceof ResolutionError) || !sdist) throw error;
+    const built = await wheelFromSdist(pkg, sdist, files.some((file) => file.filename.endsWith('.whl')), sdists);
+    return { name: pkg.name, version: pkg.version, kind, filename: built.filename, sha256: built.sha256, size: built.size, layer, sdist: built.sdist };
+  }
 }
 
 function pinned(pkg: LockedPackage, kind: 'index' | 'url', file: LockedFile, layer: string): PinnedPythonPackage {

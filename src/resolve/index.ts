@@ -11,6 +11,7 @@ import { readImage } from '../places/index.js';
 import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PythonTarget } from '../plan/types.js';
 import { probeBasePython, pythonFromPackages, type BasePython } from '../python/base-python.js';
 import { pinPython } from '../python/pin.js';
+import { containerSdistBuilder } from '../backends/sdist-builder.js';
 import { appDigest } from './app-digest.js';
 import { pinRegistryBase } from './registry-base.js';
 
@@ -49,7 +50,7 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
   const images: ImagePlan[] = [];
   for (const entry of plan.images) {
     try {
-      images.push({ ...entry, pinned: await resolveEntry(entry, working, added, options) });
+      images.push({ ...entry, pinned: await resolveEntry(entry, working, added, manifestDir, options) });
     } catch (error) {
       if (!options.keepGoing || !(error instanceof KilnError)) throw error;
       options.log?.(`${entry.name}: failed: ${error.oneLine()}`);
@@ -74,7 +75,7 @@ function newSourcePins(plan: BuildPlan, lock: LockFile): Record<string, LockedSo
   return added;
 }
 
-async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['added'], options: ResolveOptions): Promise<Pins> {
+async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['added'], manifestDir: string, options: ResolveOptions): Promise<Pins> {
   const locked = options.locked ?? false;
   let base: PinnedBase;
   let python: BasePython | undefined;
@@ -107,7 +108,12 @@ async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['a
   if (entry.python) {
     if (!python) throw new InputError(`${entry.name}: the base has no Python interpreter (scratch); use a base with python3 for a python section`);
     const target: PythonTarget = { ...python, from };
-    pins.python = await pinPython(entry.python, target, entry.platform, { store: options.store, env: options.env, epoch: entry.epoch });
+    const log = options.log ?? (() => undefined);
+    // Assembled and loaded only if an sdist needs it: pure-Python sdists are built natively, without a daemon.
+    const sdistBuilder = entry.python.buildSdists === 'builder'
+      ? containerSdistBuilder(entry, target, { store: options.store, env: options.env, manifestDir, log })
+      : undefined;
+    pins.python = await pinPython(entry.python, target, entry.platform, { store: options.store, env: options.env, epoch: entry.epoch, log, ...(sdistBuilder ? { sdistBuilder } : {}) });
   }
   if (entry.app) pins.app = { ...entry.app, digest: await appDigest(entry.app) };
   return pins;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { InputError } from '../errors.js';
 import type { ImagePlan, Pins } from '../plan/types.js';
-import { testImagePlan } from '../testing/plans.js';
+import { pinnedServerPlan as pinnedPlan, testImagePlan } from '../testing/plans.js';
 import { cycloneDxFromPlan, pypiName } from './cyclonedx.js';
 
 const hex = (c: string): string => c.repeat(64);
@@ -16,35 +16,6 @@ interface Doc {
   dependencies: Array<{ ref: string; dependsOn?: string[] }>;
 }
 interface Prop { name: string; value: string }
-
-function pinnedPlan(pinned: Partial<Pins> = {}): ImagePlan {
-  return testImagePlan({
-    name: 'server/3.11',
-    pinned: {
-      base: {
-        kind: 'distro', lockName: 'server', codename: 'bookworm', packages: [
-          { name: 'python3.11-minimal', version: '3.11.2-6+deb12u6', architecture: 'amd64', filename: 'pool/main/p/python3.11/python3.11-minimal.deb', sha256: hex('b'), size: 2, source: 'python3.11', mirror: 'http://deb.debian.org/debian' },
-          { name: 'libc6', version: '2.36-9+deb12u10', architecture: 'amd64', filename: 'pool/main/g/glibc/libc6.deb', sha256: hex('a'), size: 1, source: 'glibc', mirror: 'http://deb.debian.org/debian' },
-          { name: 'tzdata', version: '2025b-0+deb12u1', architecture: 'all', filename: 'pool/main/t/tzdata/tzdata.deb', sha256: hex('c'), size: 3, mirror: 'http://deb.debian.org/debian' },
-        ],
-      },
-      python: {
-        target: { pythonFullVersion: '3.11.2', interpreter: '/usr/bin/python3', executable: '/usr/bin/python3.11', libc: { kind: 'glibc', version: [2, 36] }, distroPackages: false, from: 'packages' },
-        lock: { path: '/work/poetry.lock', sha256: hex('d') },
-        findLinks: [],
-        indexUrls: ['https://pypi.org/simple'],
-        packages: [
-          { name: 'Typing_Extensions', version: '4.12.2', kind: 'index', filename: 'typing_extensions-4.12.2-py3-none-any.whl', sha256: hex('e'), layer: 'python dependencies' },
-          { name: 'six', version: '1.16.0', kind: 'index', filename: 'six-1.16.0-py2.py3-none-any.whl', sha256: hex('f'), layer: 'python dependencies' },
-          { name: 'helper-lib', version: '0.1.0', kind: 'path', filename: 'helper_lib-0.1.0-py3-none-any.whl', layer: 'python dependencies', source: { dir: '/work/libs/helper', digest: `sha256:${hex('1')}` } },
-          { name: 'server', version: '1.0.0', kind: 'project', filename: 'server-1.0.0-py3-none-any.whl', layer: 'project', source: { dir: '/work', digest: `sha256:${hex('2')}` } },
-        ],
-      },
-      app: { dir: '/work/app', dest: '/app', digest: `sha256:${hex('3')}` },
-      ...pinned,
-    },
-  });
-}
 
 // The test fails on an invalid document: the strict validator rejects unknown fields as well as schema errors.
 async function assertValid(json: string): Promise<void> {
@@ -72,7 +43,7 @@ test('a distro + Python entry gives a valid CycloneDX 1.6 BOM with exact purls, 
     'pkg:deb/debian/tzdata@2025b-0+deb12u1?arch=all&distro=debian-12',
     'pkg:pypi/helper-lib@0.1.0',
     'pkg:pypi/server@1.0.0',
-    'pkg:pypi/six@1.16.0',
+    'pkg:pypi/six@1.16.0?download_url=https%3A%2F%2Ffiles.example%2Fsix-1.16.0-py2.py3-none-any.whl',
     'pkg:pypi/typing-extensions@4.12.2',
   ]);
   const byPurl = (start: string) => doc.components.find((c) => c.purl?.startsWith(start))!;

@@ -70,6 +70,11 @@ export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): 
 
 /** cycloneDxFromInventory writes a CycloneDX 1.6 JSON BOM of what an image holds. Same inventory in, same bytes out. */
 export function cycloneDxFromInventory(inventory: Inventory, options: CycloneDxOptions): string {
+  return serializeBom(cycloneDxBom(inventory, options));
+}
+
+/** cycloneDxBom is the BOM model of an inventory, for writers that add to it (a scan adds its vulnerabilities). */
+export function cycloneDxBom(inventory: Inventory, options: CycloneDxOptions): Models.Bom {
   if (!Number.isInteger(options.epoch) || options.epoch < 0) {
     throw new InputError(`${inventory.name}: SBOM timestamp epoch ${options.epoch} is not a non-negative whole number of seconds`);
   }
@@ -88,10 +93,15 @@ export function cycloneDxFromInventory(inventory: Inventory, options: CycloneDxO
     bom.components.add(component);
     image.dependencies.add(component.bomRef);
   }
+  return bom;
+}
 
+/** serializeBom renders a BOM as CycloneDX 1.6 JSON with its lists sorted. */
+export function serializeBom(bom: Models.Bom): string {
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
   const render = (): string => `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
-  // The serial number names this content: hash the document without it, so the same inventory gives the same number.
+  // The serial number names this content: hash the document without it, so the same BOM gives the same number.
+  bom.serialNumber = undefined;
   bom.serialNumber = uuidUrn(createHash('sha256').update(render()).digest());
   return render();
 }

@@ -28,6 +28,22 @@ test('a pinned distro entry lists its .debs under the release OSV names, keyed b
   ]);
 });
 
+test('a Source field with a version in brackets (binNMUs) splits into the source package and its version', () => {
+  const entry = testImagePlan({
+    name: 'server',
+    pinned: {
+      base: {
+        kind: 'distro', lockName: 'server', codename: 'bookworm', packages: [
+          { name: 'libbz2-1.0', version: '1.0.8-5+b1', architecture: 'amd64', filename: 'pool/main/b/bzip2/libbz2-1.0.deb', sha256: hex('a'), size: 1, source: 'bzip2 (1.0.8-5)', mirror: 'http://deb.debian.org/debian' },
+        ],
+      },
+    },
+  });
+  assert.deepEqual(installedPackages(inventoryFromPlan(entry)), [
+    { ecosystem: 'Debian:12', name: 'libbz2-1.0', version: '1.0.8-5+b1', source: 'bzip2', sourceVersion: '1.0.8-5' },
+  ]);
+});
+
 test('OSV ecosystems: Debian by major version, Ubuntu by year.month, others unknown', () => {
   assert.equal(osvEcosystem({ id: 'debian', versionId: '13' }), 'Debian:13');
   assert.equal(osvEcosystem({ id: 'ubuntu', versionId: '24.04' }), 'Ubuntu:24.04');

@@ -105,7 +105,7 @@ function baseOf(entryName: string, base: PinnedBase): Pick<Inventory, 'os' | 'ba
           name: pkg.name,
           version: pkg.version,
           architecture: pkg.architecture,
-          source: pkg.source ?? pkg.name,
+          ...sourceOf(pkg.name, pkg.source),
           sha256: pkg.sha256,
           filename: pkg.filename,
           url: `${pkg.mirror.replace(/\/+$/, '')}/${pkg.filename}`,
@@ -113,6 +113,16 @@ function baseOf(entryName: string, base: PinnedBase): Pick<Inventory, 'os' | 'ba
       };
     }
   }
+}
+
+/**
+ * sourceOf reads a control file's `Source:` field, which names the source package and, when a binNMU or a
+ * different upstream version sets it apart from the binary's, its version in brackets: `bzip2 (1.0.8-5)`.
+ */
+export function sourceOf(name: string, field: string | undefined): Pick<InventoryDeb, 'source' | 'sourceVersion'> {
+  const match = field === undefined ? undefined : /^(\S+)(?:\s+\(([^()\s]+)\))?$/.exec(field.trim());
+  if (!match) return { source: field?.trim() || name };
+  return { source: match[1]!, ...(match[2] ? { sourceVersion: match[2] } : {}) };
 }
 
 /** osvEcosystem is OSV's ecosystem name for a release: `Debian:12`, `Ubuntu:24.04`; undefined for one OSV lacks. */

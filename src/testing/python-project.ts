@@ -32,3 +32,14 @@ export async function copyPythonProject(dir: string): Promise<{ dir: string; whe
   for (const spec of thirdPartyWheels) await writeWheel(wheels, spec);
   return { dir, wheels };
 }
+
+/** SLIM_PIP_MANIFEST is a kiln.yaml for the copied fixture: the demo server on a slim bookworm base that has Debian's pip. */
+export const SLIM_PIP_MANIFEST = [
+  'images:',
+  '  demo:',
+  '    base: {distro: debian, release: bookworm, packages: [python3, python3-pip], variant: slim}',
+  '    app: {src: app, dest: /app}',
+  '    entrypoint: [demo-server]',
+  '    python: {project: demo-server, find_links: [wheels]}',
+  '',
+].join('\n');

@@ -15,8 +15,8 @@ export interface ServedDir {
   close(): Promise<void>;
 }
 
-/** serveDir serves `root` read-only over HTTP until close() is called. */
-export async function serveDir(root: string): Promise<ServedDir> {
+/** serveDir serves `root` read-only over HTTP until close() is called; `headers` adds response headers per path. */
+export async function serveDir(root: string, headers: (path: string) => Record<string, string> = () => ({})): Promise<ServedDir> {
   const requests: string[] = [];
   const failures = new Map<string, number[]>();
   const server: Server = createServer((req, res) => {
@@ -31,7 +31,7 @@ export async function serveDir(root: string): Promise<ServedDir> {
     stat(file).then(
       (info) => {
         if (!info.isFile()) throw new Error('not a file');
-        res.writeHead(200, { 'content-length': info.size, 'content-type': 'application/octet-stream' });
+        res.writeHead(200, { 'content-length': info.size, 'content-type': 'application/octet-stream', ...headers(path) });
         if (req.method === 'HEAD') res.end();
         else createReadStream(file).pipe(res);
       },

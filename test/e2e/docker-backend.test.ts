@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { repoRoot, runKiln } from '../../src/testing/cli.js';
 import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
-import { copyPythonProject } from '../../src/testing/python-project.js';
+import { copyPythonProject, SLIM_PIP_MANIFEST } from '../../src/testing/python-project.js';
 
 const exec = promisify(execFile);
 
@@ -158,15 +158,7 @@ test('the poetry fixture project: the docker backend builds the venv with pip fr
   if (!client) return;
   const dir = join(work, 'project');
   await copyPythonProject(dir);
-  await writeFile(join(dir, 'kiln.yaml'), [
-    'images:',
-    '  demo:',
-    '    base: {distro: debian, release: bookworm, packages: [python3, python3-pip], variant: slim}',
-    '    app: {src: app, dest: /app}',
-    '    entrypoint: [demo-server]',
-    '    python: {project: demo-server, find_links: [wheels]}',
-    '',
-  ].join('\n'));
+  await writeFile(join(dir, 'kiln.yaml'), SLIM_PIP_MANIFEST);
   const env = { KILN_CACHE_DIR: join(work, 'cache'), KILN_DOCKER: client, KILN_GENERATED_DIR: join(work, 'generated') };
   const { native, docker } = await buildBoth(work, dir, 'demo', env);
   try {

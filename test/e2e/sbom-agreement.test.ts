@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PackageURL } from 'packageurl-js';
 import { runKiln, repoRoot } from '../../src/testing/cli.js';
 import { tempDir } from '../../src/testing/images.js';
-import { copyPythonProject } from '../../src/testing/python-project.js';
+import { copyPythonProject, SLIM_PIP_MANIFEST } from '../../src/testing/python-project.js';
 
 /** purlSet is the SBOM's pkg:deb and pkg:pypi components as `type/name@version` (plus `?arch=` for debs). */
 function purlSet(sbom: string): string[] {
@@ -46,15 +46,7 @@ test('a poetry project on a slim base with python3-pip: the same debs and wheels
   const work = await tempDir();
   const project = join(work, 'project');
   await copyPythonProject(project);
-  await writeFile(join(project, 'kiln.yaml'), [
-    'images:',
-    '  demo:',
-    '    base: {distro: debian, release: bookworm, packages: [python3, python3-pip], variant: slim}',
-    '    app: {src: app, dest: /app}',
-    '    entrypoint: [demo-server]',
-    '    python: {project: demo-server, find_links: [wheels]}',
-    '',
-  ].join('\n'));
+  await writeFile(join(project, 'kiln.yaml'), SLIM_PIP_MANIFEST);
   const { plan, layers } = await bothSboms(project, `oci:${work}/layout:demo`, { KILN_CACHE_DIR: join(work, 'cache') });
   assert.deepEqual(plan.filter((purl) => purl.startsWith('pypi/')), [
     'pypi/colorlite@2.1.0', 'pypi/demo-common@0.1.0', 'pypi/demo-server@0.3.0', 'pypi/tinyformat@1.2.0',

@@ -4,30 +4,14 @@
 // as scanners do. kiln sbom --from-registry REF: the SBOM attached to a pushed image (or an oci: layout), read back verified.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { planBuild, readPlanFile, selectEntries, type BuildPlan, type ImagePlan } from '../../plan/index.js';
+import type { ImagePlan } from '../../plan/index.js';
 import { parsePlace } from '../../places/place.js';
 import { checkSbomFormat, renderSbom } from '../../sbom/render.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import { UsageError } from '../../errors.js';
-import { progressLogger } from '../progress.js';
-import { manifestPath } from './build.js';
+import { IMAGE_PLACE, imageInventory, pinnedPlan } from '../inventories.js';
 import type { CommandContext } from '../context.js';
 import type { Inventory } from '../../sbom/inventory.js';
-
-async function pinnedPlan(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
-  if (values.plan) {
-    if (positionals.length || values.file) throw new UsageError('--plan describes the plan file\'s entries: give no directory or -f with it');
-    const plan = await readPlanFile(values.plan);
-    return { ...plan, images: selectEntries(plan.images, values.only) };
-  }
-  const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-  const intent = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
-  const progress = progressLogger(context, true);
-  const { resolvePlan } = await import('../../resolve/index.js');
-  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, log: progress.log });
-  progress.done();
-  return resolved.plan;
-}
 
 async function write(text: string | Buffer, output: string | undefined, context: CommandContext): Promise<void> {
   if (output) await writeFileAtomic(output, text);
@@ -49,20 +33,9 @@ function parsePlatformFlag(text: string): { os: string; architecture: string; va
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-const IMAGE_PLACE = /^(oci|docker-archive):|^docker:\/\//;
-
-/** imageInventory reads what an image at a place holds from its layers, and its SBOM timestamp. */
-async function imageInventory(place: string, context: CommandContext): Promise<{ inventory: Inventory; epoch: number }> {
-  const { readImage } = await import('../../places/index.js');
-  const { inventoryFromImage, imageEpoch } = await import('../../sbom/from-layers.js');
-  const image = await readImage(parsePlace(place), { store: context.cache(), env: context.env });
-  const inventory = await inventoryFromImage(image, { name: place });
-  return { inventory, epoch: imageEpoch(await image.config(), context.env) };
-}
-
 /** planInventory is the inventory of the one entry a plan (or manifest) names, and its SBOM timestamp. */
 async function planInventory(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<{ inventory: Inventory; epoch: number }> {
-  const plan = await pinnedPlan(values, positionals, context);
+  const plan = await pinnedPlan(values, positionals[0], context);
   if (plan.images.length !== 1) {
     throw new UsageError(`the manifest has ${plan.images.length} entries (${plan.images.map((image) => image.name).join(', ')}): name one with --only`);
   }

@@ -3,12 +3,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError, withContext } from '../../errors.js';
 import { readLocalProject } from './backend.js';
 import { wheelSourceFiles } from './files.js';
 import { poetryMetadata, pep621Metadata } from './metadata.js';
 
 /** projectSourceDigest hashes pyproject.toml and every file the wheel would hold (by its path in the wheel). */
 export async function projectSourceDigest(projectDir: string): Promise<string> {
+  return withContext(`project ${projectDir}`, () => sourceDigest(projectDir), InputError);
+}
+
+async function sourceDigest(projectDir: string): Promise<string> {
   const project = await readLocalProject(projectDir);
   const metadata = project.backend === 'poetry' ? poetryMetadata(project) : pep621Metadata(project);
   const hash = createHash('sha256');

@@ -5,6 +5,8 @@ import type { LockFormat, PythonLock } from '../types.js';
 export interface ReadOptions {
   /** checkFresh compares the lock with pyproject.toml where the format records how (Poetry's content-hash); default true. */
   checkFresh?: boolean;
+  /** log receives notes about how the lock was read (an old format taken as its closest known version). */
+  log?: (line: string) => void;
 }
 
 /** LockReader reads one lock format into a PythonLock. */

@@ -32,9 +32,29 @@ export function selectPackages(lock: PythonLock, target: TargetEnvironment, opti
   for (const root of lock.roots) {
     if (groups.includes(root.group) && evaluateMarker(root.marker, rootEnv, where)) queue.push({ dep: root, from: 'the project' });
   }
+  // A group or extra naming the project itself (`dev = ["app[test]"]`, `all = ["app[gpu,cli]"]`) is satisfied by
+  // the root project: it brings in the project's own requirements with the extras it asks for.
+  const project = lock.project?.name;
+  const projectExtras = new Set(groups.includes('main') ? extras : []);
+  let projectQueued = groups.includes('main');
 
   while (queue.length > 0) {
     const { dep, from } = queue.shift()!;
+    if (project !== undefined && dep.name === project && !byName.has(project)) {
+      const added = dep.extras.filter((extra) => !projectExtras.has(extra));
+      if (projectQueued && added.length === 0) continue;
+      for (const extra of added) {
+        if (!lock.extras.includes(extra)) throw new ResolutionError(`${lock.path}: ${from} needs ${project}[${extra}], but the project offers no extra ${extra}`);
+        projectExtras.add(extra);
+      }
+      // Requirements queued twice are taken once: the walk skips a package it has with the same extras.
+      const env = markerEnvironment(target, { extras: projectExtras });
+      for (const root of lock.roots) {
+        if (root.group === 'main' && evaluateMarker(root.marker, env, where)) queue.push({ dep: root, from: `the project (as ${from} needs it)` });
+      }
+      projectQueued = true;
+      continue;
+    }
     const existing = chosen.get(dep.name);
     if (existing && !accepts(dep, existing.pkg.version)) {
       throw new ResolutionError(`${lock.path}: ${from} needs ${dep.name}${dep.version ? `==${dep.version}` : dep.specifier}, but ${existing.pkg.name}==${existing.pkg.version} was chosen`);

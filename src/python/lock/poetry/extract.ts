@@ -7,7 +7,7 @@ import { normalizeName } from '../../names.js';
 import type { PyProject } from '../../pyproject.js';
 import type { PackageIndex, PythonLock } from '../../types.js';
 import { poetryContentHashes } from './content-hash.js';
-import type { PoetryLockData } from './schema.js';
+import { withPackageMarker, type PoetryLockData } from './schema.js';
 
 const PYPI = 'https://pypi.org/simple';
 
@@ -38,7 +38,7 @@ export function extractPoetryLock(path: string, lock: PoetryLockData, pyproject:
     ...(pyproject.requiresPython ? { requiresPython: pyproject.requiresPython } : {}),
     extras: [...extras],
     groups: pyproject.groups,
-    roots: pyproject.roots,
+    roots: pyproject.roots.map((root) => withPackageMarker(root, lock.packageMarkers)),
     packages,
     indexes: poetryIndexes(pyproject),
     findLinks: [],

@@ -1,6 +1,7 @@
 // Parity with Poetry itself: Debian's poetry (1.3) runs `install --dry-run --no-root` offline from each
 // fixture lock in a venv of the machine's Python, and kiln's selection for that Python must list the same
-// packages and versions. Poetry 1.3 cannot read lock-version 2.1, so the 2.1 twin is held to 2.0's answer.
+// packages and versions. Poetry 1.3 cannot read lock-version 2.1, so the 2.1 twin is held to 2.0's answer; the
+// 1.0 twin (no lock-version) is read by both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -63,5 +64,8 @@ for (const scenario of scenarios) {
     assert.deepEqual(await kilnSelects('server-v2.1', target, scenario.options), installs, 'lock-version 2.1 twin');
     assert.deepEqual(poetryDryRun('server-v1.1', scenario.args).installs, installs, 'poetry reads the 1.1 twin alike');
     assert.deepEqual(await kilnSelects('server-v1.1', target, scenario.options), installs, 'lock-version 1.1');
+    // Poetry 1.0's shape: no lock-version, a dev-dependencies table, a package-level marker.
+    assert.deepEqual(poetryDryRun('server-v1.0', scenario.args).installs, installs, 'poetry reads the 1.0 twin alike');
+    assert.deepEqual(await kilnSelects('server-v1.0', target, scenario.options), installs, 'no lock-version (1.0)');
   });
 }

@@ -96,3 +96,82 @@ test('pythonJson matches python json.dumps(sort_keys=True), and the PEP 621 cont
   ].join('\n')], { input: text, encoding: 'utf8' });
   assert.deepEqual(hashes, [expected]);
 });
+
+test('a Poetry 1.0 lock (no lock-version, files in [metadata.files], package-level markers) is read as 1.0 with a note', async () => {
+  // Shaped like the locks Poetry 1.0 wrote (Poetry keeps one as its own old-lock fixture).
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-poetry-1.0-'));
+  writeFileSync(join(dir, 'pyproject.toml'), '[tool.poetry]\nname = "legacy-app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "*"\n\n[tool.poetry.dev-dependencies]\npytest = "^3.5"\n');
+  const sha = (c: string) => c.repeat(64);
+  writeFileSync(join(dir, 'poetry.lock'), `[[package]]
+category = "dev"
+description = "Cross-platform colored terminal text."
+marker = "sys_platform == \\"win32\\""
+name = "colorama"
+optional = false
+python-versions = "*"
+version = "0.3.9"
+
+[[package]]
+category = "dev"
+description = "Python function signatures from PEP362"
+marker = "python_version < \\"3.0\\""
+name = "funcsigs"
+optional = false
+python-versions = "*"
+version = "1.0.2"
+
+[[package]]
+category = "dev"
+description = "pytest: simple powerful testing with Python"
+name = "pytest"
+optional = false
+python-versions = ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*"
+version = "3.5.0"
+
+[package.dependencies]
+colorama = "*"
+six = ">=1.10.0"
+
+[package.dependencies.funcsigs]
+python = "<3.0"
+version = "*"
+
+[[package]]
+category = "dev"
+description = "Python 2 and 3 compatibility utilities"
+name = "six"
+optional = false
+python-versions = "*"
+version = "1.11.0"
+
+[metadata]
+content-hash = "123456789"
+python-versions = "*"
+
+[metadata.files]
+colorama = [
+    {file = "colorama-0.3.9-py2.py3-none-any.whl", hash = "sha256:${sha('1')}"},
+    {file = "colorama-0.3.9.tar.gz", hash = "sha256:${sha('2')}"},
+]
+funcsigs = [
+    {file = "funcsigs-1.0.2-py2.py3-none-any.whl", hash = "sha256:${sha('3')}"},
+]
+pytest = [
+    {file = "pytest-3.5.0-py2.py3-none-any.whl", hash = "sha256:${sha('4')}"},
+    {file = "pytest-3.5.0.tar.gz", hash = "sha256:${sha('5')}"},
+]
+six = [
+    {file = "six-1.11.0-py2.py3-none-any.whl", hash = "sha256:${sha('6')}"},
+]
+`);
+  const notes: string[] = [];
+  const lock = await poetry.read(join(dir, 'poetry.lock'), { checkFresh: false, log: (line) => notes.push(line) });
+  assert.deepEqual(notes, [`${join(dir, 'poetry.lock')}: no metadata.lock-version (written by Poetry 1.0 or older); read as lock-version 1.0`]);
+  const pytest = lock.packages.find((pkg) => pkg.name === 'pytest')!;
+  assert.deepEqual(pytest.files.map((file) => [file.filename, file.hashes.sha256]), [['pytest-3.5.0-py2.py3-none-any.whl', sha('4')], ['pytest-3.5.0.tar.gz', sha('5')]]);
+  // colorama's edge says "*": its package marker (win32) keeps it off Linux, as Poetry 1.0 decided.
+  assert.deepEqual(pytest.dependencies.find((dep) => dep.name === 'colorama')?.marker, 'sys_platform == "win32"');
+  assert.deepEqual(selectPackages(lock, amd64, { groups: ['dev'] }).map((pkg) => `${pkg.name}==${pkg.version}`), ['pytest==3.5.0', 'six==1.11.0']);
+  const stale = await poetry.read(join(dir, 'poetry.lock')).catch((error: unknown) => error);
+  assert.ok(stale instanceof InputError && /content-hash differs/.test(stale.message), 'a 1.0 lock is checked for freshness like any other');
+});

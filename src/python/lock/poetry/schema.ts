@@ -1,4 +1,4 @@
-// poetry.lock (lock-version 1.x and 2.x) as kiln's types: the schema parses TOML data into locked packages
+// poetry.lock (lock-version 1.x and 2.x, and Poetry 1.0's locks, which have no lock-version) as kiln's types: the schema parses TOML data into locked packages
 // whose paths are still relative to the lock's folder (extract.ts resolves them).
 import { z } from 'zod';
 import { normalizeName } from '../../names.js';
@@ -36,6 +36,8 @@ const lockPackage = z.looseObject({
   name: z.string(),
   version: z.string(),
   optional: z.boolean().default(false),
+  /** marker: Poetry 1.0 wrote the condition a package is needed under on the package, not only on its edges. */
+  marker: z.string().optional(),
   'python-versions': z.string().optional(),
   files: z.array(file).optional(),
   develop: z.boolean().optional(),
@@ -46,12 +48,16 @@ const lockPackage = z.looseObject({
 
 /** PoetryLockData is a parsed poetry.lock: packages in kiln's shape plus the metadata extract.ts checks. */
 export interface PoetryLockData {
+  /** lockVersion is '1.0' for a lock that records none (Poetry 1.0 and older); `legacy` says so. */
   lockVersion: string;
+  legacy: boolean;
   contentHash: string;
   pythonVersions?: string;
   /** extras of the root project (the lock's top-level `[extras]`), normalised. */
   extras: Record<string, string[]>;
   packages: LockedPackage[];
+  /** packageMarkers are Poetry 1.0's package-level markers by name; extract.ts adds them to the roots. */
+  packageMarkers: Record<string, string>;
 }
 
 /** poetryLockSchema parses poetry.lock data; path sources stay relative to the lock's folder. */
@@ -60,7 +66,7 @@ export const poetryLockSchema = z
     package: z.array(lockPackage).default([]),
     extras: z.record(z.string(), z.array(z.string())).optional(),
     metadata: z.looseObject({
-      'lock-version': z.string().regex(/^[12]\.\d+$/, 'kiln reads poetry lock-version 1.x and 2.x'),
+      'lock-version': z.string().regex(/^[12]\.\d+$/, 'kiln reads poetry lock-version 1.x and 2.x').optional(),
       'content-hash': z.string(),
       'python-versions': z.string().optional(),
       files: z.record(z.string(), z.array(file)).optional(),
@@ -69,16 +75,40 @@ export const poetryLockSchema = z
   .transform((lock): PoetryLockData => {
     // lock-version 1.x keeps files in [metadata.files], keyed by package name.
     const legacyFiles = new Map(Object.entries(lock.metadata.files ?? {}).map(([name, files]) => [normalizeName(name), files]));
+    const packageMarkers = markersByName(lock.package);
     return {
-      lockVersion: lock.metadata['lock-version'],
+      lockVersion: lock.metadata['lock-version'] ?? '1.0',
+      legacy: lock.metadata['lock-version'] === undefined,
       contentHash: lock.metadata['content-hash'],
       pythonVersions: lock.metadata['python-versions'],
       extras: Object.fromEntries(
         Object.entries(lock.extras ?? {}).map(([extra, names]) => [normalizeName(extra), names.map(normalizeName)]),
       ),
-      packages: lock.package.map((pkg) => toLockedPackage(pkg, legacyFiles.get(normalizeName(pkg.name)) ?? [])),
+      packages: lock.package.map((pkg) => {
+        const locked = toLockedPackage(pkg, legacyFiles.get(normalizeName(pkg.name)) ?? []);
+        return { ...locked, dependencies: locked.dependencies.map((dep) => withPackageMarker(dep, packageMarkers)) };
+      }),
+      packageMarkers,
     };
   });
+
+// A name locked several times (one version per Python) is needed when any of its entries' markers holds.
+function markersByName(packages: ReadonlyArray<z.infer<typeof lockPackage>>): Record<string, string> {
+  const byName = new Map<string, Array<string | undefined>>();
+  for (const pkg of packages) byName.set(normalizeName(pkg.name), [...(byName.get(normalizeName(pkg.name)) ?? []), pkg.marker]);
+  const markers: Record<string, string> = {};
+  for (const [name, list] of byName) {
+    if (list.some((marker) => marker === undefined)) continue;
+    markers[name] = list.length === 1 ? list[0]! : list.map((marker) => `(${marker})`).join(' or ');
+  }
+  return markers;
+}
+
+/** withPackageMarker adds Poetry 1.0's package-level marker of the package an edge leads to (if any) to the edge. */
+export function withPackageMarker<T extends { name: string; marker?: string }>(edge: T, markers: Record<string, string>): T {
+  const marker = andMarkers(edge.marker, markers[edge.name]);
+  return marker ? { ...edge, marker } : edge;
+}
 
 function toLockedPackage(pkg: z.infer<typeof lockPackage>, legacyFiles: Array<z.infer<typeof file>>): LockedPackage {
   const name = normalizeName(pkg.name);

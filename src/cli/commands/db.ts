@@ -1,0 +1,67 @@
+// kiln db update: download the OSV exports the manifest's images need (PyPI and each Debian/Ubuntu release of a
+// distro base), or the ecosystems named, into the cache that `kiln scan` reads.
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { UsageError } from '../../errors.js';
+import { manifestPath } from './build.js';
+
+/** manifestEcosystems lists PyPI and the OSV ecosystem of each distro base in the manifest. */
+async function manifestEcosystems(directory: string | undefined, file: string | undefined, context: CommandContext): Promise<string[]> {
+  const manifestFile = await manifestPath(directory, context.cwd, file);
+  if (!(await stat(manifestFile).catch(() => undefined))) {
+    throw new UsageError(`${manifestFile}: no such file: name the ecosystems with --ecosystem (e.g. --ecosystem PyPI --ecosystem Debian:12)`);
+  }
+  const { planBuild } = await import('../../plan/index.js');
+  const { OS_RELEASES } = await import('../../debian/os-releases.js');
+  const { osvEcosystem } = await import('../../sbom/inventory.js');
+  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env });
+  const ecosystems = new Set(['PyPI']);
+  for (const entry of plan.images) {
+    if (entry.base.kind !== 'distro') continue;
+    const { distro, release } = entry.base.spec;
+    const os = OS_RELEASES[`${distro}/${release}`];
+    const ecosystem = os && osvEcosystem({ id: os.id, versionId: os.versionId });
+    if (!ecosystem) throw new UsageError(`entry "${entry.name}": OSV has no ecosystem kiln knows for ${distro} ${release}`);
+    ecosystems.add(ecosystem);
+  }
+  return [...ecosystems];
+}
+
+async function update(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      'base-url': { type: 'string' },
+      ecosystem: { type: 'string', multiple: true },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`db update takes one directory, got ${positionals.length}`);
+  const { DEFAULT_OSV_URL, exportName } = await import('../../osv/db/ecosystems.js');
+  const baseUrl = values['base-url'] ?? context.env.KILN_OSV_URL ?? DEFAULT_OSV_URL;
+  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--base-url ${baseUrl}: expected an http(s) URL`);
+  const ecosystems = values.ecosystem?.length ? values.ecosystem : await manifestEcosystems(positionals[0], values.file, context);
+  for (const ecosystem of ecosystems) exportName(ecosystem);
+  const { HttpClient } = await import('../../http/client.js');
+  const { updateDatabase } = await import('../../osv/db/update.js');
+  const results = await updateDatabase({ baseUrl, ecosystems, client: new HttpClient({ env: context.env, userAgent: `kiln/${context.version}` }), store: context.cache() });
+  for (const { status, stored } of results) {
+    const mb = (stored.size / 1e6).toFixed(1);
+    const when = stored.lastModified ? `, published ${stored.lastModified}` : '';
+    context.stderr.write(`${stored.ecosystem}: ${status === 'current' ? 'already current' : 'downloaded'} (${stored.records} records, ${mb} MB${when})\n`);
+  }
+  return 0;
+}
+
+export const command: Command = {
+  summary: 'Download the OSV vulnerability database kiln scan reads: the all.zip export of PyPI and of each Debian/Ubuntu release the manifest\'s distro bases use (or each --ecosystem), from --base-url or $KILN_OSV_URL (a mirror laid out as <Ecosystem>/all.zip), checked (MD5 from x-goog-hash, every entry\'s CRC) and stored in the cache.',
+  usage: 'kiln db update [DIR] [-f kiln.yaml] [--ecosystem E]... [--base-url URL]',
+  async run(args, context) {
+    const [verb, ...rest] = args;
+    if (verb === 'update') return update(rest, context);
+    throw new UsageError(verb ? `unknown db command "${verb}" (kiln db update)` : 'kiln db needs a command: kiln db update');
+  },
+};
