@@ -2,7 +2,7 @@
 // that `needs:` the whole matrix. Digests travel between jobs as artifacts, since matrix legs cannot each set outputs.
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
-import { buildArgs, KILN_UID, POD_PATHS, type WorkflowModel } from './model.js';
+import { buildArgs, KILN_UID, POD_PATHS, quantity, type WorkflowModel } from './model.js';
 
 /** GithubOptions: `name` is the workflow's name in the Actions tab. */
 export interface GithubOptions {
@@ -30,7 +30,7 @@ function dockerRun(model: WorkflowModel): string {
     `--tmpfs ${POD_PATHS.tmp}`,
     `-v "$RUNNER_TEMP/kiln-cache:${POD_PATHS.cache}" -v "$RUNNER_TEMP/registry-auth:${POD_PATHS.registryAuth}:ro"`,
     `-e DOCKER_CONFIG=${POD_PATHS.registryAuth} -e KILN_CACHE_DIR=${POD_PATHS.cache} -e TMPDIR=${POD_PATHS.tmp}`,
-    `--memory ${model.resources.memoryLimit.replace(/i$/, '').toLowerCase()} --cpus ${model.resources.cpuLimit}`,
+    `--memory ${Math.round(quantity(model.resources.memoryLimit))} --cpus ${quantity(model.resources.cpuLimit)}`,
     shellQuote(model.image),
   ].join(' \\\n    ');
 }

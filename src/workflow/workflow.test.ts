@@ -84,6 +84,9 @@ test('the GitHub workflow validates against SchemaStore\'s schema: a matrix job 
   assert.deepEqual(document.jobs.build.strategy.matrix.entry, ['server/3.11-cpu', 'server/3.11-gpu', 'solo']);
   assert.equal(document.jobs.tag.needs, 'build');
   assert.match(text, /--user 65532:65532 --read-only --cap-drop ALL --security-opt no-new-privileges/);
+  assert.match(text, new RegExp(`--memory ${2 * 2 ** 30} --cpus 2`));
+  const halfCpu = githubYaml(workflowModel(plan(entry('a')), { context: CONTEXT, image: IMAGE, resources: { cpu: '250m', cpuLimit: '500m' } }));
+  assert.match(halfCpu, /--cpus 0\.5 /);
   assert.match(text, /--only "\$ENTRY" --push-by-digest > built\.txt/);
   assert.doesNotMatch(text, /\$\{\{ matrix\.entry \}\} /, 'the entry reaches the script through the environment only');
   assert.match(document.jobs.tag.steps.at(-1)!.run!, /tag --context registry\.example\/ctx@sha256:c{64} "\$@"/);
