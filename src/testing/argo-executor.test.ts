@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ test('quantities and durations read as Kubernetes and Go write them', () => {
 test('the emitted Workflow runs as written: builds first, the tag task last with every result, inside the restricted pod', async (t) => {
   if (!(await requireTool(t, 'docker'))) return;
   const order: string[] = [];
-  const run = await runWorkflow(argoYaml(model(['hello/a', 'hello/b'])), { secrets: SECRETS, onTaskDone: (task) => void order.push(`${task.name}:${task.status}`) });
+  const run = await runWorkflow(argoYaml(model(['hello/a', 'hello/b'])), { secrets: SECRETS, measure: true, onTaskDone: (task) => void order.push(`${task.name}:${task.status}`) });
   const failures = run.tasks.flatMap((task) => task.attempts.filter((a) => a.exitCode !== 0).map((a) => `${task.name}: ${a.stderr}`));
   assert.deepEqual(failures, []);
   assert.equal(run.phase, 'Succeeded');
@@ -82,6 +83,12 @@ test('the emitted Workflow runs as written: builds first, the tag task last with
   const digestOf = (name: string) => run.tasks.find((task) => task.result?.startsWith(`${name}@`))?.result;
   const tag = run.tasks.find((task) => task.name === 'tag')!;
   assert.equal(tag.result, `tag --context ${registry.host}/ctx@sha256:${'c'.repeat(64)} --built ${digestOf('hello/a')}\n${digestOf('hello/b')}`);
+  if (existsSync('/sys/fs/cgroup/cpuacct/cpuacct.usage')) {
+    // cgroup v1 (this machine): each attempt's own cgroup totals, read after the container exited.
+    const attempt = run.tasks[0]!.attempts[0]!;
+    assert.ok(attempt.cpuSeconds! > 0 && attempt.cpuSeconds! < 5, `cpu ${attempt.cpuSeconds}`);
+    assert.ok(attempt.peakMemoryBytes! > 0 && attempt.peakMemoryBytes! < 256 * 2 ** 20, `memory ${attempt.peakMemoryBytes}`);
+  }
   const docker = run.tasks[0]!.attempts[0]!.dockerArgs.join(' ');
   for (const flag of ['--user 65532:65532', '--read-only', '--cap-drop ALL', '--security-opt no-new-privileges', '--tmpfs /kiln/cache:', '--tmpfs /tmp:', `--memory ${256 * 2 ** 20}`, '--cpus 1', '--network host']) {
     assert.ok(docker.includes(flag), `${flag} in: ${docker}`);
