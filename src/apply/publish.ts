@@ -16,6 +16,7 @@ import {
   dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushReferrers, redact, Registries,
   updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
+import type { RegistryClient } from '../registry/client.js';
 import { writeImage, writeReferrers } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
@@ -42,6 +43,11 @@ export interface PublishContext {
 /** PublishOptions: `partial` tags what succeeded even when something failed. */
 export interface PublishOptions {
   partial?: boolean;
+  /**
+   * byDigest uploads phase 1 only and writes no tag: the tags come later from `kiln tag`, once every entry's pod or
+   * job reported its digest. The referrers tag goes with the upload, since nothing later knows the SBOM's descriptor.
+   */
+  byDigest?: boolean;
   /** concurrency bounds entry x registry pushes at once (default 2). */
   concurrency?: number;
   /** db is the OSV database the scan gate reads (a zip or folder); default: the one kiln db update keeps in the cache. */
@@ -112,15 +118,22 @@ function hostOf(repository: string): string {
   return parseReference(`${repository}:x`).registry;
 }
 
-/** publishEntries pushes every built entry to its destinations; it never throws for one destination's failure. */
-export async function publishEntries(built: PublishedEntry[], context: PublishContext, options: PublishOptions = {}): Promise<PublishResult[]> {
-  const env = context.env;
+/** RegistryAccess hands out one client set per kiln registry, so tokens are shared across entries. */
+export interface RegistryAccess {
+  insecure: string[];
+  credentialsOf(destination: Destination): CredentialSource;
+  registriesOf(destination: Destination): Registries;
+  /** clientOf is the client for the destination's host, with the destination's credentials. */
+  clientOf(destination: Destination): RegistryClient;
+}
+
+/** registryAccess sets up credentials (env variables named in kiln.yaml, else Docker's config) for these entries. */
+export function registryAccess(entries: ImagePlan[], env: NodeJS.ProcessEnv): RegistryAccess {
   const insecure = [
     ...insecureRegistries(env),
-    ...built.flatMap(({ entry }) => entry.destinations.filter((d) => d.insecure).map((d) => hostOf(d.repository))),
+    ...entries.flatMap((entry) => entry.destinations.filter((d) => d.insecure).map((d) => hostOf(d.repository))),
   ];
   const fallback = dockerConfigCredentials(env);
-  // One client set per kiln registry, so tokens are shared across entries.
   const clients = new Map<string, Registries>();
   const credentialsOf = (destination: Destination): CredentialSource => {
     if (!destination.credentials) return fallback;
@@ -132,6 +145,21 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
     if (!registries) clients.set(destination.registry, (registries = new Registries({ insecure, credentials: credentialsOf(destination) })));
     return registries;
   };
+  return {
+    insecure, credentialsOf, registriesOf,
+    clientOf: (destination) => registriesOf(destination).client(hostOf(destination.repository), credentialsOf(destination)),
+  };
+}
+
+/** repositoryPath is a destination's repository without its host. */
+export function repositoryPath(destination: Destination): string {
+  return parseReference(`${destination.repository}:x`).repository;
+}
+
+/** publishEntries pushes every built entry to its destinations; it never throws for one destination's failure. */
+export async function publishEntries(built: PublishedEntry[], context: PublishContext, options: PublishOptions = {}): Promise<PublishResult[]> {
+  const env = context.env;
+  const { insecure, credentialsOf, registriesOf } = registryAccess(built.map(({ entry }) => entry), env);
   const pushOptions = (destination: Destination) => ({
     store: context.store,
     env,
@@ -152,6 +180,8 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
   }
   const active = jobs.filter((job) => !job.destination.skipped);
   const slot = limiter(options.concurrency ?? 2);
+  // Entries with the same digest in one repository share a referrers tag: one read-modify-write at a time.
+  const referrersTagQueue = keyedQueue();
 
   // The scan gate comes first: an entry its policy refuses is not uploaded, and holds back the run's tags.
   const verdicts = await scanGate(built.filter(({ entry }) => active.some((job) => job.entry === entry)), { store: context.store, log: context.log, ...(options.db ? { db: options.db } : {}) });
@@ -181,8 +211,13 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
         const attached = await pushReferrers(destination.repository, job.artifacts, pushOptions(destination));
         job.untracked = attached.untracked;
         job.result.referrers = attached.references;
+        if (options.byDigest && job.untracked.length) {
+          const client = registries.client(host, credentialsOf(destination));
+          await referrersTagQueue(`${destination.repository}@${digest}`, () => updateReferrersTag(client, repository, digest, job.untracked));
+        }
       }
       job.result.status = 'uploaded';
+      if (options.byDigest) job.result.references = [`${destination.repository}@${digest}`];
     } catch (error) {
       job.result.status = 'failed';
       job.result.message = redact(errorMessage(error));
@@ -190,10 +225,10 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
     }
   })));
 
+  if (options.byDigest) return jobs.map((job) => job.result);
+
   // Phase 2: tags, only when every selected entry reached every registry (or --partial).
   const complete = active.every((job) => job.result.status === 'uploaded');
-  // Entries with the same digest in one repository share a referrers tag: one read-modify-write at a time.
-  const referrersTagQueue = keyedQueue();
   if (complete || options.partial) {
     await Promise.all(active.filter((job) => job.result.status === 'uploaded').map((job) => slot(async () => {
       const { entry, destination } = job;

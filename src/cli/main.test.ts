@@ -27,11 +27,11 @@ test('usage errors exit 2 with one line; --version and --help exit 0', async () 
   assert.equal((await kiln(['--version'])).stdout, '9.9.9\n');
   const help = await kiln(['--help']);
   assert.equal(help.code, 0);
-  for (const name of ['plan', 'build', 'push', 'lock', 'validate', 'dockerfile']) assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'));
+  for (const name of ['plan', 'build', 'push', 'tag', 'workflow', 'lock', 'validate', 'dockerfile']) assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'));
 });
 
 test('every command module loads and has a usage line', async () => {
-  for (const name of ['plan', 'build', 'push', 'lock', 'validate', 'dockerfile']) {
+  for (const name of ['plan', 'build', 'push', 'tag', 'workflow', 'lock', 'validate', 'dockerfile']) {
     const result = await kiln([name, '--help']);
     assert.equal(result.code, 0, `${name}: ${result.stderr}`);
     assert.match(result.stdout, new RegExp(`^usage: kiln ${name}`));

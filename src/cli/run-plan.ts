@@ -16,6 +16,8 @@ export interface RunPlanOptions {
   failFast: boolean;
   push: boolean;
   partial: boolean;
+  /** byDigest pushes without tags and prints `NAME@DIGEST` per entry on stdout, for `kiln tag` to finish. */
+  byDigest?: boolean;
   json: boolean;
   quiet: boolean;
   builder?: EntryBuilder;
@@ -92,7 +94,7 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
       held = `nothing pushed: ${failures.length} of ${results.length} entries did not build (use --partial to push the others)`;
     } else {
       const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image, attachments: result.attachments ?? [] }] : []));
-      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs, ...(options.db ? { db: options.db } : {}) });
+      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs, byDigest: options.byDigest ?? false, ...(options.db ? { db: options.db } : {}) });
     }
   }
   progress.done();
@@ -102,12 +104,16 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
       entries: results.map(({ name, status, seconds, error, report }) => ({ name, status, seconds: Math.round(seconds * 1000) / 1000, ...(report ? { digest: report.digest, size: report.size } : {}), ...(error ? { error } : {}) })),
       ...(options.push ? { published } : {}),
     }, null, 2)}\n`);
+  } else if (options.byDigest) {
+    // stdout is the task's result (Argo captures it): digests only, the table goes to stderr.
+    context.stderr.write(summaryTable(results, published));
+    for (const result of results) if (result.report && plan.images.find((entry) => entry.name === result.name)?.publish) context.stdout.write(`${result.name}@${result.report.digest}\n`);
   } else {
     if (results.length === 1 && !options.push) printDetails(results, context);
     else context.stdout.write(summaryTable(results, published));
   }
   if (held) context.stderr.write(`kiln: ${held}\n`);
-  const pushFailures = published.filter((p) => p.status === 'failed' || p.status === 'uploaded');
+  const pushFailures = published.filter((p) => p.status === 'failed' || (p.status === 'uploaded' && !options.byDigest));
   if (failures.length === 1 && results.length === 1 && failures[0]!.cause instanceof KilnError) throw failures[0]!.cause;
   if (failures.length) {
     throw new OutputError(`${failures.length} of ${results.length} entries failed: ${failures.map((f) => f.name).join(', ')}`);

@@ -69,8 +69,8 @@ async function planFromContext(reference: string, values: { output?: string[]; o
 }
 
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] [--db PATH]] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -85,6 +85,7 @@ export const command: Command = {
         jobs: { type: 'string', short: 'j', default: '2' },
         'fail-fast': { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
+        'push-by-digest': { type: 'boolean', default: false },
         partial: { type: 'boolean', default: false },
         db: { type: 'string' },
         plan: { type: 'string' },
@@ -94,6 +95,9 @@ export const command: Command = {
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
     if (values.partial && !values.push) throw new UsageError('--partial only makes sense with --push');
+    if (values['push-by-digest'] && values.partial) throw new UsageError('--push-by-digest writes no tags, so --partial has nothing to hold back');
+    const byDigest = values['push-by-digest'];
+    if (byDigest) values.push = true;
     if (values.db && !values.push) throw new UsageError('--db is the OSV database the scan gate reads when publishing: it only makes sense with --push');
     const jobs = parseJobs(values.jobs);
     const plan = values.context
@@ -112,6 +116,7 @@ export const command: Command = {
       push: values.push,
       partial: values.partial,
       ...(values.db ? { db: resolve(context.cwd, values.db) } : {}),
+      byDigest,
       json: values.json,
       quiet: values.quiet,
       ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),

@@ -1,0 +1,55 @@
+// kiln tag [DIR] --built NAME@DIGEST...: the last step of a build spread over pods or CI jobs, writing every tag at once.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import type { Command } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { OutputError, UsageError } from '../../errors.js';
+import type { BuildPlan } from '../../plan/index.js';
+import { progressLogger } from '../progress.js';
+
+async function planOf(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
+  const { planBuild, readPlanFile, selectEntries } = await import('../../plan/index.js');
+  if (values.plan) {
+    if (positionals.length || values.file) throw new UsageError('--plan tags the plan file\'s entries: give no directory or -f with it');
+    const plan = await readPlanFile(resolve(context.cwd, values.plan));
+    return { ...plan, images: selectEntries(plan.images, values.only) };
+  }
+  const { manifestPath } = await import('./build.js');
+  const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
+  return planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
+}
+
+export const command: Command = {
+  summary: 'Write the tags of entries that kiln build --push-by-digest uploaded (in pods or CI jobs, one per entry): every entry must name its digest with --built, and every manifest must be in every registry, or no tag is written.',
+  usage: 'kiln tag [DIR|FILE] [-f kiln.yaml | --plan plan.json] [--only NAME|GLOB]... --built NAME@sha256:DIGEST... [--json]',
+  async run(args, context) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string', short: 'f' },
+        plan: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        built: { type: 'string', multiple: true, default: [] },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+      },
+    });
+    if (positionals.length > 1) throw new UsageError(`tag takes one directory, got ${positionals.length}`);
+    const { parseBuiltDigests, tagEntries } = await import('../../apply/tag.js');
+    const digests = parseBuiltDigests(values.built ?? []);
+    if (digests.size === 0) throw new UsageError('tag needs --built NAME@sha256:DIGEST for each entry (what kiln build --push-by-digest printed)');
+    const plan = await planOf(values, positionals, context);
+    const progress = progressLogger(context, values.quiet || values.json);
+    const results = await tagEntries(plan.images, digests, { env: context.env, log: progress.log });
+    progress.done();
+    if (values.json) context.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else for (const result of results) for (const reference of result.references) context.stdout.write(`${reference}\n`);
+    const failed = results.filter((result) => result.status === 'failed');
+    if (failed.length) {
+      const held = results.every((result) => result.status !== 'tagged') ? '; no tag written' : '';
+      throw new OutputError(`tagging failed for ${failed.map((f) => `${f.name} -> ${f.registry}: ${f.message}`).join(', ')}${held}`);
+    }
+    return 0;
+  },
+};
