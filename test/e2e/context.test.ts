@@ -51,6 +51,8 @@ test('a context pushed to a registry builds elsewhere to the local digest; edits
       '    app: {src: app, dest: /app}',
       '    entrypoint: [demo-server]',
       '    python: {project: demo-server, find_links: [wheels]}',
+      '    tags: [v1]',
+      `registries: {local: {repository: "${registry.host}/apps", insecure: true}}`,
       '',
     ].join('\n'));
     const env = { KILN_CACHE_DIR: join(work, 'cache') };
@@ -91,6 +93,19 @@ test('a context pushed to a registry builds elsewhere to the local digest; edits
     const warm = await runKiln(['build', '--context', context.reference, '-o', `oci:${work}/warm:demo`, '--json'], { cwd: elsewhere, env: { KILN_CACHE_DIR: join(work, 'pod-cache') } });
     assert.equal(warm.code, 0, warm.stderr);
     assert.equal((JSON.parse(warm.stdout) as BuildJson).images[0]!.digest, localDigest);
+
+    // The cluster's two steps: each pod pushes its entry by digest, then one step tags them all from the same context.
+    const podEnv = { KILN_CACHE_DIR: join(work, 'pod-cache') };
+    const byDigest = await runKiln(['build', '--context', context.reference, '--only', 'demo', '--push-by-digest'], { cwd: elsewhere, env: podEnv });
+    assert.equal(byDigest.code, 0, byDigest.stderr);
+    assert.equal(byDigest.stdout.trim(), `demo@${localDigest}`);
+    const before = await (await fetch(`http://${registry.host}/v2/apps/demo/tags/list`)).json() as { tags: string[] | null };
+    // (The SBOM's referrers fallback tag may be there: it names no image.)
+    assert.ok(!(before.tags ?? []).includes('v1'), 'no tag before kiln tag');
+    const tagged = await runKiln(['tag', '--context', context.reference, '--built', byDigest.stdout.trim()], { cwd: elsewhere, env: podEnv });
+    assert.equal(tagged.code, 0, tagged.stderr);
+    const head = await fetch(`http://${registry.host}/v2/apps/demo/manifests/v1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(head.headers.get('docker-content-digest'), localDigest);
 
     // A tag alone is refused: it can move.
     const tagOnly = await runKiln(['build', '--context', `${registry.host}/contexts/demo:v1`, '-o', `oci:${work}/tag`], { env });
