@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   source: () => import('./commands/source.js'),
   scan: () => import('./commands/scan.js'),
   db: () => import('./commands/db.js'),
+  context: () => import('./commands/context.js'),
+  'self-image': () => import('./commands/self-image.js'),
 };
 
 function help(): string {
@@ -41,6 +43,9 @@ function help(): string {
     '  scan [DIR|PLACE] [--db PATH] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format F]',
     '                                      scan each entry (or an image) against the OSV database',
     '  db update [DIR] [--ecosystem E]...  download the OSV database kiln scan reads into the cache',
+    '  context push [DIR] REF              push the pinned plan\'s inputs as an OCI artifact; prints REF@sha256:...',
+    '  build --context REF@sha256:...      build a pushed context\'s entries (--only NAME) on any machine',
+    '  self-image [-o DEST]...             build kiln\'s own image (Debian trixie + nodejs, user 65532)',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',

@@ -78,6 +78,14 @@ function expandOutputs(outputs: string[], name: string, sharers: ReadonlyMap<str
   });
 }
 
+/**
+ * entryOutputs expands `-o` outputs for one of `count` entries built to them at once (a plan file's or a context's):
+ * `{name}` becomes the entry's slug, a shared oci: layout is tagged by it, relative paths are against `cwd`.
+ */
+export function entryOutputs(outputs: string[], name: string, count: number, cwd: string): string[] {
+  return expandOutputs(outputs, entrySlug(name), new Map(outputs.map((raw) => [raw, count] as const)), cwd);
+}
+
 /** entrySlug is an entry name usable in file names and OCI layout tags: `server/3.11-cpu` -> `server-3.11-cpu`. */
 export function entrySlug(name: string): string {
   return name.replaceAll('/', '-');

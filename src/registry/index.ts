@@ -3,6 +3,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { dockerConfigCredentials } from './docker-config.js';
 import { pullImage, type PlatformWanted, type PulledImage } from './pull.js';
+import { pullArtifact, type PulledArtifact } from './pull-artifact.js';
 import { pushImage, type PushOptions, type PushResult } from './push.js';
 import { parseReference, repositoryName, stripDockerScheme } from './reference.js';
 import { pushReferrers, updateReferrersTag } from './referrers.js';
@@ -10,6 +11,7 @@ import { Registries } from './registries.js';
 
 export { parseReference, formatReference, repositoryName, type Reference } from './reference.js';
 export { pullImage, type PulledImage, type PullOptions, type PlatformWanted } from './pull.js';
+export { pullArtifact, type PulledArtifact, type PullArtifactOptions } from './pull-artifact.js';
 export { pushImage, PushError, type PushDestination, type PushOptions, type PushProgress, type PushResult } from './push.js';
 export { dockerConfigCredentials } from './docker-config.js';
 export { listReferrers, pushReferrers, referrersTag, updateReferrersTag, withReferrers, type PushedReferrers, type ReferrerList } from './referrers.js';
@@ -36,6 +38,16 @@ export function pullFromContext(reference: string, context: RegistryContext): Pr
   return pullImage(stripDockerScheme(reference), {
     store: context.store,
     platform: context.platform,
+    credentials: dockerConfigCredentials(env),
+    insecure: insecureRegistries(env),
+  });
+}
+
+/** pullArtifactFromContext pulls an artifact by digest with Docker's config.json credentials and the insecure list. */
+export function pullArtifactFromContext(reference: string, context: RegistryContext): Promise<PulledArtifact> {
+  const env = context.env ?? process.env;
+  return pullArtifact(stripDockerScheme(reference), {
+    store: context.store,
     credentials: dockerConfigCredentials(env),
     insecure: insecureRegistries(env),
   });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Command } from '../command.js';
-import { planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
+import { entryOutputs, planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../apply/build-entries.js';
 import { UsageError } from '../../errors.js';
@@ -52,9 +52,25 @@ async function planFromFile(file: string, values: { output?: string[]; only?: st
   return { ...plan, images };
 }
 
+/**
+ * planFromContext pulls a context pushed by `kiln context push` (by digest only), unpacks it into the cache and
+ * returns its plan's --only entries, refusing any unpacked input that does not match the pins. `-o` replaces the
+ * entries' outputs, as it does for kiln.yaml: a context carries no paths on the packer's disk.
+ */
+async function planFromContext(reference: string, values: { output?: string[]; only?: string[]; file?: string; plan?: string; locked?: boolean }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
+  if (positionals.length || values.file || values.plan) throw new UsageError('--context builds the context\'s plan: give no directory, -f or --plan with it');
+  const { pullContext } = await import('../../context/index.js');
+  const pulled = await pullContext(reference, { store: context.cache(), env: context.env });
+  const selected = selectEntries(pulled.plan.images, values.only);
+  const images = values.output?.length ? selected.map((entry) => ({ ...entry, outputs: entryOutputs(values.output!, entry.name, selected.length, context.cwd) })) : selected;
+  const { verifyPins } = await import('../../resolve/verify.js');
+  for (const image of images) await verifyPins(image, { store: context.cache(), env: context.env });
+  return { ...pulled.plan, images };
+}
+
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -74,6 +90,7 @@ export const command: Command = {
         db: { type: 'string' },
         plan: { type: 'string' },
         locked: { type: 'boolean', default: false },
+        context: { type: 'string' },
       },
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
@@ -83,7 +100,9 @@ export const command: Command = {
     if (byDigest) values.push = true;
     if (values.db && !values.push) throw new UsageError('--db is the OSV database the scan gate reads when publishing: it only makes sense with --push');
     const jobs = parseJobs(values.jobs);
-    const plan = values.plan
+    const plan = values.context
+      ? await planFromContext(values.context, values, positionals, context)
+      : values.plan
       ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
       : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context);
     for (const image of plan.images) {

@@ -7,8 +7,15 @@ import { OutputError, UsageError } from '../../errors.js';
 import type { BuildPlan } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
 
-async function planOf(values: { plan?: string; file?: string; only?: string[] }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
+async function planOf(values: { plan?: string; file?: string; only?: string[]; context?: string }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
   const { planBuild, readPlanFile, selectEntries } = await import('../../plan/index.js');
+  if (values.context) {
+    // The pods built from this context: its plan names the same entries, tags and registries they pushed to.
+    if (positionals.length || values.file || values.plan) throw new UsageError('--context tags the context\'s entries: give no directory, -f or --plan with it');
+    const { pullContext } = await import('../../context/index.js');
+    const { plan } = await pullContext(values.context, { store: context.cache(), env: context.env });
+    return { ...plan, images: selectEntries(plan.images, values.only) };
+  }
   if (values.plan) {
     if (positionals.length || values.file) throw new UsageError('--plan tags the plan file\'s entries: give no directory or -f with it');
     const plan = await readPlanFile(resolve(context.cwd, values.plan));
@@ -21,7 +28,7 @@ async function planOf(values: { plan?: string; file?: string; only?: string[] },
 
 export const command: Command = {
   summary: 'Write the tags of entries that kiln build --push-by-digest uploaded (in pods or CI jobs, one per entry): every entry must name its digest with --built, and every manifest must be in every registry, or no tag is written.',
-  usage: 'kiln tag [DIR|FILE] [-f kiln.yaml | --plan plan.json] [--only NAME|GLOB]... --built NAME@sha256:DIGEST... [--json]',
+  usage: 'kiln tag [DIR|FILE] [-f kiln.yaml | --plan plan.json | --context REF@sha256:...] [--only NAME|GLOB]... --built NAME@sha256:DIGEST... [--json]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -29,6 +36,7 @@ export const command: Command = {
       options: {
         file: { type: 'string', short: 'f' },
         plan: { type: 'string' },
+        context: { type: 'string' },
         only: { type: 'string', multiple: true },
         built: { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false },

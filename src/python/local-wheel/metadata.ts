@@ -28,6 +28,13 @@ function readme(project: LocalProject, value: unknown): ProjectMetadata['descrip
   return { text, contentType };
 }
 
+/** readmeFile names the file a project's metadata takes its long description from, relative to the project, if any. */
+export function readmeFile(project: LocalProject): string | undefined {
+  const value = project.pyproject.project ? table(project.pyproject.project).readme : table(table(project.pyproject.tool).poetry).readme;
+  const file = typeof value === 'string' ? value : (table(value) as { file?: unknown }).file;
+  return typeof file === 'string' ? file : undefined;
+}
+
 function people(fields: Array<[string, string]>, key: 'Author' | 'Maintainer', value: unknown): void {
   const names: string[] = [];
   const emails: string[] = [];
