@@ -21,6 +21,10 @@ const MANIFEST_ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application
 // The pod reads credentials from the Secret; the test registry wants none, but the Secret must exist for the pod to start.
 const SECRETS = { 'kiln-registry': { '.dockerconfigjson': '{"auths":{}}' } };
 
+interface BuildJson {
+  images: Array<{ name: string; digest: string; layers: Array<{ diffId: string }> }>;
+}
+
 interface Project {
   dir: string;
   repository: string;
@@ -93,8 +97,14 @@ test('the emitted Argo Workflow runs as written with kiln\'s image: pushes by di
     const local = await runProcess('docker', ['run', '--rm', '--user', '65532:65532', '--read-only', '--tmpfs', '/tmp', '-v', `${good.dir}:/work:ro`, KILN_IMAGE,
       'build', '/work', '-o', 'oci:/tmp/out:{name}', '--json']);
     assert.equal(local.code, 0, local.stderr);
-    const localDigests = Object.fromEntries((JSON.parse(local.stdout) as { images: Array<{ name: string; digest: string }> }).images.map((built) => [built.name, built.digest]));
+    const inImage = (JSON.parse(local.stdout) as BuildJson).images;
+    const localDigests = Object.fromEntries(inImage.map((built) => [built.name, built.digest]));
     assert.deepEqual(Object.keys(localDigests).sort(), ENTRIES);
+    // A host build holds the same files: the layers' uncompressed digests agree.
+    const host = await runKiln(['build', good.dir, '-o', `oci:${work}/host:{name}`, '--json'], { env });
+    assert.equal(host.code, 0, host.stderr);
+    const diffIds = (images: BuildJson['images']) => Object.fromEntries(images.map((built) => [built.name, built.layers.map((layer) => layer.diffId)]));
+    assert.deepEqual(diffIds((JSON.parse(host.stdout) as BuildJson).images), diffIds(inImage));
     const { workflow } = await emitWorkflow(good, registry, env);
 
     const seen: string[] = [];
