@@ -142,7 +142,9 @@ test('the emitted Argo Workflow runs as written with kiln\'s image: pushes by di
     const mixed = await writeProject(join(work, 'mixed'), `${registry.host}/mixed`, `${baseRegistry.host}/base/tiny:1`);
     const second = await emitWorkflow(mixed, registry, env);
     await baseRegistry.stop();
+    const brokenStarted = performance.now();
     const broken = await runWorkflow(second.workflow, { secrets: SECRETS, onTaskDone: (task) => void seen.push(`${task.name}:${task.status}`) });
+    t.diagnostic(`run 2: ${((performance.now() - brokenStarted) / 1000).toFixed(1)} s for ${broken.tasks.length} tasks`);
     assert.equal(broken.phase, 'Failed');
     const failed = broken.tasks.filter((task) => task.status === 'Failed');
     assert.equal(failed.length, 1, failures(broken).join('\n'));
