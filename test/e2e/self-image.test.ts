@@ -4,12 +4,12 @@
 // builds a pushed context (the pod command) to a registry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot, runKiln } from '../../src/testing/cli.js';
 import { requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
+import { compiledCheckout, runProcess as run } from '../../src/testing/kiln-image.js';
 import { startRegistry } from '../../src/testing/registry.js';
 
 const TAG = 'kiln-test/kiln:e2e';
@@ -20,27 +20,6 @@ interface Report {
   size: number;
   unpackedSize: number;
   layers: Array<{ digest: string; diffId: string; size: number; holds: string }>;
-}
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-// A compiled copy of the checkout, as a user has it after `npm ci && npm run build`: the test never writes the real one.
-async function compiledCheckout(dir: string): Promise<void> {
-  await mkdir(join(dir, 'images/kiln'), { recursive: true });
-  for (const name of ['package.json', 'package-lock.json', 'bin', 'schema', 'images/kiln/kiln.yaml']) await cp(join(repoRoot, name), join(dir, name), { recursive: true });
-  await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
-  const tsc = await run(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
-  assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
 }
 
 function imageReport(stdout: string): Report {
