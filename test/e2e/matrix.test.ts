@@ -12,12 +12,19 @@ import { tempDir } from '../../src/testing/images.js';
 import { startRegistry, type TestRegistry } from '../../src/testing/registry.js';
 import { matrixManifest, matrixServer, writeMatrixProject, type MatrixRegistry } from '../../src/testing/matrix-project.js';
 
-async function tagsOf(registry: TestRegistry, repository: string, auth = false): Promise<string[]> {
+// `sha256-<hex>` tags list each image's SBOM (the referrers tag schema): bookkeeping, not the images' tags.
+const REFERRERS_TAG = /^sha256-[0-9a-f]{64}$/;
+
+async function allTagsOf(registry: TestRegistry, repository: string, auth = false): Promise<string[]> {
   const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}` } : {};
   const response = await fetch(`http://${registry.host}/v2/${repository}/tags/list`, { headers });
   if (response.status === 404) return [];
   assert.equal(response.status, 200, `tags/list ${repository}`);
   return ((await response.json()) as { tags: string[] | null }).tags?.sort() ?? [];
+}
+
+async function tagsOf(registry: TestRegistry, repository: string, auth = false): Promise<string[]> {
+  return (await allTagsOf(registry, repository, auth)).filter((tag) => !REFERRERS_TAG.test(tag));
 }
 
 const NAMES = ['server-a', 'server-b'].flatMap((server) => ['3.11', '3.13'].flatMap((python) => ['cpu', 'gpu'].map((variant) => `${server}/${python}-${variant}`)));
@@ -67,6 +74,8 @@ test('matrix: 8 entries planned, built natively, run, pushed to two registries; 
   for (const repository of ['kiln/server-a', 'kiln/server-b']) {
     assert.deepEqual(await tagsOf(one, repository), TAGS);
     assert.deepEqual(await tagsOf(two, repository, true), TAGS);
+    const referrers = (await allTagsOf(one, repository)).filter((tag) => REFERRERS_TAG.test(tag));
+    assert.equal(referrers.length, 4, `each of ${repository}'s four images has its SBOM's referrers tag`);
   }
   const lock = await readFile(join(project, 'kiln.lock'), 'utf8');
   for (const name of NAMES) assert.ok(lock.includes(`"${name}"`), `kiln.lock has ${name}`);
