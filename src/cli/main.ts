@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   db: () => import('./commands/db.js'),
   context: () => import('./commands/context.js'),
   'self-image': () => import('./commands/self-image.js'),
+  inspect: () => import('./commands/inspect.js'),
+  why: () => import('./commands/why.js'),
+  diff: () => import('./commands/diff.js'),
 };
 
 function help(): string {
@@ -46,6 +49,9 @@ function help(): string {
     '  context push [DIR] REF              push the pinned plan\'s inputs as an OCI artifact; prints REF@sha256:...',
     '  build --context REF@sha256:...      build a pushed context\'s entries (--only NAME) on any machine',
     '  self-image [-o DEST]...             build kiln\'s own image (Debian trixie + nodejs, user 65532)',
+    '  inspect PLACE|DIR[/ENTRY] [--json]  an image\'s config, layers (sizes, what each holds) and packages',
+    '  why PACKAGE [PLACE|DIR[/ENTRY]]     the dependency chains that pulled a package in, and what removing it saves',
+    '  diff A B [--json]                   layers, packages, files and config changed between two images',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',
