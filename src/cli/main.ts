@@ -89,8 +89,20 @@ export async function main(argv: string[], context: CommandContext = createConte
   }
 }
 
+/**
+ * onBrokenPipe calls `end` when the reader of `stream` went away (`kiln plan | head -1`): EPIPE means nobody wants
+ * the rest, which is not an error, as in other CLIs. Any other stream error is rethrown.
+ */
+export function onBrokenPipe(stream: NodeJS.WritableStream, end: () => void): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    end();
+  });
+}
+
 // When run directly (tests and `npm run kiln` use tsx), behave like bin/kiln.js.
 if (import.meta.url === `file://${process.argv[1]}`) {
+  onBrokenPipe(process.stdout, () => process.exit(0));
   process.exitCode = await main(process.argv.slice(2));
 }
 
