@@ -43,7 +43,7 @@ test('kiln inspect, why and diff on kiln-built entries: why python3-numpy goes t
   await writeFile(join(dir, 'kiln.yaml'), MANIFEST);
   // The .debs are kept between runs (content-addressed), so only the first run downloads them.
   const env = { KILN_CACHE_DIR: join(fixturesDir(), 'inspect-e2e-cache') };
-  const built = await runKiln(['build', dir, '-q', '--jobs', '1'], { env });
+  const built = await runKiln(['build', dir, '-q', '--jobs', '1', '-o', `oci:${work}/out`], { env });
   assert.equal(built.code, 0, built.stderr);
 
   const numpy = await runKiln(['why', 'python3-numpy', `${dir}/sklearn-server`], { env });
