@@ -12,6 +12,7 @@ export interface LayerRef {
   digest: string;
   size: number;
   createdBy?: string;
+  comment?: string;
 }
 
 /** PackageChanges lists one ecosystem's package changes, each sorted by name. */
@@ -56,7 +57,7 @@ export interface ImageDiff {
 }
 
 function layerRefs(image: ReadImage): LayerRef[] {
-  return image.summary.layers.map((layer) => ({ diffId: layer.diffId, digest: layer.digest, size: layer.size, ...(layer.createdBy ? { createdBy: layer.createdBy } : {}) }));
+  return image.summary.layers.map((layer) => ({ diffId: layer.diffId, digest: layer.digest, size: layer.size, ...(layer.createdBy ? { createdBy: layer.createdBy } : {}), ...(layer.comment ? { comment: layer.comment } : {}) }));
 }
 
 function packageChanges(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, compare: (a: string, b: string) => number): PackageChanges {

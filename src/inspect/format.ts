@@ -15,6 +15,11 @@ export function bytes(size: number): string {
   return `${unit === 0 ? value : value.toFixed(Math.abs(value) >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
+// History lines can list every package of a layer: the text keeps the start, --json has all of it.
+function clip(text: string, width = 80): string {
+  return text.length > width ? `${text.slice(0, width - 3)}...` : text;
+}
+
 function table(rows: string[][], indent = '  '): string[] {
   const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
   return rows.map((row) => `${indent}${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
@@ -39,7 +44,7 @@ export function formatSummary(summary: ImageSummary): string {
   lines.push('', 'layers:');
   for (const [i, layer] of summary.layers.entries()) {
     const what = layer.comment ?? layer.createdBy ?? '';
-    lines.push(`  ${String(i).padStart(2)}  ${layer.digest.slice(7, 19)}  ${bytes(layer.size).padStart(8)}  ${bytes(layer.uncompressedSize).padStart(8)} unpacked  ${layer.files} files  ${what.length > 80 ? `${what.slice(0, 77)}...` : what}`);
+    lines.push(`  ${String(i).padStart(2)}  ${layer.digest.slice(7, 19)}  ${bytes(layer.size).padStart(8)}  ${bytes(layer.uncompressedSize).padStart(8)} unpacked  ${layer.files} files  ${clip(what)}`);
     if (layer.folders.length) lines.push(`      ${layer.folders.map((folder) => `${folder.path} ${bytes(folder.size)}`).join(', ')}`);
     const packages = [...layer.debs, ...layer.python];
     if (packages.length) lines.push(`      ${packages.length} packages: ${packages.slice(0, 12).join(' ')}${packages.length > 12 ? ' ...' : ''}`);
@@ -91,8 +96,8 @@ export function formatDiff(diff: ImageDiff, fileLimit = 30): string {
     `+++ ${diff.b.name}  ${diff.b.digest}  ${bytes(diff.b.size)}`,
     '',
     `layers: ${layers.shared.length} shared, ${layers.removed.length} removed, ${layers.added.length} added`,
-    ...layers.removed.map((layer) => `  - ${layer.digest.slice(7, 19)}  ${bytes(layer.size).padStart(8)}  ${layer.createdBy ?? ''}`.trimEnd()),
-    ...layers.added.map((layer) => `  + ${layer.digest.slice(7, 19)}  ${bytes(layer.size).padStart(8)}  ${layer.createdBy ?? ''}`.trimEnd()),
+    ...layers.removed.map((layer) => `  - ${layer.digest.slice(7, 19)}  ${bytes(layer.size).padStart(8)}  ${clip(layer.comment ?? layer.createdBy ?? '')}`.trimEnd()),
+    ...layers.added.map((layer) => `  + ${layer.digest.slice(7, 19)}  ${bytes(layer.size).padStart(8)}  ${clip(layer.comment ?? layer.createdBy ?? '')}`.trimEnd()),
     ...packageLines('debian packages', diff.debs),
     ...packageLines('python packages', diff.python),
   ];
