@@ -192,7 +192,7 @@ export async function readImageFiles(image: Image, options: ReadFilesOptions): P
   return { layers, files, texts };
 }
 
-/** topFolders sums a layer's file bytes by folder, `depth` levels deep, biggest first. */
+/** topFolders sums a layer's file bytes by folder, `depth` levels deep, biggest first (empty files and links aside). */
 export function topFolders(members: ReadonlyMap<string, { type: FileType; size: number }>, depth = 2, limit = 5): Array<{ path: string; size: number; files: number }> {
   const folders = new Map<string, { size: number; files: number }>();
   for (const [path, member] of members) {
@@ -206,6 +206,7 @@ export function topFolders(members: ReadonlyMap<string, { type: FileType; size: 
   }
   return [...folders.entries()]
     .map(([path, { size, files }]) => ({ path: path === '/' ? '/' : `/${path}`, size, files }))
+    .filter((folder) => folder.size > 0)
     .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
     .slice(0, limit);
 }
