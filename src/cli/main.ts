@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   db: () => import('./commands/db.js'),
   context: () => import('./commands/context.js'),
   'self-image': () => import('./commands/self-image.js'),
+  inspect: () => import('./commands/inspect.js'),
+  why: () => import('./commands/why.js'),
+  diff: () => import('./commands/diff.js'),
 };
 
 function help(): string {
@@ -46,6 +49,9 @@ function help(): string {
     '  context push [DIR] REF              push the pinned plan\'s inputs as an OCI artifact; prints REF@sha256:...',
     '  build --context REF@sha256:...      build a pushed context\'s entries (--only NAME) on any machine',
     '  self-image [-o DEST]...             build kiln\'s own image (Debian trixie + nodejs, user 65532)',
+    '  inspect PLACE|DIR[/ENTRY] [--json]  an image\'s config, layers (sizes, what each holds) and packages',
+    '  why PACKAGE [PLACE|DIR[/ENTRY]]     the dependency chains that pulled a package in, and what removing it saves',
+    '  diff A B [--json]                   layers, packages, files and config changed between two images',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',
@@ -83,8 +89,20 @@ export async function main(argv: string[], context: CommandContext = createConte
   }
 }
 
+/**
+ * onBrokenPipe calls `end` when the reader of `stream` went away (`kiln plan | head -1`): EPIPE means nobody wants
+ * the rest, which is not an error, as in other CLIs. Any other stream error is rethrown.
+ */
+export function onBrokenPipe(stream: NodeJS.WritableStream, end: () => void): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    end();
+  });
+}
+
 // When run directly (tests and `npm run kiln` use tsx), behave like bin/kiln.js.
 if (import.meta.url === `file://${process.argv[1]}`) {
+  onBrokenPipe(process.stdout, () => process.exit(0));
   process.exitCode = await main(process.argv.slice(2));
 }
 
