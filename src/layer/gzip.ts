@@ -48,13 +48,18 @@ export function parallelGzip(options: ParallelGzipOptions): Transform {
     dictionary = Buffer.from(block.subarray(Math.max(0, block.length - WINDOW)));
   };
 
+  // take cuts the first `bytes` pending bytes into a block of their own (a transferable ArrayBuffer).
   const take = (bytes: number): Buffer => {
-    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     const block = Buffer.allocUnsafeSlow(bytes);
-    all.copy(block, 0, 0, bytes);
-    const rest = all.subarray(bytes);
-    pending = rest.length ? [rest] : [];
-    pendingBytes = rest.length;
+    let filled = 0;
+    while (filled < bytes) {
+      const head = pending[0]!;
+      const used = head.copy(block, filled, 0, Math.min(head.length, bytes - filled));
+      filled += used;
+      if (used === head.length) pending.shift();
+      else pending[0] = head.subarray(used);
+    }
+    pendingBytes -= bytes;
     return block;
   };
 
