@@ -1,7 +1,7 @@
 // bench/cold-build.ts: cold builds with the .debs already downloaded (as after a first build or a pull), for
 // the model-server base (python3 + python3-sklearn, distroless) and hello-python, at each thread count given.
 // Each build is a fresh `kiln build` process with kiln's memo records removed first (the .debs are blobs too); prints
-// wall time and peak RSS (from /usr/bin/time). Asserts nothing.
+// wall time, CPU time (user + system, all threads) and peak RSS (from /usr/bin/time). Asserts nothing.
 //   node --import tsx bench/cold-build.ts [threads...]      (default: 1 2 and the machine's cores)
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,12 +13,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const cores = availableParallelism();
 const threads = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [...new Set([1, 2, cores])];
 
-interface Sample { seconds: number; peakRssMb: number }
+interface Sample { seconds: number; cpuSeconds: number; peakRssMb: number }
 
 function timeBuild(project: string, cache: string, out: string, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'build', project, '-q', '-o', `oci:${out}`], {
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'build', project, '-q', '-o', `oci:${out}`], {
       cwd: root, env: { ...process.env, ...env, KILN_CACHE_DIR: cache }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -26,7 +26,8 @@ function timeBuild(project: string, cache: string, out: string, env: Record<stri
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) return reject(new Error(`kiln build failed: ${stderr}`));
-      resolve({ seconds, peakRssMb: Number(stderr.trim().split('\n').at(-1)) / 1024 });
+      const [kib, user, system] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+      resolve({ seconds, cpuSeconds: user! + system!, peakRssMb: kib! / 1024 });
     });
   });
 }
@@ -52,13 +53,13 @@ try {
   const cache = join(work, 'cache');
   // Warm-up: resolves the locks and downloads the .debs once; every timed build reuses them.
   for (const [, project] of projects) await timeBuild(project, cache, join(work, 'out-warmup'), {});
-  console.log(`cold builds, .debs cached, ${cores} cores available; wall time and peak RSS of the kiln process:`);
+  console.log(`cold builds, .debs cached, ${cores} cores available; wall time, CPU time and peak RSS of the kiln process:`);
   for (const [name, project] of projects) {
     for (const n of threads) {
       await rm(join(cache, 'memo'), { recursive: true, force: true });
       await rm(join(work, 'out'), { recursive: true, force: true });
       const sample = await timeBuild(project, cache, join(work, 'out'), { KILN_THREADS: String(n) });
-      console.log(`  ${name.padEnd(32)} KILN_THREADS=${n}: ${sample.seconds.toFixed(2)} s, peak RSS ${sample.peakRssMb.toFixed(0)} MB`);
+      console.log(`  ${name.padEnd(32)} KILN_THREADS=${n}: ${sample.seconds.toFixed(2)} s wall, ${sample.cpuSeconds.toFixed(1)} s CPU, peak RSS ${sample.peakRssMb.toFixed(0)} MB`);
     }
   }
 } finally {
