@@ -1,6 +1,7 @@
 // assembleDebianBase: resolved, downloaded .deb files -> base image layers, no maintainer script run.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { IntegrityError, InputError } from '../errors.js';
 import { buildLayer, cachedLayer, type BuiltLayer } from '../layer/build.js';
@@ -18,6 +19,8 @@ import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from 
 import { trimDocs } from './trim.js';
 import type { ResolvedPackage } from './types.js';
 import { rfc3339 } from '../oci/timestamp.js';
+import { limiter } from '../limit.js';
+import { threadCount } from '../threads.js';
 
 /** DebInput is one resolved package and where its downloaded .deb is. */
 export interface DebInput {
@@ -37,7 +40,7 @@ export interface AssembleOptions {
   groups?: LayerGroup[];
   os: OsRelease;
   architecture: string;
-  /** concurrency of .deb reads (decompression); defaults to 2. */
+  /** concurrency of .deb reads (decompression) and of layer builds; defaults to KILN_THREADS or the cores. */
   concurrency?: number;
 }
 
@@ -105,7 +108,7 @@ interface ReadPackage {
   entries: TarEntry[];
 }
 
-async function readVerified(input: DebInput): Promise<ReadPackage> {
+async function readVerified(input: DebInput, spillTo: string): Promise<ReadPackage> {
   const { pkg } = input;
   const data = await readFile(input.debPath).catch((error: unknown) => {
     throw new InputError(`package ${pkg.name}: cannot read ${input.debPath}: ${(error as Error).message}`, { cause: error });
@@ -114,17 +117,19 @@ async function readVerified(input: DebInput): Promise<ReadPackage> {
   if (actual !== pkg.sha256.toLowerCase() || data.length !== pkg.size) {
     throw new IntegrityError(`package ${pkg.name}: ${input.debPath} has sha256 ${actual} (${data.length} bytes), the index says ${pkg.sha256} (${pkg.size} bytes)`);
   }
-  const deb = await readDeb(data, pkg.name);
+  const deb = await readDeb(data, pkg.name, { spillTo });
   return { input, deb, entries: trimDocs(deb.entries) };
 }
 
-async function readAll(inputs: readonly DebInput[], concurrency: number): Promise<Map<string, ReadPackage>> {
+/** readAll reads the packages `concurrency` at a time, each one's data.tar spilled to a file in `spillDir`. */
+async function readAll(inputs: readonly DebInput[], concurrency: number, spillDir: string): Promise<Map<string, ReadPackage>> {
   const results = new Map<string, ReadPackage>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
-      const input = inputs[next++]!;
-      results.set(input.pkg.name, await readVerified(input));
+      const index = next++;
+      const input = inputs[index]!;
+      results.set(input.pkg.name, await readVerified(input, join(spillDir, `${index}.tar`)));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
@@ -200,16 +205,25 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
   if (missing.length) {
     const needAll = missing.some((plan) => plan.top);
     const wanted = needAll ? inputs : missing.flatMap((plan) => plan.packages);
-    const reads = await readAll(wanted, options.concurrency ?? 2);
-    const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
-    if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
-    for (const [index, plan] of plans.entries()) {
-      if (built[index]) continue;
-      const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
-      const entries = plan.top
-        ? withOverrides(own, topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options))
-        : [...own.values()].map((owned) => owned.entry);
-      built[index] = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+    const concurrency = options.concurrency ?? threadCount();
+    // Decompressed data.tar files wait on disk, not in memory, until their layer is written.
+    const spillDir = await options.store.tempPath();
+    try {
+      await mkdir(spillDir, { recursive: true });
+      const reads = await readAll(wanted, concurrency, spillDir);
+      const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
+      if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
+      // Layers are independent: build them side by side (each gzips on the shared thread pool); built[] keeps the order.
+      const slot = limiter(Math.min(2, concurrency));
+      await Promise.all(plans.map((plan, index) => built[index] ? undefined : slot(async () => {
+        const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
+        const entries = plan.top
+          ? withOverrides(own, topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options))
+          : [...own.values()].map((owned) => owned.entry);
+        built[index] = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+      })));
+    } finally {
+      await rm(spillDir, { recursive: true, force: true });
     }
   }
   const env = effectsEnv(names);

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { InputError, UnsafePathError } from '../errors.js';
-import type { TarEntry } from '../tar/entry.js';
+import { contentBytes, type TarEntry } from '../tar/entry.js';
+import { writeTar } from '../tar/write.js';
+import { buffer } from 'node:stream/consumers';
 import { buildTestDeb, handMadeDeb } from '../testing/deb-file.js';
 import { readDeb } from './deb.js';
 import { controlField } from './control-file.js';
@@ -96,4 +98,17 @@ test('readDeb refuses compressions it does not read and non-.deb files with one 
   await assert.rejects(readDeb(Buffer.from('PK\x03\x04 not a deb'), 'zip'), /package zip: not an ar archive/);
   const good = await handMadeDeb('cut', [{ name: './x', data: 'x'.repeat(5000) }]);
   await assert.rejects(readDeb(good.subarray(0, good.length - 3000), 'cut'), /package cut: ar member "data.tar" is truncated/);
+});
+
+test('readDeb with spillTo leaves the contents in a file and the layer written from it is byte-identical', async () => {
+  const { debPath } = await buildTestDeb(dir, { name: 'demo-spill', files: { ...files, 'usr/share/big': 'x'.repeat(3 << 20) }, compression: 'xz' });
+  const inMemory = await readDeb(debPath, 'demo-spill');
+  const spillTo = join(dir, 'demo-spill.tar');
+  const spilled = await readDeb(debPath, 'demo-spill', { spillTo });
+  const tool = byPath(spilled.entries).get('usr/bin/tool');
+  assert.equal(tool?.content?.kind, 'file-range');
+  assert.equal(contentBytes(tool!)?.toString(), '#!/bin/sh\necho hi\n');
+  assert.equal(contentBytes(byPath(spilled.entries).get('usr/share/big')!)?.length, 3 << 20);
+  const tar = async (entries: TarEntry[]): Promise<Buffer> => buffer(writeTar(entries, { epoch: 0 }));
+  assert.ok((await tar(spilled.entries)).equals(await tar(inMemory.entries)), 'a 3 MiB file streams, small ones are read; same tar');
 });

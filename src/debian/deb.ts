@@ -1,7 +1,7 @@
 // readDeb: a .deb file -> its control stanza, md5sums and data entries as TarEntry, ready for a layer.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { InputError, UnsafePathError } from '../errors.js';
-import { normalizeEntryPath, type TarEntry } from '../tar/entry.js';
+import { normalizeEntryPath, type Content, type TarEntry } from '../tar/entry.js';
 import { parseAr } from './ar.js';
 import { parseControlStanza, type ControlFields } from './control-file.js';
 import { decompressMember, MEMBER_PATTERN } from './decompress.js';
@@ -17,14 +17,23 @@ export interface DebContents {
   md5sums?: string;
   /** postinst is the postinst script's text, read only to learn the update-alternatives it registers. */
   postinst?: string;
-  /** entries are the data.tar members with merged-/usr paths, in archive order; file content is in memory. */
+  /** entries are the data.tar members with merged-/usr paths, in archive order; file content is in memory or spilled. */
   entries: TarEntry[];
   /** mergedDirs are the top-level directories (lib32, ...) this package shipped paths under before the rewrite. */
   mergedDirs: Set<string>;
 }
 
+/** ReadDebOptions tune where file contents live. */
+export interface ReadDebOptions {
+  /**
+   * spillTo is a file to write the decompressed data.tar to; the entries then point into it (`file-range`)
+   * instead of holding the package's files in memory. The caller removes the file when the entries are used.
+   */
+  spillTo?: string;
+}
+
 /** readDeb reads a .deb from disk or memory; `name` (the package) names it in every error. */
-export async function readDeb(source: string | Buffer, name: string): Promise<DebContents> {
+export async function readDeb(source: string | Buffer, name: string, options: ReadDebOptions = {}): Promise<DebContents> {
   const what = `package ${name}`;
   const archive = typeof source === 'string'
     ? await readFile(source).catch((error: unknown) => { throw new InputError(`${what}: cannot read ${source}: ${(error as Error).message}`, { cause: error }); })
@@ -49,17 +58,24 @@ export async function readDeb(source: string | Buffer, name: string): Promise<De
   const controlText = controlFiles.get('control')?.data.toString('utf8');
   if (controlText === undefined) throw new InputError(`${what}: ${control.name} has no control file`);
   const mergedDirs = new Set<string>();
+  const { spillTo } = options;
+  if (spillTo) {
+    await writeFile(spillTo, dataTar).catch((error: unknown) => {
+      throw new InputError(`${what}: cannot write ${spillTo}: ${(error as Error).message}`, { cause: error });
+    });
+  }
+  const content = (data: Buffer): Content => (spillTo ? { kind: 'file-range', path: spillTo, offset: data.byteOffset - dataTar.byteOffset } : { kind: 'buffer', data });
   return {
     control: controlText,
     fields: parseControlStanza(controlText, what),
     md5sums: controlFiles.get('md5sums')?.data.toString('utf8'),
     postinst: controlFiles.get('postinst')?.data.toString('utf8'),
-    entries: dataEntries(readTar(dataTar, `${what}: ${data.name}`), what, mergedDirs),
+    entries: dataEntries(readTar(dataTar, `${what}: ${data.name}`), what, mergedDirs, content),
     mergedDirs,
   };
 }
 
-function dataEntries(raw: RawTarEntry[], what: string, mergedDirs: Set<string>): TarEntry[] {
+function dataEntries(raw: RawTarEntry[], what: string, mergedDirs: Set<string>, content: (data: Buffer) => Content): TarEntry[] {
   const entries: TarEntry[] = [];
   // Hardlinks may only point at something the same package shipped earlier, never at the host or a sibling.
   const seen = new Map<string, string>();
@@ -72,7 +88,7 @@ function dataEntries(raw: RawTarEntry[], what: string, mergedDirs: Set<string>):
     const base = { path, mode: member.mode, uid: member.uid, gid: member.gid, mtime: member.mtime };
     switch (member.type) {
       case 'file':
-        entries.push({ ...base, type: 'file', size: member.data.length, content: { kind: 'buffer', data: member.data } });
+        entries.push({ ...base, type: 'file', size: member.data.length, content: content(member.data) });
         break;
       case 'directory':
         entries.push({ ...base, type: 'directory' });

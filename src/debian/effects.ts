@@ -20,7 +20,7 @@
 // Not reproduced: ldconfig's /etc/ld.so.cache (glibc searches the multiarch directories without it),
 // alternatives (update-alternatives links), systemd/init units, and dpkg triggers.
 import type { TarEntry } from '../tar/entry.js';
-import { compareEntryPaths } from '../tar/entry.js';
+import { compareEntryPaths, contentBytes } from '../tar/entry.js';
 
 /** OsRelease identifies the distribution release an image is assembled from. */
 export interface OsRelease {
@@ -121,7 +121,7 @@ function caCertificates(input: EffectsInput): TarEntry[] {
   const parts: Buffer[] = [];
   const entries: TarEntry[] = [];
   for (const cert of certs) {
-    const data = cert.content?.kind === 'buffer' ? cert.content.data : Buffer.alloc(0);
+    const data = contentBytes(cert) ?? Buffer.alloc(0);
     parts.push(data);
     if (data.length && data[data.length - 1] !== 0x0a) parts.push(Buffer.from('\n'));
     entries.push(symlink(`etc/ssl/certs/${pemName(cert.path)}`, `/${cert.path}`));

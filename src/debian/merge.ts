@@ -1,6 +1,6 @@
 // mergePackages: overlay several packages' entries into one tree the way dpkg would unpack them in order.
 import { InputError } from '../errors.js';
-import { compareEntryPaths, type TarEntry } from '../tar/entry.js';
+import { compareEntryPaths, contentBytes, type TarEntry } from '../tar/entry.js';
 import { controlField, relationNames, type ControlFields } from './control-file.js';
 
 /** PackageTree is one package's entries with the control fields that decide overlaps (Replaces). */
@@ -19,8 +19,9 @@ export interface OwnedEntry {
 function sameObject(a: TarEntry, b: TarEntry): boolean {
   if (a.type !== b.type || (a.mode & 0o7777) !== (b.mode & 0o7777) || a.linkTarget !== b.linkTarget) return false;
   if (a.type !== 'file') return true;
-  const left = a.content?.kind === 'buffer' ? a.content.data : undefined;
-  const right = b.content?.kind === 'buffer' ? b.content.data : undefined;
+  if (a.size !== undefined && b.size !== undefined && a.size !== b.size) return false;
+  const left = contentBytes(a);
+  const right = contentBytes(b);
   return left !== undefined && right !== undefined && left.equals(right);
 }
 

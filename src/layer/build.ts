@@ -2,12 +2,12 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, constants as zlib } from 'node:zlib';
 import { BlobStore } from '../cache/blob-store.js';
 import { HashingStream, sha256, type Digest } from '../oci/digest.js';
 import { blobLayer, type Layer } from '../oci/layer.js';
 import { MediaType } from '../oci/media-types.js';
 import type { TarEntry } from '../tar/entry.js';
+import { GZIP_FORMAT, parallelGzip } from './gzip.js';
 import { writeTar } from '../tar/write.js';
 
 /** BuiltLayer is a Layer kiln made, with the facts the CLI reports about it. */
@@ -39,7 +39,10 @@ interface LayerMemo {
   uncompressedSize: number;
 }
 
-/** GZIP_LEVEL is kiln's fixed compression level: changing it changes every digest. */
+/**
+ * GZIP_LEVEL is kiln's fixed compression level: changing it changes every digest, as do GZIP_BLOCK_SIZE and
+ * pako's version (pinned exactly in package.json).
+ */
 export const GZIP_LEVEL = 6;
 
 function layerFromMemo(store: BlobStore, memo: LayerMemo): Layer {
@@ -54,7 +57,7 @@ function layerFromMemo(store: BlobStore, memo: LayerMemo): Layer {
 }
 
 function layerMemoKey(options: BuildLayerOptions): string | undefined {
-  return options.cacheKey ? sha256(`${options.cacheKey}\0epoch=${options.epoch}\0gzip=${options.gzipLevel ?? GZIP_LEVEL}`).slice(7) : undefined;
+  return options.cacheKey ? sha256(`${options.cacheKey}\0epoch=${options.epoch}\0gzip=${GZIP_FORMAT}/${options.gzipLevel ?? GZIP_LEVEL}`).slice(7) : undefined;
 }
 
 /** cachedLayer returns the layer a previous buildLayer made for the same cacheKey, without needing its entries. */
@@ -79,7 +82,7 @@ export async function buildLayer(entries: readonly TarEntry[], options: BuildLay
     await pipeline(
       writeTar(entries, { epoch: options.epoch, addParents: options.addParents ?? true }),
       tarHash,
-      createGzip({ level: options.gzipLevel ?? GZIP_LEVEL, strategy: zlib.Z_DEFAULT_STRATEGY }),
+      parallelGzip({ level: options.gzipLevel ?? GZIP_LEVEL }),
       gzipHash,
       createWriteStream(temp),
     );

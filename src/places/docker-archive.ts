@@ -6,7 +6,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import type { BlobStore } from '../cache/blob-store.js';
 import { digestHex, sha256, VerifyingStream, type Digest } from '../oci/digest.js';
@@ -15,6 +15,7 @@ import { blobLayer, type Layer } from '../oci/layer.js';
 import { isManifestMediaType, layerCompression, MediaType } from '../oci/media-types.js';
 import { Annotation, type ImageConfig, type Index, type Manifest } from '../oci/spec.js';
 import { GZIP_LEVEL } from '../layer/build.js';
+import { parallelGzip } from '../layer/gzip.js';
 import type { TarEntry } from '../tar/entry.js';
 import { writeTar } from '../tar/write.js';
 import { errorMessage, InputError, IntegrityError, OutputError, withContext } from '../errors.js';
@@ -210,7 +211,7 @@ export async function readDockerArchive(path: string, store: BlobStore, referenc
     }
     // An uncompressed layer's digest is its diffId: check it, then gzip it once into the store.
     if (file.digest !== diffId) throw new IntegrityError(`${where}: layer ${name}: digest mismatch: expected ${diffId}, got ${file.digest}`);
-    const gzipped = await store.write((await store.open(file.digest)).pipe(createGzip({ level: GZIP_LEVEL })));
+    const gzipped = await store.write((await store.open(file.digest)).pipe(parallelGzip({ level: GZIP_LEVEL })));
     layers.push(blobLayer({ mediaType: MediaType.ociLayerGzip, digest: gzipped.digest, size: gzipped.size, diffId, uncompressedSize: file.size, open: () => store.open(gzipped.digest) }));
   }
   // Without a matching OCI manifest in the archive one is computed, so the image digest is kiln's.

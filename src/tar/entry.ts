@@ -1,6 +1,7 @@
 // TarEntry: one file-system object destined for a layer, independent of where its bytes come from.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { UnsafePathError } from '../errors.js';
+import { InputError, UnsafePathError } from '../errors.js';
 
 /** EntryType lists the objects a layer may hold; `whiteout` marks a deletion of a lower layer's path. */
 export type EntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque-whiteout';
@@ -9,6 +10,8 @@ export type EntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'whiteou
 export type Content =
   | { kind: 'buffer'; data: Buffer }
   | { kind: 'host-file'; path: string }
+  /** file-range: the entry's `size` bytes at `offset` in a host file (a spilled archive, read when written). */
+  | { kind: 'file-range'; path: string; offset: number }
   | { kind: 'stream'; open: () => Promise<Readable> };
 
 /** TarEntry describes one path in a layer. Paths are relative, POSIX, normalised (`usr/bin/python3`). */
@@ -71,4 +74,30 @@ export function parentDirectories(path: string): string[] {
   const parents: string[] = [];
   for (let i = 1; i < parts.length; i++) parents.push(parts.slice(0, i).join('/'));
   return parents;
+}
+
+/**
+ * contentBytes reads a regular file entry's content into memory, synchronously: for the few places that must
+ * look at content while merging (comparing duplicates, concatenating certificates). Streams are not read.
+ */
+export function contentBytes(entry: TarEntry): Buffer | undefined {
+  const content = entry.content;
+  if (!content) return entry.type === 'file' ? Buffer.alloc(0) : undefined;
+  if (content.kind === 'buffer') return content.data;
+  if (content.kind === 'host-file') return readFileSync(content.path);
+  if (content.kind === 'file-range') {
+    const data = Buffer.alloc(entry.size ?? 0);
+    const fd = openSync(content.path, 'r');
+    try {
+      for (let at = 0; at < data.length;) {
+        const read = readSync(fd, data, at, data.length - at, content.offset + at);
+        if (read === 0) throw new InputError(`${content.path}: ends before the ${data.length} bytes of "${entry.path}"`);
+        at += read;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return data;
+  }
+  return undefined;
 }

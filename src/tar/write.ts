@@ -1,5 +1,6 @@
 // Deterministic tar writer: sorted entries, clamped mtimes, numeric owners, PAX for long names.
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Header } from 'tar-stream';
@@ -84,11 +85,43 @@ function contentSize(entry: TarEntry): number {
   return entry.size;
 }
 
-async function openContent(entry: TarEntry): Promise<Readable | Buffer> {
+// Ranges up to this size are read whole into memory; bigger ones are streamed.
+const RANGE_READ_LIMIT = 1 << 20;
+
+/** RangeFiles keeps one handle per host file that ranges are read from, for the length of one tar. */
+class RangeFiles {
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+
+  async read(path: string, offset: number, size: number): Promise<Buffer> {
+    let handle = this.handles.get(path);
+    if (!handle) this.handles.set(path, (handle = open(path, 'r')));
+    const data = Buffer.allocUnsafe(size);
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await (await handle).read(data, at, size - at, offset + at);
+      if (bytesRead === 0) throw new InputError(`${path}: ends before byte ${offset + size}`);
+      at += bytesRead;
+    }
+    return data;
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map(async (handle) => (await handle.catch(() => undefined))?.close()));
+  }
+}
+
+async function openContent(entry: TarEntry, ranges: RangeFiles): Promise<Readable | Buffer> {
   const content = entry.content;
   if (!content) return Buffer.alloc(0);
   if (content.kind === 'buffer') return content.data;
   if (content.kind === 'host-file') return createReadStream(content.path);
+  if (content.kind === 'file-range') {
+    const size = contentSize(entry);
+    if (size === 0) return Buffer.alloc(0);
+    if (size <= RANGE_READ_LIMIT) return ranges.read(content.path, content.offset, size);
+    return createReadStream(content.path, { start: content.offset, end: content.offset + size - 1 });
+  }
   return content.open();
 }
 
@@ -96,10 +129,11 @@ async function openContent(entry: TarEntry): Promise<Readable | Buffer> {
 export function writeTar(entries: readonly TarEntry[], options: TarOptions): Readable {
   const prepared = prepareEntries(entries, options);
   const pack = tarPack();
+  const ranges = new RangeFiles();
   (async () => {
     for (const entry of prepared) {
       const head = header(entry, options.epoch);
-      const body = entry.type === 'file' ? await openContent(entry) : Buffer.alloc(0);
+      const body = entry.type === 'file' ? await openContent(entry, ranges) : Buffer.alloc(0);
       if (Buffer.isBuffer(body)) {
         await new Promise<void>((resolve, reject) => pack.entry(head, body, (error) => (error ? reject(error) : resolve())));
       } else {
@@ -111,7 +145,11 @@ export function writeTar(entries: readonly TarEntry[], options: TarOptions): Rea
         });
       }
     }
+    await ranges.close();
     pack.finalize();
-  })().catch((error: unknown) => pack.destroy(error as Error));
+  })().catch(async (error: unknown) => {
+    await ranges.close();
+    pack.destroy(error as Error);
+  });
   return pack as unknown as Readable;
 }

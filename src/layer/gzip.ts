@@ -1,0 +1,94 @@
+// parallelGzip: a deterministic block-parallel gzip stream (pigz's scheme), deflated by kiln's pinned pako.
+// The input is cut into GZIP_BLOCK_SIZE blocks; each is deflated on its own, primed with the previous block's
+// last 32 KiB, and ends with a sync flush, so the blocks concatenate into one deflate stream in one gzip member.
+// The bytes depend only on (input, level, pako's version): never on the thread count or on how Node was built.
+import { Transform, type TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import { deflatePool, type DeflatePool } from './deflate-pool.js';
+
+/** GZIP_BLOCK_SIZE is the input block size (pigz's default); part of the output, so fixed per kiln version. */
+export const GZIP_BLOCK_SIZE = 128 * 1024;
+
+/**
+ * GZIP_FORMAT names everything besides the level that decides the bytes; it goes into layer cache keys.
+ * PAKO_VERSION must equal package.json's exact pin (a test checks): a pako bump changes layer digests.
+ */
+export const PAKO_VERSION = '3.0.3';
+export const GZIP_FORMAT = `pako-${PAKO_VERSION}/block-${GZIP_BLOCK_SIZE}`;
+const WINDOW = 32 * 1024;
+
+// RFC 1952 header: no name, mtime 0, no extra flags, OS 3 (Unix), as `gzip -n` and zlib write on Linux.
+const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+/** ParallelGzipOptions tune one stream; only `level` affects the bytes. */
+export interface ParallelGzipOptions {
+  level: number;
+  pool?: DeflatePool;
+  /** inFlight bounds the blocks read but not yet written (memory: about 2 x inFlight x the block size). */
+  inFlight?: number;
+}
+
+/** parallelGzip returns a Transform that gzips what is written to it, on the pool's worker threads. */
+export function parallelGzip(options: ParallelGzipOptions): Transform {
+  const pool = options.pool ?? deflatePool();
+  const limit = Math.max(2, options.inFlight ?? pool.size * 2);
+  const queued: Promise<Buffer>[] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let dictionary = Buffer.alloc(0);
+  let crc = 0;
+  let size = 0;
+
+  const submit = (block: Buffer, final: boolean): void => {
+    crc = crc32(block, crc);
+    size += block.length;
+    const result = pool.deflate({ block, dictionary, final, level: options.level });
+    result.catch(() => {}); // Awaited in order below; this only keeps an early failure from going unhandled.
+    queued.push(result);
+    dictionary = Buffer.from(block.subarray(Math.max(0, block.length - WINDOW)));
+  };
+
+  // take cuts the first `bytes` pending bytes into a block of their own (a transferable ArrayBuffer).
+  const take = (bytes: number): Buffer => {
+    const block = Buffer.allocUnsafeSlow(bytes);
+    let filled = 0;
+    while (filled < bytes) {
+      const head = pending[0]!;
+      const used = head.copy(block, filled, 0, Math.min(head.length, bytes - filled));
+      filled += used;
+      if (used === head.length) pending.shift();
+      else pending[0] = head.subarray(used);
+    }
+    pendingBytes -= bytes;
+    return block;
+  };
+
+  return new Transform({
+    construct(callback) {
+      this.push(HEADER);
+      callback();
+    },
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      const drain = async (): Promise<void> => {
+        while (pendingBytes >= GZIP_BLOCK_SIZE) {
+          submit(take(GZIP_BLOCK_SIZE), false);
+          while (queued.length >= limit) this.push(await queued.shift()!);
+        }
+      };
+      drain().then(() => callback(), callback);
+    },
+    flush(callback: TransformCallback) {
+      const finish = async (): Promise<void> => {
+        submit(take(pendingBytes), true);
+        while (queued.length) this.push(await queued.shift()!);
+        const trailer = Buffer.alloc(8);
+        trailer.writeUInt32LE(crc >>> 0, 0);
+        trailer.writeUInt32LE(size % 2 ** 32, 4);
+        this.push(trailer);
+      };
+      finish().then(() => callback(), callback);
+    },
+  });
+}
