@@ -15,8 +15,9 @@ import { mergePackages, orderHardlinks, type OwnedEntry } from './merge.js';
 import { alternativeEntries, parseAlternatives } from './alternatives.js';
 import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
 import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
-import { trimDocs } from './trim.js';
+import { addReports, DEFAULT_SLIM, slimEntries, type SlimPolicy, type SlimReport } from './slim.js';
 import type { ResolvedPackage } from './types.js';
+import { SLIM_MEMO } from '../plan/slim-rules.js';
 import { rfc3339 } from '../oci/timestamp.js';
 
 /** DebInput is one resolved package and where its downloaded .deb is. */
@@ -37,6 +38,8 @@ export interface AssembleOptions {
   groups?: LayerGroup[];
   os: OsRelease;
   architecture: string;
+  /** slim: the file rules applied to every package; defaults to every rule (DEFAULT_SLIM). */
+  slim?: SlimPolicy;
   /** concurrency of .deb reads (decompression); defaults to 2. */
   concurrency?: number;
 }
@@ -56,7 +59,8 @@ export interface AssembledBase {
 }
 
 /** ASSEMBLY_FORMAT changes whenever kiln's way of turning packages into files changes, invalidating caches. */
-export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-2';
+export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-3';
+
 
 interface Plan {
   name: string;
@@ -73,7 +77,7 @@ function packageKey(input: DebInput): string[] {
 
 function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan[] {
   const key = (kind: string, packages: readonly DebInput[], extra: unknown): string =>
-    sha256(JSON.stringify({ format: ASSEMBLY_FORMAT, kind, variant: options.variant, packages: packages.map(packageKey), extra }));
+    sha256(JSON.stringify({ format: ASSEMBLY_FORMAT, kind, variant: options.variant, slim: options.slim ?? DEFAULT_SLIM, packages: packages.map(packageKey), extra }));
   const everything = { os: options.os, architecture: options.architecture, all: inputs.map(packageKey) };
   if (options.layering === 'single') {
     return [{ name: 'debian', packages: [...inputs], top: true, cacheKey: key('single', inputs, everything) }];
@@ -101,11 +105,12 @@ function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan
 interface ReadPackage {
   input: DebInput;
   deb: DebContents;
-  /** entries after trimming. */
+  /** entries after the slim rules. */
   entries: TarEntry[];
+  removed: SlimReport;
 }
 
-async function readVerified(input: DebInput): Promise<ReadPackage> {
+async function readVerified(input: DebInput, slim: SlimPolicy): Promise<ReadPackage> {
   const { pkg } = input;
   const data = await readFile(input.debPath).catch((error: unknown) => {
     throw new InputError(`package ${pkg.name}: cannot read ${input.debPath}: ${(error as Error).message}`, { cause: error });
@@ -115,16 +120,16 @@ async function readVerified(input: DebInput): Promise<ReadPackage> {
     throw new IntegrityError(`package ${pkg.name}: ${input.debPath} has sha256 ${actual} (${data.length} bytes), the index says ${pkg.sha256} (${pkg.size} bytes)`);
   }
   const deb = await readDeb(data, pkg.name);
-  return { input, deb, entries: trimDocs(deb.entries) };
+  return { input, deb, ...slimEntries(deb.entries, slim) };
 }
 
-async function readAll(inputs: readonly DebInput[], concurrency: number): Promise<Map<string, ReadPackage>> {
+async function readAll(inputs: readonly DebInput[], concurrency: number, slim: SlimPolicy): Promise<Map<string, ReadPackage>> {
   const results = new Map<string, ReadPackage>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
       const input = inputs[next++]!;
-      results.set(input.pkg.name, await readVerified(input));
+      results.set(input.pkg.name, await readVerified(input, slim));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
@@ -200,7 +205,7 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
   if (missing.length) {
     const needAll = missing.some((plan) => plan.top);
     const wanted = needAll ? inputs : missing.flatMap((plan) => plan.packages);
-    const reads = await readAll(wanted, options.concurrency ?? 2);
+    const reads = await readAll(wanted, options.concurrency ?? 2, options.slim ?? DEFAULT_SLIM);
     const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
     if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
     for (const [index, plan] of plans.entries()) {
@@ -209,7 +214,11 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
       const entries = plan.top
         ? withOverrides(own, topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options))
         : [...own.values()].map((owned) => owned.entry);
-      built[index] = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+      const layer = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+      // What the rules removed, found again by diffId when the build is reported (a warm build opens no .deb).
+      const removed = addReports(plan.packages.map((input) => reads.get(input.pkg.name)!.removed));
+      if (Object.keys(removed).length) await options.store.setMemo(SLIM_MEMO, layer.diffId.replace(':', '-'), removed);
+      built[index] = layer;
     }
   }
   const env = effectsEnv(names);

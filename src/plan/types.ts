@@ -81,6 +81,8 @@ export type PinnedBase =
     lockName: string;
     codename: string;
     packages: PinnedDebPackage[];
+    /** omitted are the packages a runtime closure left out, each with the dependency chain that wanted it (it last). */
+    omitted?: Array<{ name: string; chain: string[] }>;
     /** builder is the slim builder base (entry packages + python3-pip) Dockerfile backends use, when locked. */
     builder?: PinnedDebPackage[];
   }
