@@ -39,6 +39,7 @@ const MATCHERS: Record<SlimRuleName, (path: string) => boolean> = {
   'python-test-modules': (path) => PYTHON_TEST_MODULES.test(path),
   headers: (path) => /^usr\/include\/./.test(path),
   'static-libs': (path) => /^usr\/lib\/.+\.a$/.test(path),
+  'tz-right': (path) => /^usr\/share\/zoneinfo\/right\/./.test(path),
   charsets: (path) => {
     const gconv = GCONV.exec(path);
     return gconv !== null && !KEPT_GCONV.test(gconv[1]!);

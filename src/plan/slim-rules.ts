@@ -12,6 +12,7 @@ export const SLIM_RULES = {
   'python-test-modules': 'CPython\'s test-only extension modules (lib-dynload/_test*, xxlimited*, _xxtestfuzz) and pydoc\'s topic texts (pydoc_data)',
   headers: 'C headers (usr/include)',
   'static-libs': 'static libraries (usr/lib/**/*.a)',
+  'tz-right': 'leap-second time zones (usr/share/zoneinfo/right; Debian moved them to tzdata-legacy in trixie)',
   charsets: 'glibc iconv modules (gconv) except UTF-*, UNICODE and ISO-8859-1/15; Python never uses iconv',
 } as const;
 
