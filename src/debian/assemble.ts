@@ -15,6 +15,7 @@ import { mergePackages, orderHardlinks, type OwnedEntry } from './merge.js';
 import { alternativeEntries, parseAlternatives } from './alternatives.js';
 import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
 import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
+import { isStdlibPackage, stdlibZip } from './stdlib-zip.js';
 import { addReports, DEFAULT_SLIM, slimEntries, type SlimPolicy, type SlimReport } from './slim.js';
 import type { ResolvedPackage } from './types.js';
 import { SLIM_MEMO } from '../plan/slim-rules.js';
@@ -105,7 +106,7 @@ function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan
 interface ReadPackage {
   input: DebInput;
   deb: DebContents;
-  /** entries after the slim rules. */
+  /** entries after the slim rules (python-stdlib-zip last, by zipStdlib). */
   entries: TarEntry[];
   removed: SlimReport;
 }
@@ -134,6 +135,30 @@ async function readAll(inputs: readonly DebInput[], concurrency: number, slim: S
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return results;
+}
+
+/**
+ * zipStdlib applies the python-stdlib-zip rule to every plan whose packages were all read: the moved modules leave
+ * their packages' entries (so md5sums stop listing them) and the archive is returned per plan name.
+ */
+function zipStdlib(plans: readonly Plan[], reads: Map<string, ReadPackage>, options: AssembleOptions): Map<string, TarEntry> {
+  const zips = new Map<string, TarEntry>();
+  if (!(options.slim ?? DEFAULT_SLIM).rules.includes('python-stdlib-zip')) return zips;
+  for (const plan of plans) {
+    const own = plan.packages.map((input) => reads.get(input.pkg.name));
+    if (!own.length || own.some((read) => read === undefined) || !plan.packages.some((input) => isStdlibPackage(input.pkg.name))) continue;
+    const zipped = stdlibZip(own.map((read) => ({ name: read!.input.pkg.name, entries: read!.entries })), options.epoch);
+    if (!zipped) continue;
+    for (const read of own) {
+      const moved = zipped.moved.get(read!.input.pkg.name);
+      if (!moved?.length) continue;
+      const gone = new Set(moved);
+      read!.entries = read!.entries.filter((entry) => !gone.has(entry));
+      read!.removed = addReports([read!.removed, { 'python-stdlib-zip': { files: moved.length, bytes: moved.reduce((sum, entry) => sum + (entry.size ?? 0), 0) } }]);
+    }
+    zips.set(plan.name, zipped.zip);
+  }
+  return zips;
 }
 
 function installedRecord(read: ReadPackage): InstalledPackage {
@@ -206,14 +231,16 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
     const needAll = missing.some((plan) => plan.top);
     const wanted = needAll ? inputs : missing.flatMap((plan) => plan.packages);
     const reads = await readAll(wanted, options.concurrency ?? 2, options.slim ?? DEFAULT_SLIM);
+    const zips = zipStdlib(plans, reads, options);
     const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
     if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
     for (const [index, plan] of plans.entries()) {
       if (built[index]) continue;
       const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
+      const zip = zips.get(plan.name);
       const entries = plan.top
-        ? withOverrides(own, topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options))
-        : [...own.values()].map((owned) => owned.entry);
+        ? withOverrides(own, [...(zip ? [zip] : []), ...topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options)])
+        : [...own.values()].map((owned) => owned.entry).concat(zip ? [zip] : []);
       const layer = await buildLayer(orderHardlinks(entries), layerOptions(plan));
       // What the rules removed, found again by diffId when the build is reported (a warm build opens no .deb).
       const removed = addReports(plan.packages.map((input) => reads.get(input.pkg.name)!.removed));

@@ -8,7 +8,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
 import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
-import { findPreset, isBuildOnly, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
+import { findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
 import { fetchRelease, type FetchedRelease } from './release.js';
 import { resolveClosure, type OmittedPackage } from './resolver.js';
 import type { Distro, ResolvedPackage } from './types.js';
@@ -133,7 +133,7 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     architecture: request.architecture,
     exclude: [...extra.exclude, ...(request.exclude ?? [])],
     recommends: request.recommends,
-    ...((request.closure ?? 'runtime') === 'runtime' ? { omit: isBuildOnly } : {}),
+    ...((request.closure ?? 'runtime') === 'runtime' ? { omit: omitFromRuntime } : {}),
   });
   return {
     distro: preset.distro,

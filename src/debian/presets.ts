@@ -131,6 +131,20 @@ export function isBuildOnly(name: string): boolean {
   return BUILD_ONLY.some((pattern) => pattern.test(name));
 }
 
+// Libraries only CPython's optional modules load: readline and curses (interactive terminals), nis (deprecated in
+// 3.11, gone in 3.13) and dbm.ndbm (Berkeley DB; dbm falls back to dbm.dumb). Left out only when the stdlib itself
+// wants them: another package needing one (say libsasl2 -> libdb5.3) still gets it.
+const PYTHON_EXTRAS = new Set(['libdb5.3', 'libncursesw6', 'libnsl2', 'libreadline8', 'libtinfo6', 'libtirpc3']);
+
+/**
+ * omitFromRuntime tells whether a runtime closure leaves a dependency out: a build tool (unless the chain already
+ * holds one, i.e. the user asked for it), or a library only CPython's interactive or legacy modules load.
+ */
+export function omitFromRuntime(name: string, chain: readonly string[]): boolean {
+  if (isBuildOnly(name)) return !chain.some(isBuildOnly);
+  return PYTHON_EXTRAS.has(name) && /^libpython3\.\d+-stdlib$/.test(chain[chain.length - 1] ?? '');
+}
+
 /** variantPackages says what a variant adds to the request and what it leaves out. */
 export function variantPackages(variant: Variant): { add: string[]; exclude: string[] } {
   if (variant === 'distroless') return { add: [...DISTROLESS_PACKAGES], exclude: [...DISTROLESS_EXCLUDE] };

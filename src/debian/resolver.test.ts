@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResolutionError } from '../errors.js';
 import { parsePackages, type PackageRecord } from './packages-index.js';
-import { isBuildOnly } from './presets.js';
+import { isBuildOnly, omitFromRuntime } from './presets.js';
 import { resolveClosure, resolvePackages, type ResolveOptions } from './resolver.js';
 
 // Fixture indexes in Packages syntax: `P name version [arch]` lines expand to full stanzas.
@@ -203,16 +203,16 @@ P libc6 2.36-9
 test('resolveClosure leaves build tools out of a runtime closure, each with the first chain that wanted it', () => {
   const full = resolvePackages(scientific, { packages: ['python3-scipy'], architecture: 'amd64' });
   assert.equal(full.length, 13);
-  const runtime = resolveClosure(scientific, { packages: ['python3-scipy'], architecture: 'amd64', omit: isBuildOnly });
+  const runtime = resolveClosure(scientific, { packages: ['python3-scipy'], architecture: 'amd64', omit: omitFromRuntime });
   assert.deepEqual(runtime.packages.map((p) => p.name), ['libc6', 'python3-numpy', 'python3-scipy']);
   assert.deepEqual(runtime.omitted, [{ name: 'python3-pythran', chain: ['python3-scipy', 'python3-pythran'] }]);
 });
 
 test('a build tool named in the request comes with its own dependencies; others stay out', () => {
-  const named = resolveClosure(scientific, { packages: ['python3-scipy', 'python3-pythran'], architecture: 'amd64', omit: isBuildOnly });
+  const named = resolveClosure(scientific, { packages: ['python3-scipy', 'python3-pythran'], architecture: 'amd64', omit: omitFromRuntime });
   assert.deepEqual(named.omitted, []);
   assert.ok(named.packages.some((p) => p.name === 'binutils'), 'g++-12 -> gcc-12 -> binutils, wanted through a requested build tool');
-  const compiler = resolveClosure(scientific, { packages: ['python3-scipy', 'gcc-12'], architecture: 'amd64', omit: isBuildOnly });
+  const compiler = resolveClosure(scientific, { packages: ['python3-scipy', 'gcc-12'], architecture: 'amd64', omit: omitFromRuntime });
   assert.deepEqual(compiler.packages.map((p) => p.name), ['binutils', 'cpp-12', 'gcc-12', 'libc6', 'python3-numpy', 'python3-scipy']);
   assert.deepEqual(compiler.omitted.map((o) => o.chain.join(' -> ')), ['python3-scipy -> python3-pythran']);
 });
@@ -224,4 +224,22 @@ test('isBuildOnly names compilers, binutils, development packages and Python bui
   for (const name of ['libgcc-s1', 'libstdc++6', 'gcc-12-base', 'libgfortran5', 'libquadmath0', 'udev', 'python3-numpy', 'libdevmapper1.02.1', 'cpio']) {
     assert.ok(!isBuildOnly(name), name);
   }
+});
+
+test('a runtime closure leaves out the libraries only CPython\'s readline, curses, nis and dbm modules load, when only the stdlib wants them', () => {
+  const records = index('stable', `
+P libpython3.11-stdlib 3.11.2-6
+Depends: libc6, libreadline8, libdb5.3, libsqlite3-0
+P libreadline8 8.2-1
+Depends: libtinfo6
+P libtinfo6 6.4-4
+P libdb5.3 5.3.28
+P libsqlite3-0 3.40.1-2
+P libsasl2-2 2.1.28
+Depends: libdb5.3
+P libc6 2.36-9
+`);
+  const runtime = resolveClosure(records, { packages: ['libpython3.11-stdlib', 'libsasl2-2'], architecture: 'amd64', omit: omitFromRuntime });
+  assert.deepEqual(runtime.packages.map((p) => p.name), ['libc6', 'libdb5.3', 'libpython3.11-stdlib', 'libsasl2-2', 'libsqlite3-0']);
+  assert.deepEqual(runtime.omitted, [{ name: 'libreadline8', chain: ['libpython3.11-stdlib', 'libreadline8'] }], 'libdb5.3 stays: libsasl2-2 needs it');
 });

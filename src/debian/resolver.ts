@@ -16,10 +16,10 @@ export interface ResolveOptions {
   exclude?: string[];
   recommends?: boolean;
   /**
-   * omit names packages a dependency chain may leave out (a runtime closure's build tools), unless a requested
-   * package or one the chain already installed is itself omittable: those are installed with their dependencies.
+   * omit tells whether a dependency is left out, given the chain of packages that wants it (requested one first);
+   * requested packages are never left out. A dependency on an omitted package counts as satisfied.
    */
-  omit?: (name: string) => boolean;
+  omit?: (name: string, chain: readonly string[]) => boolean;
 }
 
 /** OmittedPackage is a package left out of a runtime closure, with the chain of dependencies that wanted it (it last). */
@@ -100,7 +100,6 @@ export function resolveClosure(records: PackageRecord[], options: ResolveOptions
   const universe = new Universe(records, options.architecture);
   const excluded = new Set(options.exclude ?? []);
   const selected = new Map<string, PackageRecord>();
-  const omittable = options.omit ?? (() => false);
   const omitted = new Map<string, string[]>();
   const queue: Array<{ group: DependencyGroup; chain: string[] }> = [];
 
@@ -155,8 +154,7 @@ export function resolveClosure(records: PackageRecord[], options: ResolveOptions
       chosen = candidate(dependency);
       if (chosen) break;
     }
-    // A build tool is left out unless the user asked for one on this chain (then its own needs come along).
-    if (chosen && chain.length > 0 && omittable(chosen.name) && !chain.some(omittable)) {
+    if (chosen && chain.length > 0 && options.omit?.(chosen.name, chain)) {
       if (!omitted.has(chosen.name)) omitted.set(chosen.name, [...chain, chosen.name]);
       continue;
     }

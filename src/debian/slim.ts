@@ -40,6 +40,8 @@ const MATCHERS: Record<SlimRuleName, (path: string) => boolean> = {
   headers: (path) => /^usr\/include\/./.test(path),
   'static-libs': (path) => /^usr\/lib\/.+\.a$/.test(path),
   'tz-right': (path) => /^usr\/share\/zoneinfo\/right\/./.test(path),
+  // Not a path filter: assembly moves the modules into the archive per layer (stdlib-zip.ts).
+  'python-stdlib-zip': () => false,
   charsets: (path) => {
     const gconv = GCONV.exec(path);
     return gconv !== null && !KEPT_GCONV.test(gconv[1]!);
@@ -71,7 +73,7 @@ export function slimRuleOf(policy: SlimPolicy): (path: string) => string | undef
 
 /** slimEntries filters one package's entries and counts, per rule, the non-directory entries and bytes removed. */
 export function slimEntries(entries: readonly TarEntry[], policy: SlimPolicy): { entries: TarEntry[]; removed: SlimReport } {
-  if (!policy.rules.length && !policy.drop.length) return { entries: [...entries], removed: {} };
+  if (!policy.rules.some((rule) => rule !== 'python-stdlib-zip') && !policy.drop.length) return { entries: [...entries], removed: {} };
   const ruleOf = slimRuleOf(policy);
   const rules = entries.map((entry) => ruleOf(entry.path));
   const needed = new Set(entries.filter((entry, i) => rules[i] === undefined && entry.type === 'hardlink').map((entry) => entry.linkTarget));

@@ -13,6 +13,7 @@ export const SLIM_RULES = {
   headers: 'C headers (usr/include)',
   'static-libs': 'static libraries (usr/lib/**/*.a)',
   'tz-right': 'leap-second time zones (usr/share/zoneinfo/right; Debian moved them to tzdata-legacy in trixie)',
+  'python-stdlib-zip': 'CPython\'s pure-Python standard library moved into usr/lib/python3X.zip, which CPython reads first (os.py, symlinked modules and packages other packages extend stay files)',
   charsets: 'glibc iconv modules (gconv) except UTF-*, UNICODE and ISO-8859-1/15; Python never uses iconv',
 } as const;
 

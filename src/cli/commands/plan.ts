@@ -26,7 +26,7 @@ function sizeLines(image: ImagePlan): string[] {
   const lines = [`  slim: ${rules.length ? rules.join(', ') : 'off'}${globs.length ? `; ${globs.join(', ')}` : ''}`];
   const pinned = image.pinned?.base;
   const omitted = pinned?.kind === 'distro' ? pinned.omitted ?? [] : [];
-  lines.push(`  closure: ${closure}${omitted.length ? `, ${omitted.length} build-only package(s) left out (name one in packages to keep it):` : ''}`);
+  lines.push(`  closure: ${closure}${omitted.length ? `, ${omitted.length} ${omitted.length === 1 ? 'package' : 'packages'} left out (name one in packages to keep it):` : ''}`);
   for (const { chain } of omitted) lines.push(`    Omit ${chain.join(' -> ')}`);
   return lines;
 }
