@@ -107,7 +107,7 @@ export async function pinDistroBase(name: string, spec: DistroBaseSpec, architec
   }
   const packages = packagesFromLock(locked, request, name).map(({ control: _control, ...pkg }) => pkg as PinnedDebPackage);
   const omitted = locked.omitted?.length ? { omitted: locked.omitted } : {};
-  return { base: { kind: 'distro', lockName: name, codename: locked.codename, packages, ...omitted }, ...(resolved ? { resolved } : {}) };
+  return { base: { kind: 'distro', lockName: name, codename: locked.codename, packages, slim: slimPolicy(spec.slim), ...omitted }, ...(resolved ? { resolved } : {}) };
 }
 
 /** debPackages turns pinned packages back into what assembly fetches: the control holds only the pinned fields. */

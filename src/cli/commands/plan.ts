@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { formatPlanFile, planBuild, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
-import { SLIM_RULE_NAMES } from '../../plan/slim-rules.js';
+import { slimPolicy } from '../../debian/slim.js';
 import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
@@ -20,11 +20,11 @@ function describeBase(base: BaseRef): string {
 // The closure and slim rules a distro base is assembled with, and what the closure left out (with why).
 function sizeLines(image: ImagePlan): string[] {
   if (image.base.kind !== 'distro') return [];
-  const { closure, slim } = image.base.spec;
-  const rules = slim === false ? [] : slim === true ? SLIM_RULE_NAMES : (slim.rules ?? SLIM_RULE_NAMES);
-  const globs = typeof slim === 'object' ? [...slim.keep.map((glob) => `keep ${glob}`), ...slim.drop.map((glob) => `drop ${glob}`)] : [];
-  const lines = [`  slim: ${rules.length ? rules.join(', ') : 'off'}${globs.length ? `; ${globs.join(', ')}` : ''}`];
+  const { closure } = image.base.spec;
   const pinned = image.pinned?.base;
+  const slim = (pinned?.kind === 'distro' ? pinned.slim : undefined) ?? slimPolicy(image.base.spec.slim);
+  const globs = [...slim.keep.map((glob) => `keep ${glob}`), ...slim.drop.map((glob) => `drop ${glob}`)];
+  const lines = [`  slim: ${slim.rules.length ? slim.rules.join(', ') : 'off'}${globs.length ? `; ${globs.join(', ')}` : ''}`];
   const omitted = pinned?.kind === 'distro' ? pinned.omitted ?? [] : [];
   lines.push(`  closure: ${closure}${omitted.length ? `, ${omitted.length} ${omitted.length === 1 ? 'package' : 'packages'} left out (name one in packages to keep it):` : ''}`);
   for (const { chain } of omitted) lines.push(`    Omit ${chain.join(' -> ')}`);
