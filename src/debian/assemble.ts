@@ -16,6 +16,7 @@ import { alternativeEntries, parseAlternatives } from './alternatives.js';
 import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
 import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
 import { isStdlibPackage, stdlibZip } from './stdlib-zip.js';
+import { isBuildOnly } from './presets.js';
 import { addReports, DEFAULT_SLIM, slimEntries, type SlimPolicy, type SlimReport } from './slim.js';
 import type { ResolvedPackage } from './types.js';
 import { SLIM_MEMO } from '../plan/slim-rules.js';
@@ -121,7 +122,7 @@ async function readVerified(input: DebInput, slim: SlimPolicy): Promise<ReadPack
     throw new IntegrityError(`package ${pkg.name}: ${input.debPath} has sha256 ${actual} (${data.length} bytes), the index says ${pkg.sha256} (${pkg.size} bytes)`);
   }
   const deb = await readDeb(data, pkg.name);
-  return { input, deb, ...slimEntries(deb.entries, slim) };
+  return { input, deb, ...slimEntries(deb.entries, slim, isBuildOnly(pkg.name)) };
 }
 
 async function readAll(inputs: readonly DebInput[], concurrency: number, slim: SlimPolicy): Promise<Map<string, ReadPackage>> {

@@ -64,3 +64,9 @@ test('slimEntries counts files and bytes per rule, keeps directories and files a
   assert.deepEqual(addReports([removed, { docs: { files: 1, bytes: 1 }, charsets: { files: 2, bytes: 2 } }]),
     { charsets: { files: 2, bytes: 2 }, docs: { files: 3, bytes: 8 }, man: { files: 1, bytes: 3 } });
 });
+
+test('a development package (there because a compiler was asked for) keeps its headers and static libraries', () => {
+  const entries = [file('usr/include/zlib.h', 4), file('usr/lib/x86_64-linux-gnu/libz.a', 8), file('usr/share/doc/zlib1g-dev/changelog.gz', 2)];
+  assert.deepEqual(slimEntries(entries, DEFAULT_SLIM, true).entries.map((entry) => entry.path), ['usr/include/zlib.h', 'usr/lib/x86_64-linux-gnu/libz.a']);
+  assert.deepEqual(slimEntries(entries, DEFAULT_SLIM).removed, { docs: { files: 1, bytes: 2 }, headers: { files: 1, bytes: 4 }, 'static-libs': { files: 1, bytes: 8 } });
+});

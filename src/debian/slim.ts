@@ -71,10 +71,17 @@ export function slimRuleOf(policy: SlimPolicy): (path: string) => string | undef
   };
 }
 
-/** slimEntries filters one package's entries and counts, per rule, the non-directory entries and bytes removed. */
-export function slimEntries(entries: readonly TarEntry[], policy: SlimPolicy): { entries: TarEntry[]; removed: SlimReport } {
-  if (!policy.rules.some((rule) => rule !== 'python-stdlib-zip') && !policy.drop.length) return { entries: [...entries], removed: {} };
-  const ruleOf = slimRuleOf(policy);
+// A development package is only in a base because someone asked for a compiler: its headers and static libraries stay.
+const DEVELOPMENT_FILES: readonly string[] = ['headers', 'static-libs'];
+
+/**
+ * slimEntries filters one package's entries and counts, per rule, the non-directory entries and bytes removed.
+ * `development` marks a build-only package (a -dev package, a compiler): the headers and static-libs rules skip it.
+ */
+export function slimEntries(entries: readonly TarEntry[], policy: SlimPolicy, development = false): { entries: TarEntry[]; removed: SlimReport } {
+  const applied = development ? { ...policy, rules: policy.rules.filter((rule) => !DEVELOPMENT_FILES.includes(rule)) } : policy;
+  if (!applied.rules.some((rule) => rule !== 'python-stdlib-zip') && !applied.drop.length) return { entries: [...entries], removed: {} };
+  const ruleOf = slimRuleOf(applied);
   const rules = entries.map((entry) => ruleOf(entry.path));
   const needed = new Set(entries.filter((entry, i) => rules[i] === undefined && entry.type === 'hardlink').map((entry) => entry.linkTarget));
   const kept: TarEntry[] = [];
