@@ -79,17 +79,20 @@ async function compressedSize(registryHost: string, repository: string, tag: str
   return manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
 }
 
+// The Docker strategies' bases stand in for Docker's python images: every dependency Debian declares (closure: full)
+// and only the doc trimming kiln always did before slim rules existed, so the reference does not shrink with kiln.
+const FULL = 'closure: full, slim: {rules: [docs, man, info, lintian]}';
 const BASES = `images:
   python-slim:
-    base: {distro: debian, release: bookworm, variant: slim, packages: [python3, python3-venv, python3-pip, python3-sklearn]}
+    base: {distro: debian, release: bookworm, variant: slim, ${FULL}, packages: [python3, python3-venv, python3-pip, python3-sklearn]}
     user: "0"
     cmd: [python3]
   python-slim-poetry:
-    base: {distro: debian, release: bookworm, variant: slim, packages: [python3, python3-venv, python3-pip, python3-sklearn, python3-poetry]}
+    base: {distro: debian, release: bookworm, variant: slim, ${FULL}, packages: [python3, python3-venv, python3-pip, python3-sklearn, python3-poetry]}
     user: "0"
     cmd: [python3]
   python-full:
-    base: {distro: debian, release: bookworm, variant: slim, packages: [python3, python3-venv, python3-pip, python3-sklearn, python3-poetry, python3-dev, build-essential, git, curl]}
+    base: {distro: debian, release: bookworm, variant: slim, ${FULL}, packages: [python3, python3-venv, python3-pip, python3-sklearn, python3-poetry, python3-dev, build-essential, git, curl]}
     user: "0"
     cmd: [python3]
 `;

@@ -12,6 +12,7 @@ import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
 import type { BuildPlan, ImagePlan } from '../plan/index.js';
+import { SLIM_MEMO, type SlimRemoved } from '../plan/slim-rules.js';
 
 /** LayerReport describes one layer of a built image. */
 export interface LayerReport {
@@ -28,6 +29,8 @@ export interface ImageReport {
   digest: string;
   size: number;
   unpackedSize: number;
+  /** slimmed is what a distro base's slim rules left out, per rule (files, bytes); absent when nothing was. */
+  slimmed?: SlimRemoved;
   layers: LayerReport[];
   outputs: string[];
 }
@@ -114,8 +117,15 @@ export async function reportImage(name: string, image: Image, outputs: string[],
   const layers = await image.layers();
   let unpackedSize = 0;
   const layerReports: LayerReport[] = [];
+  const slimmed: SlimRemoved = {};
   for (const [i, layer] of layers.entries()) {
     unpackedSize += await layerUncompressedSize(layer, manifest.layers[i]!.digest, store);
+    const removed = await store.getMemo<SlimRemoved>(SLIM_MEMO, config.rootfs.diff_ids[i]!.replace(':', '-'));
+    for (const [rule, count] of Object.entries(removed ?? {})) {
+      const total = (slimmed[rule] ??= { files: 0, bytes: 0 });
+      total.files += count.files;
+      total.bytes += count.bytes;
+    }
     const entry = history.length === layers.length ? history[i] : undefined;
     layerReports.push({
       digest: manifest.layers[i]!.digest,
@@ -124,5 +134,6 @@ export async function reportImage(name: string, image: Image, outputs: string[],
       holds: entry?.comment ?? entry?.created_by ?? 'base layer',
     });
   }
-  return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, layers: layerReports, outputs };
+  const slim = Object.keys(slimmed).length ? { slimmed: Object.fromEntries(Object.entries(slimmed).sort(([a], [b]) => (a < b ? -1 : 1))) } : {};
+  return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, ...slim, layers: layerReports, outputs };
 }

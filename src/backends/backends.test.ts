@@ -15,6 +15,7 @@ import { backends, loadBackend } from './index.js';
 import { kaniko, kanikoArgs } from './kaniko.js';
 import { writeImage } from '../places/index.js';
 import { imageWithLayers } from '../testing/images.js';
+import { BUILDER_SLIM } from '../plan/slim-rules.js';
 
 function plan(outputs: string[]): ImagePlan {
   return {
@@ -52,8 +53,8 @@ test('kaniko: registry outputs are destinations, a local build gets --no-push', 
 });
 
 test('the builder base adds pip and a shell to a distroless base, and is the base itself when it has both', () => {
-  const spec = { distro: 'debian' as const, release: 'bookworm', packages: ['python3'], exclude: [], variant: 'distroless' as const, recommends: false, layering: 'grouped' as const };
-  assert.deepEqual(builderSpec(spec), { ...spec, packages: ['python3', 'python3-pip'], variant: 'slim' });
+  const spec = { distro: 'debian' as const, release: 'bookworm', packages: ['python3'], exclude: [], variant: 'distroless' as const, recommends: false, layering: 'grouped' as const, closure: 'runtime' as const, slim: true };
+  assert.deepEqual(builderSpec(spec), { ...spec, packages: ['python3', 'python3-pip'], variant: 'slim', closure: 'full', slim: BUILDER_SLIM });
   const ready = { ...spec, packages: ['python3', 'python3-pip'], variant: 'slim' as const };
   assert.equal(builderSpec(ready).packages, ready.packages);
 });

@@ -12,6 +12,7 @@ import { readImage } from '../places/index.js';
 import { probeBasePython } from '../python/base-python.js';
 import { writeDockerContext, type BasePythonInfo, type ContextResult } from '../dockerfile/context.js';
 import type { BackendContext, BackendResult } from './types.js';
+import { BUILDER_SLIM } from '../plan/slim-rules.js';
 
 /** BaseMode: `kiln` assembles the base natively and hands it to the builder; `stock` uses debian:<release>-slim + apt-get. */
 export type BaseMode = 'kiln' | 'stock';
@@ -26,10 +27,13 @@ export function dockerfileSyntax(env: NodeJS.ProcessEnv): string | null {
   return env.KILN_DOCKERFILE_SYNTAX && env.KILN_DOCKERFILE_SYNTAX !== 'none' ? env.KILN_DOCKERFILE_SYNTAX : null;
 }
 
-/** builderSpec is the builder stage's distro base: the entry's packages plus pip, with a shell (slim). */
+/**
+ * builderSpec is the builder stage's distro base: the entry's packages plus pip, with a shell (slim), every
+ * dependency (a full closure) and the headers and static libraries a compiler reads.
+ */
 export function builderSpec(spec: DistroBaseSpec): DistroBaseSpec {
   const packages = spec.packages.includes('python3-pip') ? spec.packages : [...spec.packages, 'python3-pip'];
-  return { ...spec, packages, variant: 'slim' };
+  return { ...spec, packages, variant: 'slim', closure: 'full', slim: BUILDER_SLIM };
 }
 
 /** BaseHandoff puts a kiln-assembled image where the builder can use it in FROM and returns that name. */

@@ -9,13 +9,14 @@ import { tempDir, tempStore } from '../testing/images.js';
 import { testImagePlan } from '../testing/plans.js';
 import { COMPILED_SDIST, writeSdist, writeUvProject } from '../testing/sdists.js';
 import { containerSdistBuilder, pipWheelArgs, sdistBuilderSpec } from './sdist-builder.js';
+import { BUILDER_SLIM } from '../plan/slim-rules.js';
 
 // Debian bookworm's Python, which the builder base (assembled from Debian's packages) has.
 const TARGET: PythonTarget = { pythonFullVersion: '3.11.2', interpreter: '/usr/bin/python3', executable: '/usr/bin/python3.11', libc: { kind: 'glibc', version: [2, 36] }, distroPackages: true, from: 'packages' };
-const BOOKWORM = { distro: 'debian' as const, release: 'bookworm', packages: ['python3'], exclude: [], variant: 'distroless' as const, recommends: false, layering: 'grouped' as const };
+const BOOKWORM = { distro: 'debian' as const, release: 'bookworm', packages: ['python3'], exclude: [], variant: 'distroless' as const, recommends: false, layering: 'grouped' as const, closure: 'runtime' as const, slim: true };
 
 test('the builder base is the entry\'s base plus pip, the setuptools backend, Python headers and a compiler; pip runs offline', () => {
-  assert.deepEqual(sdistBuilderSpec(BOOKWORM), { ...BOOKWORM, packages: ['python3', 'python3-pip', 'python3-setuptools', 'python3-wheel', 'python3-dev', 'gcc', 'libc6-dev'], variant: 'slim' });
+  assert.deepEqual(sdistBuilderSpec(BOOKWORM), { ...BOOKWORM, packages: ['python3', 'python3-pip', 'python3-setuptools', 'python3-wheel', 'python3-dev', 'gcc', 'libc6-dev'], variant: 'slim', closure: 'full', slim: BUILDER_SLIM });
   const plan = testImagePlan({});
   const args = pipWheelArgs('kiln-base/x:1', plan, TARGET, { name: 'tiny-ext', version: '0.1', sdistFilename: 'tiny_ext-0.1.tar.gz', sourceDir: '/w/src', outDir: '/w/out', epoch: 315532800 }, '1000:1000');
   assert.deepEqual(args.slice(0, 4), ['run', '--rm', '--network', 'none']);

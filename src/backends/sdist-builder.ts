@@ -12,13 +12,17 @@ import type { ImagePlan, PythonTarget } from '../plan/types.js';
 import type { SdistBuilder, SdistBuildRequest } from '../python/sdist/build.js';
 import { dockerClient, loadIntoDocker } from './docker-load.js';
 import { runTool, ToolError } from './exec.js';
+import { BUILDER_SLIM } from '../plan/slim-rules.js';
 
 /** SDIST_BUILD_PACKAGES are what a distro base gains to build C extensions: pip, the backend, headers, a compiler. */
 export const SDIST_BUILD_PACKAGES = ['python3-pip', 'python3-setuptools', 'python3-wheel', 'python3-dev', 'gcc', 'libc6-dev'];
 
-/** sdistBuilderSpec is the builder's distro base: the entry's packages plus SDIST_BUILD_PACKAGES, with a shell (slim). */
+/**
+ * sdistBuilderSpec is the builder's distro base: the entry's packages plus SDIST_BUILD_PACKAGES, with a shell (slim),
+ * every dependency (a full closure) and the headers and static libraries a compiler reads.
+ */
 export function sdistBuilderSpec(spec: DistroBaseSpec): DistroBaseSpec {
-  return { ...spec, packages: [...new Set([...spec.packages, ...SDIST_BUILD_PACKAGES])], variant: 'slim' };
+  return { ...spec, packages: [...new Set([...spec.packages, ...SDIST_BUILD_PACKAGES])], variant: 'slim', closure: 'full', slim: BUILDER_SLIM };
 }
 
 /** pipWheelArgs is the `docker run` command line that builds the sdist mounted at /kiln/src into /kiln/out. */

@@ -36,6 +36,12 @@ function printDetails(results: EntryResult[], context: CommandContext): void {
   for (const { report } of results) {
     if (!report) continue;
     context.stdout.write(`${report.name}  ${report.digest}  ${formatBytes(report.size)} (${formatBytes(report.unpackedSize)} unpacked)\n`);
+    const slimmed = Object.entries(report.slimmed ?? {});
+    if (slimmed.length) {
+      const total = slimmed.reduce((sum, [, count]) => sum + count.bytes, 0);
+      const each = slimmed.map(([rule, count]) => `${rule} ${count.files} files ${formatBytes(count.bytes)}`).join(', ');
+      context.stdout.write(`  slim: ${formatBytes(total)} left out (${each})\n`);
+    }
     for (const layer of report.layers) {
       context.stdout.write(`  ${layer.digest.slice(0, 19)}  ${formatBytes(layer.size).padStart(8)}  ${layer.holds}\n`);
     }

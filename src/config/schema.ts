@@ -1,6 +1,7 @@
 // The kiln.yaml schema: the schema is the parser, YAML in, kiln's own types out.
 import { z } from 'zod';
 import { SEVERITIES } from '../plan/scan-policy.js';
+import { SLIM_RULE_NAMES } from '../plan/slim-rules.js';
 
 const stringList = z.array(z.string());
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -35,6 +36,17 @@ export const distroBaseSchema = z.object({
   security_mirror: z.string().url().optional(),
   keyring: z.string().optional(),
   layering: z.enum(['single', 'grouped']).default('grouped'),
+  /** closure: `runtime` leaves build tools (compilers, binutils, -dev packages) out unless named in packages; `full` keeps every dependency. */
+  closure: z.enum(['runtime', 'full']).default('runtime'),
+  /** slim: file rules that drop what a server never reads (docs, man pages, headers, tests...); false keeps every file. */
+  slim: z.union([z.boolean(), z.object({
+    // rules to apply, by name; default every rule (src/plan/slim-rules.ts).
+    rules: z.array(z.enum(SLIM_RULE_NAMES)).optional(),
+    // keep: globs of paths no rule removes, e.g. usr/include/**
+    keep: stringList.default([]),
+    // drop: globs of paths removed as well, e.g. usr/share/zoneinfo/right/**
+    drop: stringList.default([]),
+  }).strict()]).default(true),
 }).strict();
 
 /** baseSchema: a place string (`oci:`, `docker-archive:`, `docker://`), `scratch`, or a distro base. */

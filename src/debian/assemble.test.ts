@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
@@ -8,6 +8,9 @@ import { IntegrityError, InputError } from '../errors.js';
 import { buildTestDeb, type BuiltTestDeb } from '../testing/deb-file.js';
 import { readLayerTree, resolvePath } from '../testing/layer-tree.js';
 import { assembleDebianBase, debianBaseImage, type AssembleOptions } from './assemble.js';
+import { slimPolicy } from './slim.js';
+import { SLIM_MEMO } from '../plan/slim-rules.js';
+import { ZipReader } from '../python/wheel/zip-read.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'kiln-assemble-test-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -124,4 +127,46 @@ test('overlapping files: different content is refused naming both packages; Repl
   const base = await assembleDebianBase([c, a], options(store, { layering: 'single' }));
   const tree = await readLayerTree(base.layers[0]!.built.layer);
   assert.equal(tree.get('etc/clash.conf')?.data.toString(), 'c', 'the replacing package wins whatever the order');
+});
+
+test('slim rules leave no trace: md5sums list only what is in the image; the stdlib moves into python3X.zip; counts are memoised by diffId', async () => {
+  const stdlib = [
+    await buildTestDeb(dir, {
+      name: 'libpython3.11-minimal',
+      files: {
+        'usr/lib/python3.11/os.py': 'landmark', 'usr/lib/python3.11/json/__init__.py': 'import json', 'usr/lib/python3.11/LICENSE.txt': 'PSF',
+        'usr/lib/python3.11/_sysconfigdata__x86_64-linux-gnu.py': 'data', 'usr/lib/python3.11/_sysconfigdata__linux_x86_64-linux-gnu.py': { symlink: '_sysconfigdata__x86_64-linux-gnu.py' },
+        'usr/lib/python3.11/distutils/__init__.py': 'completed by python3-distutils', 'usr/lib/python3.11/pdb.py': 'pdb',
+      },
+    }),
+    await buildTestDeb(dir, { name: 'python3.11', files: { 'usr/bin/pdb3.11': { symlink: '../lib/python3.11/pdb.py' } } }),
+    await buildTestDeb(dir, { name: 'python3-pkg', files: { 'usr/lib/python3/dist-packages/pkg/__init__.py': 'x', 'usr/lib/python3/dist-packages/pkg/tests/test_x.py': 'test', 'usr/include/pkg.h': 'h' } }),
+  ];
+  const store = new BlobStore(join(dir, 'cache-slim'));
+  const base = await assembleDebianBase([...debs, ...stdlib], options(store, { layering: 'single' }));
+  const built = base.layers[0]!.built;
+  const tree = await readLayerTree(built.layer);
+  const zipPath = join(dir, 'python311.zip');
+  await writeFile(zipPath, tree.get('usr/lib/python311.zip')!.data);
+  const zip = await ZipReader.open(zipPath);
+  assert.deepEqual(zip.entries.map((entry) => entry.name), ['json/__init__.py'], 'landmark, symlink targets, data and distutils stay files');
+  await zip.close();
+  for (const stays of ['os.py', 'pdb.py', 'LICENSE.txt', '_sysconfigdata__x86_64-linux-gnu.py', 'distutils/__init__.py']) assert.ok(tree.has(`usr/lib/python3.11/${stays}`), stays);
+  assert.ok(!tree.has('usr/lib/python3.11/json/__init__.py'));
+  assert.ok(tree.has('usr/lib/python3/dist-packages/pkg/__init__.py'));
+  for (const gone of ['usr/lib/python3/dist-packages/pkg/tests/test_x.py', 'usr/include/pkg.h']) assert.ok(!tree.has(gone), gone);
+  // Every md5sums line names a file that is in the layer.
+  const listed = [...tree].filter(([path]) => path.endsWith('.md5sums')).flatMap(([, file]) => file.data.toString().trim().split('\n'))
+    .filter(Boolean).map((line) => line.replace(/^[0-9a-f]{32} +/, ''));
+  assert.ok(listed.includes('usr/lib/python3.11/os.py'));
+  for (const path of listed) assert.ok(resolvePath(tree, path), `md5sums lists ${path}, which is not in the image`);
+  assert.deepEqual(await store.getMemo(SLIM_MEMO, built.diffId.replace(':', '-')), {
+    docs: { files: 1, bytes: 7 }, headers: { files: 1, bytes: 1 }, man: { files: 1, bytes: 3 },
+    'python-stdlib-zip': { files: 1, bytes: 11 }, 'python-tests': { files: 1, bytes: 4 },
+  });
+  // slim: false keeps everything, stdlib included.
+  const full = await assembleDebianBase([...debs, ...stdlib], options(store, { layering: 'single', slim: slimPolicy(false) }));
+  const fullTree = await readLayerTree(full.layers[0]!.built.layer);
+  for (const path of ['usr/lib/python3.11/json/__init__.py', 'usr/include/pkg.h', 'usr/share/man/man1/ldd.1.gz']) assert.ok(fullTree.has(path), path);
+  assert.ok(!fullTree.has('usr/lib/python311.zip'));
 });

@@ -16,8 +16,11 @@ import { mergePackages, orderHardlinks, type OwnedEntry } from './merge.js';
 import { alternativeEntries, parseAlternatives } from './alternatives.js';
 import { mergedUsrPath, mergedUsrSkeleton } from './merged-usr.js';
 import { dpkgDatabase, dpkgStatusD, filterMd5sums, type InstalledPackage } from './status.js';
-import { trimDocs } from './trim.js';
+import { isStdlibPackage, stdlibZip } from './stdlib-zip.js';
+import { isBuildOnly } from './presets.js';
+import { addReports, DEFAULT_SLIM, slimEntries, type SlimPolicy, type SlimReport } from './slim.js';
 import type { ResolvedPackage } from './types.js';
+import { SLIM_MEMO } from '../plan/slim-rules.js';
 import { rfc3339 } from '../oci/timestamp.js';
 import { limiter } from '../limit.js';
 import { threadCount } from '../threads.js';
@@ -40,6 +43,8 @@ export interface AssembleOptions {
   groups?: LayerGroup[];
   os: OsRelease;
   architecture: string;
+  /** slim: the file rules applied to every package; defaults to every rule (DEFAULT_SLIM). */
+  slim?: SlimPolicy;
   /** concurrency of .deb reads (decompression) and of layer builds; defaults to KILN_THREADS or the cores. */
   concurrency?: number;
 }
@@ -59,7 +64,8 @@ export interface AssembledBase {
 }
 
 /** ASSEMBLY_FORMAT changes whenever kiln's way of turning packages into files changes, invalidating caches. */
-export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-2';
+export const ASSEMBLY_FORMAT = 'kiln-debian-assembly-3';
+
 
 interface Plan {
   name: string;
@@ -76,7 +82,7 @@ function packageKey(input: DebInput): string[] {
 
 function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan[] {
   const key = (kind: string, packages: readonly DebInput[], extra: unknown): string =>
-    sha256(JSON.stringify({ format: ASSEMBLY_FORMAT, kind, variant: options.variant, packages: packages.map(packageKey), extra }));
+    sha256(JSON.stringify({ format: ASSEMBLY_FORMAT, kind, variant: options.variant, slim: options.slim ?? DEFAULT_SLIM, packages: packages.map(packageKey), extra }));
   const everything = { os: options.os, architecture: options.architecture, all: inputs.map(packageKey) };
   if (options.layering === 'single') {
     return [{ name: 'debian', packages: [...inputs], top: true, cacheKey: key('single', inputs, everything) }];
@@ -104,11 +110,12 @@ function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan
 interface ReadPackage {
   input: DebInput;
   deb: DebContents;
-  /** entries after trimming. */
+  /** entries after the slim rules (python-stdlib-zip last, by zipStdlib). */
   entries: TarEntry[];
+  removed: SlimReport;
 }
 
-async function readVerified(input: DebInput, spillTo: string): Promise<ReadPackage> {
+async function readVerified(input: DebInput, slim: SlimPolicy, spillTo: string): Promise<ReadPackage> {
   const { pkg } = input;
   const data = await readFile(input.debPath).catch((error: unknown) => {
     throw new InputError(`package ${pkg.name}: cannot read ${input.debPath}: ${(error as Error).message}`, { cause: error });
@@ -118,22 +125,46 @@ async function readVerified(input: DebInput, spillTo: string): Promise<ReadPacka
     throw new IntegrityError(`package ${pkg.name}: ${input.debPath} has sha256 ${actual} (${data.length} bytes), the index says ${pkg.sha256} (${pkg.size} bytes)`);
   }
   const deb = await readDeb(data, pkg.name, { spillTo });
-  return { input, deb, entries: trimDocs(deb.entries) };
+  return { input, deb, ...slimEntries(deb.entries, slim, isBuildOnly(pkg.name)) };
 }
 
 /** readAll reads the packages `concurrency` at a time, each one's data.tar spilled to a file in `spillDir`. */
-async function readAll(inputs: readonly DebInput[], concurrency: number, spillDir: string): Promise<Map<string, ReadPackage>> {
+async function readAll(inputs: readonly DebInput[], concurrency: number, slim: SlimPolicy, spillDir: string): Promise<Map<string, ReadPackage>> {
   const results = new Map<string, ReadPackage>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
       const index = next++;
       const input = inputs[index]!;
-      results.set(input.pkg.name, await readVerified(input, join(spillDir, `${index}.tar`)));
+      results.set(input.pkg.name, await readVerified(input, slim, join(spillDir, `${index}.tar`)));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return results;
+}
+
+/**
+ * zipStdlib applies the python-stdlib-zip rule to every plan whose packages were all read: the moved modules leave
+ * their packages' entries (so md5sums stop listing them) and the archive is returned per plan name.
+ */
+function zipStdlib(plans: readonly Plan[], reads: Map<string, ReadPackage>, options: AssembleOptions): Map<string, TarEntry> {
+  const zips = new Map<string, TarEntry>();
+  if (!(options.slim ?? DEFAULT_SLIM).rules.includes('python-stdlib-zip')) return zips;
+  for (const plan of plans) {
+    const own = plan.packages.map((input) => reads.get(input.pkg.name));
+    if (!own.length || own.some((read) => read === undefined) || !plan.packages.some((input) => isStdlibPackage(input.pkg.name))) continue;
+    const zipped = stdlibZip(own.map((read) => ({ name: read!.input.pkg.name, entries: read!.entries })), options.epoch);
+    if (!zipped) continue;
+    for (const read of own) {
+      const moved = zipped.moved.get(read!.input.pkg.name);
+      if (!moved?.length) continue;
+      const gone = new Set(moved);
+      read!.entries = read!.entries.filter((entry) => !gone.has(entry));
+      read!.removed = addReports([read!.removed, { 'python-stdlib-zip': { files: moved.length, bytes: moved.reduce((sum, entry) => sum + (entry.size ?? 0), 0) } }]);
+    }
+    zips.set(plan.name, zipped.zip);
+  }
+  return zips;
 }
 
 function installedRecord(read: ReadPackage): InstalledPackage {
@@ -210,17 +241,23 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
     const spillDir = await options.store.tempPath();
     try {
       await mkdir(spillDir, { recursive: true });
-      const reads = await readAll(wanted, concurrency, spillDir);
+      const reads = await readAll(wanted, concurrency, options.slim ?? DEFAULT_SLIM, spillDir);
+      const zips = zipStdlib(plans, reads, options);
       const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
       if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
       // Layers are independent: build them side by side (each gzips on the shared thread pool); built[] keeps the order.
       const slot = limiter(Math.min(2, concurrency));
       await Promise.all(plans.map((plan, index) => built[index] ? undefined : slot(async () => {
         const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
+        const zip = zips.get(plan.name);
         const entries = plan.top
-          ? withOverrides(own, topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options))
-          : [...own.values()].map((owned) => owned.entry);
-        built[index] = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+          ? withOverrides(own, [...(zip ? [zip] : []), ...topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options)])
+          : [...own.values()].map((owned) => owned.entry).concat(zip ? [zip] : []);
+        const layer = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+        // What the rules removed, found again by diffId when the build is reported (a warm build opens no .deb).
+        const removed = addReports(plan.packages.map((input) => reads.get(input.pkg.name)!.removed));
+        if (Object.keys(removed).length) await options.store.setMemo(SLIM_MEMO, layer.diffId.replace(':', '-'), removed);
+        built[index] = layer;
       })));
     } finally {
       await rm(spillDir, { recursive: true, force: true });

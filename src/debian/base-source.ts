@@ -9,6 +9,7 @@ import { debianBaseImage, type DebInput } from './assemble.js';
 import { OS_RELEASES } from './os-releases.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
 import { fetchDeb } from './mirror.js';
+import { slimPolicy } from './slim.js';
 import { limiter } from '../limit.js';
 import { InputError } from '../errors.js';
 import type { ResolvedPackage } from './types.js';
@@ -28,6 +29,7 @@ export function baseRequest(spec: DistroBaseSpec, architecture: string): BaseReq
     variant: spec.variant,
     exclude: spec.exclude,
     recommends: spec.recommends,
+    closure: spec.closure,
     mirrors: { ...(spec.mirror ? { mirror: spec.mirror } : {}), ...(spec.security_mirror ? { securityMirror: spec.security_mirror } : {}) },
     ...(spec.keyring ? { keyring: spec.keyring } : {}),
   };
@@ -104,7 +106,8 @@ export async function pinDistroBase(name: string, spec: DistroBaseSpec, architec
     resolved = locked;
   }
   const packages = packagesFromLock(locked, request, name).map(({ control: _control, ...pkg }) => pkg as PinnedDebPackage);
-  return { base: { kind: 'distro', lockName: name, codename: locked.codename, packages }, ...(resolved ? { resolved } : {}) };
+  const omitted = locked.omitted?.length ? { omitted: locked.omitted } : {};
+  return { base: { kind: 'distro', lockName: name, codename: locked.codename, packages, slim: slimPolicy(spec.slim), ...omitted }, ...(resolved ? { resolved } : {}) };
 }
 
 /** debPackages turns pinned packages back into what assembly fetches: the control holds only the pinned fields. */
@@ -125,7 +128,7 @@ export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context:
     ? debPackages(pinned.packages)
     : await lockedPackages(plan.name, baseRequest(spec, plan.platform.architecture), context);
   // Matrix entries building at once often want the same base: assemble it once per process.
-  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, plan.epoch, plan.platform.architecture, packages.map((p) => p.sha256)]);
+  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, slimPolicy(spec.slim), plan.epoch, plan.platform.architecture, packages.map((p) => p.sha256)]);
   let assembling = assembled.get(key);
   if (!assembling) {
     assembling = assembleDistroBase(spec, plan, context, packages);
@@ -151,6 +154,7 @@ async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context
     epoch: plan.epoch,
     variant: spec.variant,
     layering: spec.layering,
+    slim: slimPolicy(spec.slim),
     os,
     architecture: plan.platform.architecture,
   });

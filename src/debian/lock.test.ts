@@ -14,13 +14,15 @@ const main: AptRepoPackage[] = [
   { name: 'python3', version: '3.11.2-1', architecture: 'amd64', depends: 'libfoo1 (>= 1.0), dpkg' },
   { name: 'libfoo1', version: '1.0-1', architecture: 'amd64' },
   { name: 'dpkg', version: '1.21.22', architecture: 'amd64' },
+  { name: 'python3-pythran', version: '0.11.0-3', depends: 'gcc' },
+  { name: 'gcc', version: '12', architecture: 'amd64' },
 ];
 const repo = await createAptRepo({
   suite: 'bookworm',
   packages: main,
   suites: [
     { suite: 'bookworm-updates', packages: [{ name: 'libfoo1', version: '1.0-1+deb12u1', architecture: 'amd64' }] },
-    { suite: 'bookworm-security', packages: [{ name: 'python3', version: '3.11.2-1+deb12u1', architecture: 'amd64', depends: 'libfoo1 (>= 1.0)' }] },
+    { suite: 'bookworm-security', packages: [{ name: 'python3', version: '3.11.2-1+deb12u1', architecture: 'amd64', depends: 'libfoo1 (>= 1.0), python3-pythran' }] },
   ],
 });
 after(() => repo.close());
@@ -46,6 +48,7 @@ test('resolveBase pins the highest versions across bookworm, -updates and -secur
   assert.deepEqual(base.packages.map((p) => `${p.name}=${p.version}`), [
     'base-files=1', 'ca-certificates=1', 'libfoo1=1.0-1+deb12u1', 'netbase=1', 'python3=3.11.2-1+deb12u1', 'tzdata=1',
   ]);
+  assert.deepEqual(base.omitted, [{ name: 'python3-pythran', chain: ['python3', 'python3-pythran'] }], 'a runtime closure by default');
   const python = base.packages.find((p) => p.name === 'python3')!;
   const deb = await readFile(repo.debPath('python3', '3.11.2-1+deb12u1'));
   assert.equal(python.size, deb.length);
@@ -61,6 +64,7 @@ test('writeLock and readLock round-trip a stable, sorted TOML lock', async () =>
   const text = await readFile(path, 'utf8');
   assert.equal(text, formatLock({ version: 1, bases: { python: base, zeta: base } }), 'order of bases and packages does not matter');
   assert.ok(text.indexOf('[[bases.python.packages]]') < text.indexOf('[[bases.zeta.packages]]'));
+  assert.match(text, /\[\[bases\.python\.omitted\]\]\nname = "python3-pythran"\nwanted-by = "python3"\n/);
   assert.match(text, /\nname = "libfoo1"\nversion = "1\.0-1\+deb12u1"\narchitecture = "amd64"\nfilename = /);
   assert.deepEqual(await readLock(path), { version: 1, bases: { python: base, zeta: base }, registry: {}, sources: {} });
   // Registry bases are pinned by tag, sorted, and read back.
@@ -76,6 +80,15 @@ test('writeLock and readLock round-trip a stable, sorted TOML lock', async () =>
   assert.deepEqual((await readLock(path)).sources, { up: source });
   assert.deepEqual(await readdir(dir), ['kiln.lock'], 'no temp file left');
   assert.deepEqual(await readLock(join(dir, 'missing.lock')), { version: 1, bases: {}, registry: {}, sources: {} });
+});
+
+test('closure: full keeps build tools and hashes as requests did before closures existed', async () => {
+  const full = await resolveBase({ ...request, closure: 'full' }, { store: await freshStore() });
+  assert.deepEqual(full.packages.map((p) => p.name), ['base-files', 'ca-certificates', 'gcc', 'libfoo1', 'netbase', 'python3', 'python3-pythran', 'tzdata']);
+  assert.equal(full.omitted, undefined);
+  assert.notEqual(requestHash({ ...request, closure: 'full' }), requestHash(request));
+  assert.equal(requestHash(request), requestHash({ ...request, closure: 'runtime' }));
+  assert.throws(() => packagesFromLock(full, request), /out of date/);
 });
 
 test('readLock names the file and the bad field', async () => {

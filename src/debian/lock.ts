@@ -8,9 +8,9 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
 import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
-import { findPreset, presetSources, variantPackages, type MirrorOverrides, type Preset, type Variant } from './presets.js';
+import { findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
 import { fetchRelease, type FetchedRelease } from './release.js';
-import { resolvePackages } from './resolver.js';
+import { resolveClosure, type OmittedPackage } from './resolver.js';
 import type { Distro, ResolvedPackage } from './types.js';
 
 /** BaseRequest is what a user asks for: a distro release, an architecture and package names. */
@@ -24,6 +24,8 @@ export interface BaseRequest {
   /** exclude adds to the variant's exclusions. */
   exclude?: string[];
   recommends?: boolean;
+  /** closure defaults to runtime: build tools (compilers, binutils, -dev packages) are left out unless requested. */
+  closure?: Closure;
   mirrors?: MirrorOverrides;
   /** keyring overrides the preset's keyring path (not part of the request hash: paths differ between machines). */
   keyring?: string;
@@ -52,6 +54,8 @@ export interface LockedBase {
   request: string;
   repositories: LockedRepository[];
   packages: LockedPackage[];
+  /** omitted lists what a runtime closure left out, each with the dependency chain that wanted it. */
+  omitted?: OmittedPackage[];
 }
 
 /** LockedRegistryBase pins a registry base's tag to the manifest (or index) digest it named when locked. */
@@ -95,6 +99,8 @@ export function requestHash(request: BaseRequest): string {
     exclude: [...new Set(request.exclude ?? [])].sort(),
     recommends: request.recommends ?? false,
     mirrors: { mirror: request.mirrors?.mirror ?? null, securityMirror: request.mirrors?.securityMirror ?? null },
+    // Only the runtime closure is named, so locks made before closures existed (full ones) still match `full`.
+    ...((request.closure ?? 'runtime') === 'runtime' ? { closure: 'runtime' } : {}),
   };
   return `sha256:${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`;
 }
@@ -122,11 +128,12 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     }
   }
   const extra = variantPackages(variant);
-  const resolved = resolvePackages(records, {
+  const { packages: resolved, omitted } = resolveClosure(records, {
     packages: [...request.packages, ...extra.add],
     architecture: request.architecture,
     exclude: [...extra.exclude, ...(request.exclude ?? [])],
     recommends: request.recommends,
+    ...((request.closure ?? 'runtime') === 'runtime' ? { omit: omitFromRuntime } : {}),
   });
   return {
     distro: preset.distro,
@@ -137,6 +144,7 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     request: requestHash(request),
     repositories: releases.map((f) => ({ mirror: f.source.mirror, suite: f.source.suite, inRelease: `sha256:${f.sha256}`, date: f.release.date ?? '' })),
     packages: resolved.map(lockPackage),
+    ...(omitted.length ? { omitted } : {}),
   };
 }
 
@@ -189,6 +197,7 @@ const lockedBaseSchema = z.object({
     source: z.string().optional(),
     mirror: z.string(),
   })).default([]),
+  omitted: z.array(z.object({ name: z.string(), 'wanted-by': z.string() })).optional(),
 });
 
 const lockFileSchema = z.object({
@@ -226,9 +235,12 @@ export async function readLock(path: string): Promise<LockFile> {
   }
   const bases: Record<string, LockedBase> = {};
   for (const [name, base] of Object.entries(result.data.bases)) {
+    const { omitted, ...rest } = base;
     bases[name] = {
-      ...base,
+      ...rest,
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, inRelease: r['in-release'], date: r.date })),
+      // `wanted-by` reads as apt prints it: "python3-scipy -> python3-pythran"; the omitted package ends the chain.
+      ...(omitted?.length ? { omitted: omitted.map((o) => ({ name: o.name, chain: [...o['wanted-by'].split(' -> ').filter(Boolean), o.name] })) } : {}),
     };
   }
   return { version: 1, bases, registry: result.data.registry, sources: result.data.sources };
@@ -248,6 +260,7 @@ export function formatLock(lock: LockFile): string {
       request: base.request,
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, 'in-release': r.inRelease, date: r.date })),
       packages: [...base.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(lockPackageFields),
+      ...(base.omitted?.length ? { omitted: base.omitted.map((o) => ({ name: o.name, 'wanted-by': o.chain.slice(0, -1).join(' -> ') })) } : {}),
     };
   }
   const registry: Record<string, LockedRegistryBase> = {};

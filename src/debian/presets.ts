@@ -110,6 +110,41 @@ export const DISTROLESS_PACKAGES = ['base-files', 'ca-certificates', 'netbase', 
 /** SLIM_PACKAGES is what `slim` adds on top of distroless: a POSIX shell and the everyday file tools. */
 export const SLIM_PACKAGES = ['dash', 'coreutils', 'grep', 'sed', 'findutils', 'gzip', 'tar', 'libc-bin'];
 
+/** Closure says whether a base holds only what runs (`runtime`) or every dependency Debian declares (`full`). */
+export type Closure = 'runtime' | 'full';
+
+// Build-only packages: compilers and their drivers, binutils, development files (headers, static libraries,
+// pkg-config files), and the Python build tools Debian's scientific stack declares as run-time dependencies
+// (python3-scipy -> python3-pythran -> g++ for example). Nothing in a runtime image executes them.
+const BUILD_ONLY = [
+  /^(gcc|g\+\+|cpp|gfortran|clang|llvm|lld)(-\d+)?$/,
+  /^(gcc|g\+\+|cpp|gfortran)-\d+-.+-linux-gnu\w*$/,
+  /^binutils(-.+)?$/,
+  /-dev$/,
+  /^libc-dev-bin$/,
+  /^(build-essential|dpkg-dev|make|cmake|ninja-build|pkgconf|pkg-config|autoconf|automake|libtool|swig|patch)$/,
+  /^(python3-pythran|cython3|python3-pybind11|python3-numpy-dev|meson|python3-mesonpy)$/,
+];
+
+/** isBuildOnly tells whether a package only serves building software (a compiler, binutils, headers, build tools). */
+export function isBuildOnly(name: string): boolean {
+  return BUILD_ONLY.some((pattern) => pattern.test(name));
+}
+
+// Libraries only CPython's optional modules load: readline and curses (interactive terminals), nis (deprecated in
+// 3.11, gone in 3.13) and dbm.ndbm (Berkeley DB; dbm falls back to dbm.dumb). Left out only when the stdlib itself
+// wants them: another package needing one (say libsasl2 -> libdb5.3) still gets it.
+const PYTHON_EXTRAS = new Set(['libdb5.3', 'libncursesw6', 'libnsl2', 'libreadline8', 'libtinfo6', 'libtirpc3']);
+
+/**
+ * omitFromRuntime tells whether a runtime closure leaves a dependency out: a build tool (unless the chain already
+ * holds one, i.e. the user asked for it), or a library only CPython's interactive or legacy modules load.
+ */
+export function omitFromRuntime(name: string, chain: readonly string[]): boolean {
+  if (isBuildOnly(name)) return !chain.some(isBuildOnly);
+  return PYTHON_EXTRAS.has(name) && /^libpython3\.\d+-stdlib$/.test(chain[chain.length - 1] ?? '');
+}
+
 /** variantPackages says what a variant adds to the request and what it leaves out. */
 export function variantPackages(variant: Variant): { add: string[]; exclude: string[] } {
   if (variant === 'distroless') return { add: [...DISTROLESS_PACKAGES], exclude: [...DISTROLESS_EXCLUDE] };

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResolutionError } from '../errors.js';
 import { parsePackages, type PackageRecord } from './packages-index.js';
-import { resolvePackages, type ResolveOptions } from './resolver.js';
+import { isBuildOnly, omitFromRuntime } from './presets.js';
+import { resolveClosure, resolvePackages, type ResolveOptions } from './resolver.js';
 
 // Fixture indexes in Packages syntax: `P name version [arch]` lines expand to full stanzas.
 function index(suite: string, text: string): PackageRecord[] {
@@ -174,4 +175,71 @@ P missing-b 1.0
   assert.throws(() => resolvePackages(records, { packages: ['app'], architecture: 'amd64' }), (e) =>
     e instanceof ResolutionError
     && e.message === 'cannot satisfy "missing-a | missing-b (>= 2)" needed by app: no package missing-a for amd64; only 1.0 available');
+});
+
+const scientific = index('stable', `
+P python3-scipy 1.10.1-2
+Depends: python3-numpy, python3-pythran
+P python3-numpy 1.24.2-1
+Depends: libc6
+P python3-pythran 0.11.0-3
+Depends: g++-12, libboost1.74-dev, python3-gast
+P g++-12 12.2.0-14
+Depends: gcc-12, libstdc++-12-dev
+P gcc-12 12.2.0-14
+Depends: cpp-12, binutils
+P cpp-12 12.2.0-14
+P binutils 2.40-2
+P libstdc++-12-dev 12.2.0-14
+Depends: libc6-dev
+P libc6-dev 2.36-9
+Depends: libc6, linux-libc-dev
+P linux-libc-dev 6.1.1-1
+P libboost1.74-dev 1.74.0-18
+P python3-gast 0.5.2-2 all
+P libc6 2.36-9
+`);
+
+test('resolveClosure leaves build tools out of a runtime closure, each with the first chain that wanted it', () => {
+  const full = resolvePackages(scientific, { packages: ['python3-scipy'], architecture: 'amd64' });
+  assert.equal(full.length, 13);
+  const runtime = resolveClosure(scientific, { packages: ['python3-scipy'], architecture: 'amd64', omit: omitFromRuntime });
+  assert.deepEqual(runtime.packages.map((p) => p.name), ['libc6', 'python3-numpy', 'python3-scipy']);
+  assert.deepEqual(runtime.omitted, [{ name: 'python3-pythran', chain: ['python3-scipy', 'python3-pythran'] }]);
+});
+
+test('a build tool named in the request comes with its own dependencies; others stay out', () => {
+  const named = resolveClosure(scientific, { packages: ['python3-scipy', 'python3-pythran'], architecture: 'amd64', omit: omitFromRuntime });
+  assert.deepEqual(named.omitted, []);
+  assert.ok(named.packages.some((p) => p.name === 'binutils'), 'g++-12 -> gcc-12 -> binutils, wanted through a requested build tool');
+  const compiler = resolveClosure(scientific, { packages: ['python3-scipy', 'gcc-12'], architecture: 'amd64', omit: omitFromRuntime });
+  assert.deepEqual(compiler.packages.map((p) => p.name), ['binutils', 'cpp-12', 'gcc-12', 'libc6', 'python3-numpy', 'python3-scipy']);
+  assert.deepEqual(compiler.omitted.map((o) => o.chain.join(' -> ')), ['python3-scipy -> python3-pythran']);
+});
+
+test('isBuildOnly names compilers, binutils, development packages and Python build tools, not runtime libraries', () => {
+  for (const name of ['gcc', 'g++-12', 'cpp-12', 'gfortran-12', 'binutils', 'binutils-x86-64-linux-gnu', 'libpython3.11-dev', 'linux-libc-dev', 'libc-dev-bin', 'python3-pythran', 'cython3', 'g++-12-x86-64-linux-gnu']) {
+    assert.ok(isBuildOnly(name), name);
+  }
+  for (const name of ['libgcc-s1', 'libstdc++6', 'gcc-12-base', 'libgfortran5', 'libquadmath0', 'udev', 'python3-numpy', 'libdevmapper1.02.1', 'cpio']) {
+    assert.ok(!isBuildOnly(name), name);
+  }
+});
+
+test('a runtime closure leaves out the libraries only CPython\'s readline, curses, nis and dbm modules load, when only the stdlib wants them', () => {
+  const records = index('stable', `
+P libpython3.11-stdlib 3.11.2-6
+Depends: libc6, libreadline8, libdb5.3, libsqlite3-0
+P libreadline8 8.2-1
+Depends: libtinfo6
+P libtinfo6 6.4-4
+P libdb5.3 5.3.28
+P libsqlite3-0 3.40.1-2
+P libsasl2-2 2.1.28
+Depends: libdb5.3
+P libc6 2.36-9
+`);
+  const runtime = resolveClosure(records, { packages: ['libpython3.11-stdlib', 'libsasl2-2'], architecture: 'amd64', omit: omitFromRuntime });
+  assert.deepEqual(runtime.packages.map((p) => p.name), ['libc6', 'libdb5.3', 'libpython3.11-stdlib', 'libsasl2-2', 'libsqlite3-0']);
+  assert.deepEqual(runtime.omitted, [{ name: 'libreadline8', chain: ['libpython3.11-stdlib', 'libreadline8'] }], 'libdb5.3 stays: libsasl2-2 needs it');
 });

@@ -15,6 +15,23 @@ export interface ResolveOptions {
   /** exclude names packages left out of the image; a dependency on one counts as satisfied. */
   exclude?: string[];
   recommends?: boolean;
+  /**
+   * omit tells whether a dependency is left out, given the chain of packages that wants it (requested one first);
+   * requested packages are never left out. A dependency on an omitted package counts as satisfied.
+   */
+  omit?: (name: string, chain: readonly string[]) => boolean;
+}
+
+/** OmittedPackage is a package left out of a runtime closure, with the chain of dependencies that wanted it (it last). */
+export interface OmittedPackage {
+  name: string;
+  chain: string[];
+}
+
+/** Closure is a resolution: the packages to install and those left out. */
+export interface Closure {
+  packages: ResolvedPackage[];
+  omitted: OmittedPackage[];
 }
 
 interface Provider {
@@ -75,9 +92,15 @@ function versionAllows(dependency: Dependency, version: string | undefined): boo
 
 /** resolvePackages computes the closed set of packages for the request, sorted by name. */
 export function resolvePackages(records: PackageRecord[], options: ResolveOptions): ResolvedPackage[] {
+  return resolveClosure(records, options).packages;
+}
+
+/** resolveClosure computes the closed set of packages, sorted by name, and what `omit` left out, first chain each. */
+export function resolveClosure(records: PackageRecord[], options: ResolveOptions): Closure {
   const universe = new Universe(records, options.architecture);
   const excluded = new Set(options.exclude ?? []);
   const selected = new Map<string, PackageRecord>();
+  const omitted = new Map<string, string[]>();
   const queue: Array<{ group: DependencyGroup; chain: string[] }> = [];
 
   const satisfiedBySelection = (dependency: Dependency): boolean => {
@@ -131,6 +154,10 @@ export function resolvePackages(records: PackageRecord[], options: ResolveOption
       chosen = candidate(dependency);
       if (chosen) break;
     }
+    if (chosen && chain.length > 0 && options.omit?.(chosen.name, chain)) {
+      if (!omitted.has(chosen.name)) omitted.set(chosen.name, [...chain, chosen.name]);
+      continue;
+    }
     if (chosen) {
       select(chosen, chain);
       continue;
@@ -144,7 +171,7 @@ export function resolvePackages(records: PackageRecord[], options: ResolveOption
       `cannot satisfy "${group.map(formatDependency).join(' | ')}" needed by ${[...chain, ...last].join(' -> ')}: ${reasons}`);
   }
 
-  return [...selected.values()]
+  const packages = [...selected.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((record) => ({
       name: record.name,
@@ -157,4 +184,6 @@ export function resolvePackages(records: PackageRecord[], options: ResolveOption
       mirror: record.mirror,
       control: record.stanza.fields.map(([field, value]) => [field, value] as [string, string]),
     }));
+  const left = [...omitted].filter(([name]) => !selected.has(name)).map(([name, chain]) => ({ name, chain }));
+  return { packages, omitted: left.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }

@@ -14,7 +14,7 @@ import { testImagePlan } from '../testing/plans.js';
 
 function fixturePlan(dir: string): ImagePlan {
   return testImagePlan({
-    base: { kind: 'distro', spec: { distro: 'debian', release: 'bookworm', packages: ['python3', 'python3-pip'], exclude: [], variant: 'slim', recommends: false, layering: 'grouped' } },
+    base: { kind: 'distro', spec: { distro: 'debian', release: 'bookworm', packages: ['python3', 'python3-pip'], exclude: [], variant: 'slim', recommends: false, layering: 'grouped', closure: 'runtime', slim: true } },
     app: { dir: join(dir, 'app'), dest: '/app' },
     python: { project: join(dir, 'demo-server'), groups: ['main'], extras: [], prefix: '/opt/venv', extraIndexUrls: [], findLinks: [join(dir, 'wheels')], split: [], allowUnhashed: false, installProject: true },
     runtime: { User: '65532', Env: [], Entrypoint: ['demo-server'], WorkingDir: '/app', Labels: {} },

@@ -65,7 +65,11 @@ const debPackageSchema = z.object({
 
 const pinnedBaseSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scratch') }).strict(),
-  z.object({ kind: z.literal('distro'), lockName: z.string(), codename: z.string(), packages: z.array(debPackageSchema) }).strict(),
+  z.object({
+    kind: z.literal('distro'), lockName: z.string(), codename: z.string(), packages: z.array(debPackageSchema),
+    slim: z.object({ rules: z.array(z.string()), keep: z.array(z.string()), drop: z.array(z.string()) }).strict().optional(),
+    omitted: z.array(z.object({ name: z.string(), chain: z.array(z.string()) }).strict()).optional(),
+  }).strict(),
   z.object({ kind: z.literal('registry'), reference: z.string(), digest }).strict(),
   z.object({ kind: z.literal('place'), place: z.string(), digest }).strict(),
 ]);

@@ -81,6 +81,10 @@ export type PinnedBase =
     lockName: string;
     codename: string;
     packages: PinnedDebPackage[];
+    /** slim is the base's file rules as applied (rule names in order, keep and drop globs). */
+    slim?: { rules: string[]; keep: string[]; drop: string[] };
+    /** omitted are the packages a runtime closure left out, each with the dependency chain that wanted it (it last). */
+    omitted?: Array<{ name: string; chain: string[] }>;
     /** builder is the slim builder base (entry packages + python3-pip) Dockerfile backends use, when locked. */
     builder?: PinnedDebPackage[];
   }

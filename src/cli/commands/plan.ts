@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 import { formatPlanFile, planBuild, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
+import { slimPolicy } from '../../debian/slim.js';
 import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
@@ -14,6 +15,20 @@ function describeBase(base: BaseRef): string {
   if (base.kind === 'scratch') return 'scratch';
   if (base.kind === 'place') return base.place;
   return `${base.spec.distro}/${base.spec.release} ${base.spec.variant} [${base.spec.packages.join(' ')}]`;
+}
+
+// The closure and slim rules a distro base is assembled with, and what the closure left out (with why).
+function sizeLines(image: ImagePlan): string[] {
+  if (image.base.kind !== 'distro') return [];
+  const { closure } = image.base.spec;
+  const pinned = image.pinned?.base;
+  const slim = (pinned?.kind === 'distro' ? pinned.slim : undefined) ?? slimPolicy(image.base.spec.slim);
+  const globs = [...slim.keep.map((glob) => `keep ${glob}`), ...slim.drop.map((glob) => `drop ${glob}`)];
+  const lines = [`  slim: ${slim.rules.length ? slim.rules.join(', ') : 'off'}${globs.length ? `; ${globs.join(', ')}` : ''}`];
+  const omitted = pinned?.kind === 'distro' ? pinned.omitted ?? [] : [];
+  lines.push(`  closure: ${closure}${omitted.length ? `, ${omitted.length} ${omitted.length === 1 ? 'package' : 'packages'} left out (name one in packages to keep it):` : ''}`);
+  for (const { chain } of omitted) lines.push(`    Omit ${chain.join(' -> ')}`);
+  return lines;
 }
 
 // Like `apt-get -s`: one Inst line per package, marked when kiln.lock does not have it yet.
@@ -60,7 +75,7 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
   const pinned = image.pinned?.base;
   const digest = pinned?.kind === 'registry' ? `  ${pinned.digest}` : pinned?.kind === 'place' ? `  ${pinned.digest}` : '';
   lines.push(`  base: ${describeBase(image.base)}  ${image.platform.os}/${image.platform.architecture}${digest}`);
-  lines.push(...debianLines(image, lock));
+  lines.push(...sizeLines(image), ...debianLines(image, lock));
   if (image.pinned?.app) lines.push(`  app: ${image.pinned.app.dir} -> ${image.pinned.app.dest}  ${image.pinned.app.digest}`);
   lines.push(...pythonLines(image));
   const command = [...(image.runtime.Entrypoint ?? []), ...(image.runtime.Cmd ?? [])];
