@@ -3,7 +3,7 @@
 import type { CommandContext } from './context.js';
 import type { BuildPlan } from '../plan/index.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../apply/build-entries.js';
-import { reportImage } from '../apply/build-image.js';
+import { reportImage } from '../apply/image-report.js';
 import { outputPublisher, publishEntries, type PublishResult } from '../apply/publish.js';
 import { findBuild, storedAttachments, storedImage } from '../cache/build-records.js';
 import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';

@@ -7,10 +7,9 @@ import { z } from 'zod';
 import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
-import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
+import type { PackageRecord } from './packages-index.js';
 import { findPreset, presetSources, variantPackages, type MirrorOverrides, type Preset, type Variant } from './presets.js';
-import { fetchRelease, type FetchedRelease } from './release.js';
-import { resolvePackages } from './resolver.js';
+import type { FetchedRelease } from './release.js';
 import type { Distro, ResolvedPackage } from './types.js';
 
 /** BaseRequest is what a user asks for: a distro release, an architecture and package names. */
@@ -109,6 +108,8 @@ function checkCodename(preset: Preset, fetched: FetchedRelease): void {
 
 /** resolveBase fetches and verifies every Release and Packages index of the preset, resolves, and pins the result. */
 export async function resolveBase(request: BaseRequest, options: ResolveBaseOptions): Promise<LockedBase> {
+  // Fetching, verifying and resolving are loaded only here: reading a warm kiln.lock needs none of them.
+  const [{ fetchRelease }, { fetchPackagesIndex }, { resolvePackages }] = await Promise.all([import('./release.js'), import('./packages-index.js'), import('./resolver.js')]);
   const preset = findPreset(request.distro, request.release);
   const variant = request.variant ?? 'distroless';
   const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring);

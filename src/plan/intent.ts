@@ -10,7 +10,7 @@ import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOpti
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
 import { formatPlace, parsePlace } from '../places/place.js';
-import { sourceDateEpoch } from '../tar/write.js';
+import { sourceDateEpoch } from '../tar/epoch.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { rfc3339 } from '../oci/timestamp.js';
 

@@ -1,0 +1,58 @@
+// reportImage: what `kiln build` prints about an image (digests, sizes, what each layer holds), read from the image
+// alone, so an image taken from the cache is reported exactly as a freshly built one.
+import type { BlobStore } from '../cache/blob-store.js';
+import { imageSize, type Image } from '../oci/image.js';
+import type { Layer } from '../oci/layer.js';
+
+/** LayerReport describes one layer of a built image. */
+export interface LayerReport {
+  digest: string;
+  size: number;
+  diffId: string;
+  /** holds says what the layer contains (from its history entry). */
+  holds: string;
+}
+
+/** ImageReport is what `kiln build --json` prints per image. */
+export interface ImageReport {
+  name: string;
+  digest: string;
+  size: number;
+  unpackedSize: number;
+  layers: LayerReport[];
+  outputs: string[];
+}
+
+/**
+ * layerUncompressedSize asks the layer, remembering the answer by digest: a pulled or archived base
+ * layer only knows its size by decompressing, which should happen once, not on every build.
+ */
+async function layerUncompressedSize(layer: Layer, digest: string, store: BlobStore): Promise<number> {
+  const key = digest.replace(':', '-');
+  const known = await store.getMemo<number>('uncompressed-size', key);
+  if (known !== undefined) return known;
+  const size = await layer.uncompressedSize();
+  await store.setMemo('uncompressed-size', key, size);
+  return size;
+}
+
+/** reportImage gathers digests and sizes for the CLI. */
+export async function reportImage(name: string, image: Image, outputs: string[], store: BlobStore): Promise<ImageReport> {
+  const manifest = await image.manifest();
+  const config = await image.config();
+  const history = (config.history ?? []).filter((entry) => !entry.empty_layer);
+  const layers = await image.layers();
+  let unpackedSize = 0;
+  const layerReports: LayerReport[] = [];
+  for (const [i, layer] of layers.entries()) {
+    unpackedSize += await layerUncompressedSize(layer, manifest.layers[i]!.digest, store);
+    const entry = history.length === layers.length ? history[i] : undefined;
+    layerReports.push({
+      digest: manifest.layers[i]!.digest,
+      size: manifest.layers[i]!.size,
+      diffId: config.rootfs.diff_ids[i]!,
+      holds: entry?.comment ?? entry?.created_by ?? 'base layer',
+    });
+  }
+  return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, layers: layerReports, outputs };
+}
