@@ -17,9 +17,12 @@ import {
   updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
 import type { RegistryClient } from '../registry/client.js';
-import { writeImage, writeReferrers } from '../places/index.js';
-import { parsePlace } from '../places/place.js';
+import { writeImage } from '../places/index.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
+
+import { keyedQueue } from './outputs.js';
+
+export { outputPublisher } from './outputs.js';
 
 /** PublishResult says what happened to one entry at one registry. */
 export interface PublishResult {
@@ -77,41 +80,6 @@ export interface PublishedEntry {
   image: Image;
   /** attachments (the SBOM) are attached to the image as referrers; none when absent. */
   attachments?: Attachment[];
-}
-
-// Several entries may write into one OCI layout: its index.json takes one writer at a time.
-function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<unknown>>();
-  return (key, task) => {
-    const run = (tails.get(key) ?? Promise.resolve()).then(task);
-    tails.set(key, run.catch(() => undefined));
-    return run;
-  };
-}
-
-/**
- * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
- * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
- */
-export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
-  const queue = keyedQueue();
-  return async (entry, image, attachments = []) => {
-    const written: string[] = [];
-    const artifacts = await artifactsFor(image, attachments);
-    for (const output of entry.outputs) {
-      const place = parsePlace(output);
-      context.log(`${entry.name}: writing ${output}`);
-      const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
-      await queue(place.transport === 'docker' ? output : place.path, async () => {
-        await writeImage(place, image, placeContext);
-        // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
-        // could no longer pick the image: the SBOM goes only beside a tagged image.
-        if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
-      });
-      written.push(output);
-    }
-    return written;
-  };
 }
 
 function hostOf(repository: string): string {

@@ -44,25 +44,28 @@ export class FileDigests {
   private readonly next = new Map<string, Recorded>();
   private changed = false;
 
-  private constructor(private readonly store: BlobStore | undefined, private readonly key: string, private readonly known: Map<string, Recorded>) {}
+  private constructor(private readonly store: BlobStore | undefined, private readonly key: string, private readonly known: Map<string, Recorded>, private readonly clock: () => bigint) {}
 
-  /** open loads what the last run recorded for `scope`; without a store nothing is remembered. */
-  static async open(store: BlobStore | undefined, scope: string): Promise<FileDigests> {
+  /**
+   * open loads what the last run recorded for `scope`; without a store nothing is remembered. `clock` (nanoseconds
+   * since the epoch) is for tests, which cannot wait out the racy window.
+   */
+  static async open(store: BlobStore | undefined, scope: string, clock: () => bigint = () => BigInt(Date.now()) * 1_000_000n): Promise<FileDigests> {
     const key = digestHex(sha256(`file-digests\0${scope}`));
     const memo = store ? await store.getMemo<Record<string, Recorded>>('file-digests', key) : undefined;
-    return new FileDigests(store, key, new Map(Object.entries(memo ?? {})));
+    return new FileDigests(store, key, new Map(Object.entries(memo ?? {})), clock);
   }
 
   /** sha256 returns the hex digest of the file at `path`, reading it only when its stat leaves any doubt. */
   async sha256(path: string): Promise<string> {
     const before = await lstat(path, { bigint: true });
     const recorded = this.known.get(path);
-    if (recorded && recorded.stat === statKey(before) && trusted(before, BigInt(recorded.hashedAt))) {
+    if (recorded && recorded.stat === statKey(before) && trusted(before, BigInt(recorded.hashedAt)) && trusted(before, this.clock())) {
       this.stats.trusted++;
       this.next.set(path, recorded);
       return recorded.sha256;
     }
-    const hashedAt = BigInt(Date.now()) * 1_000_000n;
+    const hashedAt = this.clock();
     const digest = await hashFile(path);
     this.stats.hashed++;
     const after = await lstat(path, { bigint: true });

@@ -5,7 +5,6 @@ import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { lockPath, pinDistroBase } from '../debian/base-source.js';
 import { readLock, writeLock, type LockedBase, type LockedSource, type LockFile } from '../debian/lock.js';
-import { lockedSource } from '../source/sync.js';
 import { InputError, KilnError } from '../errors.js';
 import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PythonTarget } from '../plan/types.js';
 import type { BasePython } from '../python/base-python.js';
@@ -40,7 +39,7 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
   const manifestDir = dirname(plan.manifestFile);
   const path = lockPath(manifestDir);
   const lock = await readLock(path);
-  const added: Resolved['added'] = { bases: {}, registry: {}, sources: newSourcePins(plan, lock) };
+  const added: Resolved['added'] = { bases: {}, registry: {}, sources: await newSourcePins(plan, lock) };
   // Later entries see what earlier ones resolved, so a matrix resolves a shared base once.
   const working: LockFile = { version: 1, bases: { ...lock.bases }, registry: { ...lock.registry }, sources: { ...lock.sources } };
   const images: ImagePlan[] = [];
@@ -62,8 +61,10 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
 }
 
 // Planning synced the sources (entries are expanded from their trees): what kiln.lock lacks or recorded otherwise is new.
-function newSourcePins(plan: BuildPlan, lock: LockFile): Record<string, LockedSource> {
+async function newSourcePins(plan: BuildPlan, lock: LockFile): Promise<Record<string, LockedSource>> {
   const added: Record<string, LockedSource> = {};
+  if (!plan.sources?.length) return added;
+  const { lockedSource } = await import('../source/sync.js');
   for (const source of plan.sources ?? []) {
     const pin = lockedSource(source);
     if (JSON.stringify(lock.sources?.[source.name]) !== JSON.stringify(pin)) added[source.name] = pin;
