@@ -5,7 +5,14 @@ import { artifactsFor, type Attachment } from '../oci/artifact.js';
 import { writeImage, writeReferrers } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
 import type { ImagePlan } from '../plan/index.js';
-import type { PublishContext } from './publish.js';
+import type { BlobStore } from '../cache/blob-store.js';
+
+/** PublishContext carries the cache, environment and logging. */
+export interface PublishContext {
+  store: BlobStore;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
 
 /** keyedQueue runs tasks with the same key one after another: several entries may write into one OCI layout. */
 export function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {

@@ -4,7 +4,6 @@
 // then the image's attachments (its SBOM) as OCI 1.1 referrers, by digest too; phase 2 writes the tags, the referrers
 // tag (`sha256-<hex>`, for registries without the referrers API) first. A failure in phase 1 holds every tag back unless `partial` is set;
 // so does an entry its scan gate (kiln.yaml `scan:`) refuses, which is not uploaded at all.
-import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { artifactsFor, type Attachment } from '../oci/artifact.js';
 import type { Descriptor } from '../oci/spec.js';
@@ -20,9 +19,9 @@ import type { RegistryClient } from '../registry/client.js';
 import { writeImage } from '../places/index.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
 
-import { keyedQueue } from './outputs.js';
+import { keyedQueue, type PublishContext } from './outputs.js';
 
-export { outputPublisher } from './outputs.js';
+export { outputPublisher, type PublishContext } from './outputs.js';
 
 /** PublishResult says what happened to one entry at one registry. */
 export interface PublishResult {
@@ -34,13 +33,6 @@ export interface PublishResult {
   /** referrers are the attached artifacts (the SBOM), `repository@digest` each. */
   referrers?: string[];
   message?: string;
-}
-
-/** PublishContext carries the cache, environment and logging. */
-export interface PublishContext {
-  store: BlobStore;
-  env: NodeJS.ProcessEnv;
-  log: (line: string) => void;
 }
 
 /** PublishOptions: `partial` tags what succeeded even when something failed. */
