@@ -192,6 +192,8 @@ export class HttpClient {
     attempt: (signal: AbortSignal, last: boolean) => Promise<T>,
     transient: (error: unknown) => boolean = isTransient,
   ): Promise<T> {
+    // undici is loaded before the deadline starts: loading it is not the server's time.
+    await this.agent();
     const tries = req.retry === false ? 1 : this.settings.retries + 1;
     const deadline = Date.now() + this.settings.deadlineMs;
     const where = `${req.what}: ${req.method} ${redactUrl(req.url)}`;
