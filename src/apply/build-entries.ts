@@ -1,13 +1,15 @@
 // buildEntries: every entry of a plan in parallel within a limit; a failure stays with its entry.
 // A builder turns an entry into an Image; a publisher writes it to the entry's outputs. Each built image is
 // recorded by digest in the cache, so `kiln push` publishes that very image later.
-import { recordBuild } from '../cache/build-records.js';
+import { recalledImage, recordBuild, rememberImage } from '../cache/build-records.js';
 import type { Image } from '../oci/image.js';
 import type { Attachment } from '../oci/artifact.js';
 import { entryAttachments } from './attachments.js';
 import { errorMessage } from '../errors.js';
 import { limiter } from '../limit.js';
-import { assembleImage, reportImage, type BuildContext, type ImageReport } from './build-image.js';
+import type { BuildContext } from './build-image.js';
+import { reportImage, type ImageReport } from './image-report.js';
+import { imageKey } from './image-key.js';
 import type { BuildPlan, ImagePlan } from '../plan/index.js';
 
 /** EntryResult is what happened to one entry. */
@@ -52,10 +54,22 @@ export interface BuildEntriesOptions {
   onResult?: (result: EntryResult) => void;
 }
 
-/** nativeBuilder assembles an entry with kiln itself (the default builder). */
+/**
+ * nativeBuilder assembles an entry with kiln itself (the default builder). An entry whose image key (its pinned
+ * inputs, see imageKey) matches an earlier build's takes that image from the cache: nothing is assembled, and the
+ * assembly code is not even loaded.
+ */
 export function nativeBuilder(manifestFile: string, context: BuildContext): EntryBuilder {
   return async (entry, log) => {
+    const key = await imageKey(entry);
+    const known = key ? await recalledImage(context.store, key) : undefined;
+    if (known) {
+      log(`${entry.name}: inputs unchanged since the build of ${await known.digest()}`);
+      return { image: known, report: await reportImage(entry.name, known, [], context.store) };
+    }
+    const { assembleImage } = await import('./build-image.js');
     const image = await assembleImage(entry, manifestFile, { ...context, log });
+    if (key) await rememberImage(context.store, key, image, entry.name);
     return { image, report: await reportImage(entry.name, image, [], context.store) };
   };
 }
@@ -70,7 +84,7 @@ export async function buildEntries(plan: BuildPlan, context: BuildContext, optio
     const started = performance.now();
     try {
       const built = await builder(entry, context.log);
-      const attachments = await entryAttachments(entry);
+      const attachments = await entryAttachments(entry, context.store);
       const outputs = options.publisher ? await options.publisher(entry, built.image, attachments) : [];
       await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image, attachments);
       const report = { ...built.report, outputs };

@@ -1,8 +1,7 @@
 // assembleImage applies one ImagePlan: base -> python layers -> app layer -> config; reportImage describes the result.
 import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
-import { imageSize, type Image } from '../oci/image.js';
-import type { Layer } from '../oci/layer.js';
+import type { Image } from '../oci/image.js';
 import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
 import { pythonEnv, pythonLayers } from '../python/image-layers.js';
@@ -12,28 +11,8 @@ import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
 import type { BuildPlan, ImagePlan } from '../plan/index.js';
-import { SLIM_MEMO, type SlimRemoved } from '../plan/slim-rules.js';
 
-/** LayerReport describes one layer of a built image. */
-export interface LayerReport {
-  digest: string;
-  size: number;
-  diffId: string;
-  /** holds says what the layer contains (from its history entry). */
-  holds: string;
-}
-
-/** ImageReport is what `kiln build --json` prints per image. */
-export interface ImageReport {
-  name: string;
-  digest: string;
-  size: number;
-  unpackedSize: number;
-  /** slimmed is what a distro base's slim rules left out, per rule (files, bytes); absent when nothing was. */
-  slimmed?: SlimRemoved;
-  layers: LayerReport[];
-  outputs: string[];
-}
+export { reportImage, type ImageReport, type LayerReport } from './image-report.js';
 
 /** BuildContext carries the cache and logging. */
 export interface BuildContext {
@@ -56,7 +35,10 @@ export async function assembleImage(entry: ImagePlan, manifestFile: string, cont
   const additions: Addendum[] = await pythonLayers(plan, context);
   if (plan.app) {
     context.log(`${plan.name}: app layer from ${plan.app.dir}`);
-    const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch });
+    // The pinned digest covers every path, mode and byte the layer copies: the same digest gives the same layer.
+    const pinned = plan.pinned?.app;
+    const cacheKey = pinned && pinned.dir === plan.app.dir && pinned.dest === plan.app.dest ? `app\0${pinned.digest}\0${pinned.dest}` : undefined;
+    const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch, ...(cacheKey ? { cacheKey } : {}) });
     additions.push({ layer: built.layer, history: { created: plan.created, created_by: `kiln: app ${plan.app.dest}`, comment: 'app' } });
   }
   const withApp = additions.length ? await appendLayers(base.image, ...additions) : base.image;
@@ -96,44 +78,3 @@ async function checkTarget(plan: ImagePlan, image: Image, context: BuildContext)
   }
 }
 
-/**
- * layerUncompressedSize asks the layer, remembering the answer by digest: a pulled or archived base
- * layer only knows its size by decompressing, which should happen once, not on every build.
- */
-async function layerUncompressedSize(layer: Layer, digest: string, store: BlobStore): Promise<number> {
-  const key = digest.replace(':', '-');
-  const known = await store.getMemo<number>('uncompressed-size', key);
-  if (known !== undefined) return known;
-  const size = await layer.uncompressedSize();
-  await store.setMemo('uncompressed-size', key, size);
-  return size;
-}
-
-/** reportImage gathers digests and sizes for the CLI. */
-export async function reportImage(name: string, image: Image, outputs: string[], store: BlobStore): Promise<ImageReport> {
-  const manifest = await image.manifest();
-  const config = await image.config();
-  const history = (config.history ?? []).filter((entry) => !entry.empty_layer);
-  const layers = await image.layers();
-  let unpackedSize = 0;
-  const layerReports: LayerReport[] = [];
-  const slimmed: SlimRemoved = {};
-  for (const [i, layer] of layers.entries()) {
-    unpackedSize += await layerUncompressedSize(layer, manifest.layers[i]!.digest, store);
-    const removed = await store.getMemo<SlimRemoved>(SLIM_MEMO, config.rootfs.diff_ids[i]!.replace(':', '-'));
-    for (const [rule, count] of Object.entries(removed ?? {})) {
-      const total = (slimmed[rule] ??= { files: 0, bytes: 0 });
-      total.files += count.files;
-      total.bytes += count.bytes;
-    }
-    const entry = history.length === layers.length ? history[i] : undefined;
-    layerReports.push({
-      digest: manifest.layers[i]!.digest,
-      size: manifest.layers[i]!.size,
-      diffId: config.rootfs.diff_ids[i]!,
-      holds: entry?.comment ?? entry?.created_by ?? 'base layer',
-    });
-  }
-  const slim = Object.keys(slimmed).length ? { slimmed: Object.fromEntries(Object.entries(slimmed).sort(([a], [b]) => (a < b ? -1 : 1))) } : {};
-  return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, ...slim, layers: layerReports, outputs };
-}

@@ -4,7 +4,6 @@
 // then the image's attachments (its SBOM) as OCI 1.1 referrers, by digest too; phase 2 writes the tags, the referrers
 // tag (`sha256-<hex>`, for registries without the referrers API) first. A failure in phase 1 holds every tag back unless `partial` is set;
 // so does an entry its scan gate (kiln.yaml `scan:`) refuses, which is not uploaded at all.
-import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { artifactsFor, type Attachment } from '../oci/artifact.js';
 import type { Descriptor } from '../oci/spec.js';
@@ -17,9 +16,12 @@ import {
   updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
 import type { RegistryClient } from '../registry/client.js';
-import { writeImage, writeReferrers } from '../places/index.js';
-import { parsePlace } from '../places/place.js';
+import { writeImage } from '../places/index.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
+
+import { keyedQueue, type PublishContext } from './outputs.js';
+
+export { outputPublisher, type PublishContext } from './outputs.js';
 
 /** PublishResult says what happened to one entry at one registry. */
 export interface PublishResult {
@@ -31,13 +33,6 @@ export interface PublishResult {
   /** referrers are the attached artifacts (the SBOM), `repository@digest` each. */
   referrers?: string[];
   message?: string;
-}
-
-/** PublishContext carries the cache, environment and logging. */
-export interface PublishContext {
-  store: BlobStore;
-  env: NodeJS.ProcessEnv;
-  log: (line: string) => void;
 }
 
 /** PublishOptions: `partial` tags what succeeded even when something failed. */
@@ -77,41 +72,6 @@ export interface PublishedEntry {
   image: Image;
   /** attachments (the SBOM) are attached to the image as referrers; none when absent. */
   attachments?: Attachment[];
-}
-
-// Several entries may write into one OCI layout: its index.json takes one writer at a time.
-function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<unknown>>();
-  return (key, task) => {
-    const run = (tails.get(key) ?? Promise.resolve()).then(task);
-    tails.set(key, run.catch(() => undefined));
-    return run;
-  };
-}
-
-/**
- * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
- * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
- */
-export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
-  const queue = keyedQueue();
-  return async (entry, image, attachments = []) => {
-    const written: string[] = [];
-    const artifacts = await artifactsFor(image, attachments);
-    for (const output of entry.outputs) {
-      const place = parsePlace(output);
-      context.log(`${entry.name}: writing ${output}`);
-      const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
-      await queue(place.transport === 'docker' ? output : place.path, async () => {
-        await writeImage(place, image, placeContext);
-        // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
-        // could no longer pick the image: the SBOM goes only beside a tagged image.
-        if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
-      });
-      written.push(output);
-    }
-    return written;
-  };
 }
 
 function hostOf(repository: string): string {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { resolveBase } from '../apply/base.js';
-import { reportImage } from '../apply/build-image.js';
+import { reportImage } from '../apply/image-report.js';
 import type { ImagePlan } from '../plan/index.js';
 import type { DistroBaseSpec } from '../config/schema.js';
 import type { Image } from '../oci/image.js';

@@ -39,16 +39,21 @@ function memoKey(key: BuildKey): string {
   return digestHex(sha256(Buffer.from(`${key.manifestFile}\0${key.name}`)));
 }
 
-/** recordBuild copies whatever blobs of `image` the store lacks into it, then records the image for `key`. */
-export async function recordBuild(store: BlobStore, key: BuildKey, image: Image, attachments: Attachment[] = []): Promise<BuildRecord> {
+/** keepImage copies whatever blobs of `image` the store lacks into it (manifest included) and returns its digest. */
+export async function keepImage(store: BlobStore, image: Image, what: string): Promise<Digest> {
   const manifest = await image.manifest();
   const layers = await image.layers();
   for (const [i, layer] of layers.entries()) {
     const descriptor = manifest.layers[i]!;
-    if (!(await store.has(descriptor.digest))) await store.write(await layer.compressed(), descriptor, `${key.name}: layer ${descriptor.digest}`);
+    if (!(await store.has(descriptor.digest))) await store.write(await layer.compressed(), descriptor, `${what}: layer ${descriptor.digest}`);
   }
-  await store.writeBuffer(await image.rawConfig(), manifest.config, `${key.name}: config`);
-  const digest = (await store.writeBuffer(await image.rawManifest(), undefined, `${key.name}: manifest`)).digest;
+  await store.writeBuffer(await image.rawConfig(), manifest.config, `${what}: config`);
+  return (await store.writeBuffer(await image.rawManifest(), undefined, `${what}: manifest`)).digest;
+}
+
+/** recordBuild copies whatever blobs of `image` the store lacks into it, then records the image for `key`. */
+export async function recordBuild(store: BlobStore, key: BuildKey, image: Image, attachments: Attachment[] = []): Promise<BuildRecord> {
+  const digest = await keepImage(store, image, key.name);
   const recorded: RecordedAttachment[] = [];
   for (const attachment of attachments) {
     const blob = await store.writeBuffer(attachment.data, undefined, `${key.name}: ${attachment.mediaType}`);
@@ -94,4 +99,22 @@ export async function storedAttachments(store: BlobStore, record: BuildRecord): 
     attachments.push({ mediaType: recorded.mediaType, data, annotations: recorded.annotations });
   }
   return attachments;
+}
+
+const BY_KEY = 'images-by-key';
+
+/**
+ * rememberImage records that the entry with image key `key` (see apply/image-key.ts) was built into `image`, after
+ * keeping every blob of it in the store: a later build of the same key takes it from there.
+ */
+export async function rememberImage(store: BlobStore, key: Digest, image: Image, what: string): Promise<Digest> {
+  const digest = await keepImage(store, image, what);
+  await store.setMemo(BY_KEY, digestHex(key), { digest });
+  return digest;
+}
+
+/** recalledImage returns the image remembered for `key`, or undefined when there is none or a blob of it is gone. */
+export async function recalledImage(store: BlobStore, key: Digest): Promise<Image | undefined> {
+  const memo = await store.getMemo<{ digest: Digest }>(BY_KEY, digestHex(key));
+  return memo ? storedImage(store, memo.digest).catch(() => undefined) : undefined;
 }

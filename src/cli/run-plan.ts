@@ -3,8 +3,9 @@
 import type { CommandContext } from './context.js';
 import type { BuildPlan } from '../plan/index.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../apply/build-entries.js';
-import { reportImage } from '../apply/build-image.js';
-import { outputPublisher, publishEntries, type PublishResult } from '../apply/publish.js';
+import { reportImage } from '../apply/image-report.js';
+import { outputPublisher } from '../apply/outputs.js';
+import type { PublishResult } from '../apply/publish.js';
 import { findBuild, storedAttachments, storedImage } from '../cache/build-records.js';
 import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, progressLogger } from './progress.js';
@@ -100,6 +101,7 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
       held = `nothing pushed: ${failures.length} of ${results.length} entries did not build (use --partial to push the others)`;
     } else {
       const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image, attachments: result.attachments ?? [] }] : []));
+      const { publishEntries } = await import('../apply/publish.js');
       published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs, byDigest: options.byDigest ?? false, ...(options.db ? { db: options.db } : {}) });
     }
   }

@@ -9,7 +9,7 @@ import { parsePlanFile } from '../plan/file.js';
 import { formatReference, parseReference, pullArtifactFromContext, writeRegistryImage } from '../registry/index.js';
 import { stripDockerScheme } from '../registry/reference.js';
 import type { BuildPlan } from '../plan/types.js';
-import { DEFAULT_SOURCE_DATE_EPOCH } from '../tar/write.js';
+import { DEFAULT_SOURCE_DATE_EPOCH } from '../tar/epoch.js';
 import { contextBlobs, contextImage } from './artifact.js';
 import { CACHE, packContext, TREE } from './pack.js';
 import { mapPlanPaths } from './paths.js';

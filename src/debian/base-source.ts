@@ -5,10 +5,9 @@ import type { DistroBaseSpec } from '../config/schema.js';
 import type { BlobStore } from '../cache/blob-store.js';
 import type { BaseContext, ResolvedBase } from '../apply/base-context.js';
 import type { ImagePlan, PinnedBase, PinnedDebPackage } from '../plan/types.js';
-import { debianBaseImage, type DebInput } from './assemble.js';
+import type { DebInput } from './assemble.js';
 import { OS_RELEASES } from './os-releases.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
-import { fetchDeb } from './mirror.js';
 import { slimPolicy } from './slim.js';
 import { limiter } from '../limit.js';
 import { InputError } from '../errors.js';
@@ -141,6 +140,8 @@ export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context:
 const assembled = new Map<string, Promise<ResolvedBase>>();
 
 async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext, packages: ResolvedPackage[]): Promise<ResolvedBase> {
+  // Loaded only to assemble: pinning from kiln.lock, or a build whose image is cached, needs neither.
+  const [{ debianBaseImage }, { fetchDeb }] = await Promise.all([import('./assemble.js'), import('./mirror.js')]);
   context.log?.(`${plan.name}: fetching ${packages.length} packages`);
   const slot = limiter(4);
   const inputs: DebInput[] = await Promise.all(packages.map((pkg) => slot(async () => {

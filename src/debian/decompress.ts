@@ -1,8 +1,6 @@
 // Whole-buffer decompression of .deb members by their name's suffix: gzip, xz, zstd or none.
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
-import { decompress as zstdDecompress } from 'fzstd';
 import { InputError } from '../errors.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -20,9 +18,9 @@ export async function decompressMember(name: string, data: Buffer, what: string)
   try {
     switch (match[2]) {
       case '.gz': return await gunzipAsync(data);
-      case '.xz': return await xz.decompress(data);
+      case '.xz': return await (await import('@napi-rs/lzma')).xz.decompress(data);
       case '.zst': {
-        const out = zstdDecompress(data);
+        const out = (await import('fzstd')).decompress(data);
         return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
       }
       default: return data;

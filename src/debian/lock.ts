@@ -7,10 +7,10 @@ import { z } from 'zod';
 import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
-import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
+import type { PackageRecord } from './packages-index.js';
 import { findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
-import { fetchRelease, type FetchedRelease } from './release.js';
-import { resolveClosure, type OmittedPackage } from './resolver.js';
+import type { FetchedRelease } from './release.js';
+import type { OmittedPackage } from './resolver.js';
 import type { Distro, ResolvedPackage } from './types.js';
 
 /** BaseRequest is what a user asks for: a distro release, an architecture and package names. */
@@ -115,6 +115,8 @@ function checkCodename(preset: Preset, fetched: FetchedRelease): void {
 
 /** resolveBase fetches and verifies every Release and Packages index of the preset, resolves, and pins the result. */
 export async function resolveBase(request: BaseRequest, options: ResolveBaseOptions): Promise<LockedBase> {
+  // Fetching, verifying and resolving are loaded only here: reading a warm kiln.lock needs none of them.
+  const [{ fetchRelease }, { fetchPackagesIndex }, { resolveClosure }] = await Promise.all([import('./release.js'), import('./packages-index.js'), import('./resolver.js')]);
   const preset = findPreset(request.distro, request.release);
   const variant = request.variant ?? 'distroless';
   const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring);

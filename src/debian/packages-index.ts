@@ -2,7 +2,6 @@
 // cached in the BlobStore by their digest, decompressed and turned into package records.
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
 import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
@@ -80,7 +79,7 @@ export function parsePackages(text: string, mirror: string, suite: string, where
 
 async function decompress(data: Buffer, path: string, url: string): Promise<Buffer> {
   try {
-    if (path.endsWith('.xz')) return await xz.decompress(data);
+    if (path.endsWith('.xz')) return await (await import('@napi-rs/lzma')).xz.decompress(data);
     if (path.endsWith('.gz')) return await gunzipAsync(data);
     return data;
   } catch (error) {

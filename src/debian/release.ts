@@ -2,7 +2,7 @@
 // Only the signed text is ever parsed, so nothing outside the signature can steer what we trust.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { errorMessage, InputError, IntegrityError } from '../errors.js';
 import { parseDeb822 } from './deb822.js';
 import { httpGet, type HttpOptions } from './mirror.js';
@@ -63,6 +63,7 @@ export function loadKeyring(path: string): Promise<openpgp.PublicKey[]> {
         throw new InputError(`keyring ${path}: ${errorMessage(error)}`, { cause: error });
       }
       try {
+        const openpgp = await import('openpgp');
         const text = data.subarray(0, 64).toString('latin1');
         return text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')
           ? await openpgp.readKeys({ armoredKeys: data.toString('utf8') })
@@ -86,6 +87,8 @@ export async function verifyInRelease(data: Buffer | string, keyring: string, ur
   if (!armored.trimStart().startsWith('-----BEGIN PGP SIGNED MESSAGE-----')) {
     throw new IntegrityError(`${url} is not signed (no OpenPGP cleartext signature)`);
   }
+  // openpgp is loaded only when a signature is checked: a build from a warm lock checks none.
+  const openpgp = await import('openpgp');
   let message: openpgp.CleartextMessage;
   try {
     message = await openpgp.readCleartextMessage({ cleartextMessage: armored });

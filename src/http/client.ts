@@ -3,9 +3,8 @@
 // jitter (honouring Retry-After) for idempotent requests, redirects that drop credentials off-host, and
 // errors that name the URL with its secrets masked.
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { KilnError, NetworkError, errorMessage } from '../errors.js';
-import { guardedConnector } from './end-guard.js';
 import { redact, redactUrl } from './redact.js';
 import { DEFAULT_HTTP_SETTINGS, httpSettingsFromEnv, type HttpSettings } from './settings.js';
 
@@ -97,18 +96,29 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 /** HttpClient sends requests with the floor's timeouts and retries; share one per command. */
 export class HttpClient {
   readonly settings: HttpSettings;
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Promise<Dispatcher> | undefined;
 
   constructor(private readonly options: HttpClientOptions = {}) {
     const { ca, dispatcher, userAgent: _ua, env, ...explicit } = options;
     const defined = Object.fromEntries(Object.entries(explicit).filter(([, value]) => value !== undefined)) as Partial<HttpSettings>;
     this.settings = { ...DEFAULT_HTTP_SETTINGS, ...httpSettingsFromEnv(env), ...defined };
-    this.dispatcher = dispatcher ?? new Agent({
-      connect: guardedConnector({ timeout: this.settings.connectMs, ...(ca ? { ca } : {}) }),
-      headersTimeout: this.settings.headersMs,
-      bodyTimeout: this.settings.bodyIdleMs,
-      connections: 16,
-    });
+    if (dispatcher) this.dispatcher = Promise.resolve(dispatcher);
+    this.ca = ca;
+  }
+
+  private readonly ca: HttpClientOptions['ca'];
+
+  // undici is loaded with the first request: a command that finds everything in the cache never pays for it.
+  private agent(): Promise<Dispatcher> {
+    return (this.dispatcher ??= (async () => {
+      const [{ Agent }, { guardedConnector }] = await Promise.all([import('undici'), import('./end-guard.js')]);
+      return new Agent({
+        connect: guardedConnector({ timeout: this.settings.connectMs, ...(this.ca ? { ca: this.ca } : {}) }),
+        headersTimeout: this.settings.headersMs,
+        bodyTimeout: this.settings.bodyIdleMs,
+        connections: 16,
+      });
+    })());
   }
 
   /** retries is how many further attempts a retryable failure gets. */
@@ -182,6 +192,8 @@ export class HttpClient {
     attempt: (signal: AbortSignal, last: boolean) => Promise<T>,
     transient: (error: unknown) => boolean = isTransient,
   ): Promise<T> {
+    // undici is loaded before the deadline starts: loading it is not the server's time.
+    await this.agent();
     const tries = req.retry === false ? 1 : this.settings.retries + 1;
     const deadline = Date.now() + this.settings.deadlineMs;
     const where = `${req.what}: ${req.method} ${redactUrl(req.url)}`;
@@ -219,7 +231,8 @@ export class HttpClient {
     let method = req.method;
     for (let hop = 0; hop < 6; hop++) {
       const body = method === 'GET' || method === 'HEAD' || !req.body ? undefined : await req.body();
-      const response = await request(url, { method, headers, body, dispatcher: this.dispatcher, signal });
+      const { request } = await import('undici');
+      const response = await request(url, { method, headers, body, dispatcher: await this.agent(), signal });
       const location = headerValue(response.headers, 'location');
       if (!REDIRECT_STATUS.has(response.statusCode) || !location || (method !== 'GET' && method !== 'HEAD')) {
         return wrap(url, response);

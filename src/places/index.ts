@@ -1,7 +1,6 @@
 // Places images live: one verb to read and one to write, whatever the transport.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
-import { readDockerArchive, writeDockerArchive } from './docker-archive.js';
 import { readOciLayout, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
 import { formatPlace, parsePlace, type Place } from './place.js';
 
@@ -29,7 +28,7 @@ export async function readImage(place: Place | string, context: PlaceContext): P
     case 'oci':
       return readOciLayout(parsed.path, parsed.tag, context.platform);
     case 'docker-archive':
-      return readDockerArchive(parsed.path, context.store, parsed.reference);
+      return (await import('./docker-archive.js')).readDockerArchive(parsed.path, context.store, parsed.reference);
     case 'docker':
       return (await registryPlaces()).readRegistryImage(parsed.reference, context);
   }
@@ -44,7 +43,8 @@ export async function writeImage(place: Place | string, image: Image, context: P
       await writeOciLayout(parsed.path, image, parsed.tag);
       break;
     case 'docker-archive':
-      await writeDockerArchive(parsed.path, image, parsed.reference ?? context.defaultName);
+      // Loaded on use: it brings the tar reader and layer builder an oci: output never needs.
+      await (await import('./docker-archive.js')).writeDockerArchive(parsed.path, image, parsed.reference ?? context.defaultName);
       break;
     case 'docker':
       await (await registryPlaces()).writeRegistryImage(parsed.reference, image, context);

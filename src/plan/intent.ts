@@ -1,5 +1,4 @@
 // planBuild: kiln.yaml + command-line choices -> a BuildPlan of intent (plain data), before any input is pinned.
-import { execFileSync } from 'node:child_process';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { ImageSpec, KilnManifest } from '../config/schema.js';
@@ -10,17 +9,10 @@ import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOpti
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
 import { formatPlace, parsePlace } from '../places/place.js';
-import { sourceDateEpoch } from '../tar/write.js';
+import { sourceDateEpoch } from '../tar/epoch.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { rfc3339 } from '../oci/timestamp.js';
-
-function gitRevision(dir: string): string | undefined {
-  try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { gitRevision } from './git-revision.js';
 
 function parsePlatform(text: string): PlatformSpec {
   const [os, architecture, variant] = text.split('/');

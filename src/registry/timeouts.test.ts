@@ -8,6 +8,9 @@ import { NetworkError } from '../errors.js';
 import { startStallServer, type StallMode } from '../testing/stall-server.js';
 import { pullImage } from './pull.js';
 
+// The HTTP client loads undici with its first request; load it here so the test times the server, not the import.
+await import('undici');
+
 for (const mode of ['silent', 'stall-body'] as StallMode[]) {
   test(`a registry that ${mode === 'silent' ? 'accepts and never answers' : 'stalls mid-body'} fails a pull within KILN_HTTP_TIMEOUT, naming the URL`, async () => {
     const stuck = await startStallServer(mode);

@@ -5,15 +5,10 @@ import { dirname } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { lockPath, pinDistroBase } from '../debian/base-source.js';
 import { readLock, writeLock, type LockedBase, type LockedSource, type LockFile } from '../debian/lock.js';
-import { lockedSource } from '../source/sync.js';
 import { InputError, KilnError } from '../errors.js';
-import { readImage } from '../places/index.js';
 import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PythonTarget } from '../plan/types.js';
-import { probeBasePython, pythonFromPackages, type BasePython } from '../python/base-python.js';
-import { pinPython } from '../python/pin.js';
-import { containerSdistBuilder } from '../backends/sdist-builder.js';
+import type { BasePython } from '../python/base-python.js';
 import { appDigest } from './app-digest.js';
-import { pinRegistryBase } from './registry-base.js';
 
 /** ResolveOptions: the cache, credentials, `locked` (refuse what kiln.lock lacks) and whether new pins are written to kiln.lock. */
 export interface ResolveOptions {
@@ -44,7 +39,7 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
   const manifestDir = dirname(plan.manifestFile);
   const path = lockPath(manifestDir);
   const lock = await readLock(path);
-  const added: Resolved['added'] = { bases: {}, registry: {}, sources: newSourcePins(plan, lock) };
+  const added: Resolved['added'] = { bases: {}, registry: {}, sources: await newSourcePins(plan, lock) };
   // Later entries see what earlier ones resolved, so a matrix resolves a shared base once.
   const working: LockFile = { version: 1, bases: { ...lock.bases }, registry: { ...lock.registry }, sources: { ...lock.sources } };
   const images: ImagePlan[] = [];
@@ -66,8 +61,10 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
 }
 
 // Planning synced the sources (entries are expanded from their trees): what kiln.lock lacks or recorded otherwise is new.
-function newSourcePins(plan: BuildPlan, lock: LockFile): Record<string, LockedSource> {
+async function newSourcePins(plan: BuildPlan, lock: LockFile): Promise<Record<string, LockedSource>> {
   const added: Record<string, LockedSource> = {};
+  if (!plan.sources?.length) return added;
+  const { lockedSource } = await import('../source/sync.js');
   for (const source of plan.sources ?? []) {
     const pin = lockedSource(source);
     if (JSON.stringify(lock.sources?.[source.name]) !== JSON.stringify(pin)) added[source.name] = pin;
@@ -87,11 +84,13 @@ async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['a
     base = pin.base;
     if (entry.python) {
       // The package list tells the Python and glibc: no base layer is fetched to plan.
+      const { pythonFromPackages } = await import('../python/base-python.js');
       python = pythonFromPackages(pin.base.packages);
       from = 'packages';
       if (!python) throw new InputError(`${entry.name}: the base has no Python interpreter (no python3.X among its packages); add python3 to the base's packages`);
     }
   } else if (entry.base.place.startsWith('docker://')) {
+    const { pinRegistryBase } = await import('./registry-base.js');
     const pin = await pinRegistryBase(entry.base.place, { lock, locked, env: options.env });
     if (pin.record) {
       lock.registry![pin.record[0]] = added.registry[pin.record[0]] = { digest: pin.record[1] };
@@ -100,27 +99,30 @@ async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['a
     base = { kind: 'registry', reference: pin.reference, digest: pin.digest };
     if (entry.python) python = await probePlace(pin.reference, entry, options);
   } else {
+    const { readImage } = await import('../places/index.js');
     const image = await readImage(entry.base.place, { store: options.store, platform: entry.platform, env: options.env });
     base = { kind: 'place', place: entry.base.place, digest: await image.digest() };
-    if (entry.python) python = await probeBasePython(image, { store: options.store, what: entry.name });
+    if (entry.python) python = await (await import('../python/base-python.js')).probeBasePython(image, { store: options.store, what: entry.name });
   }
   const pins: Pins = { base };
   if (entry.python) {
     if (!python) throw new InputError(`${entry.name}: the base has no Python interpreter (scratch); use a base with python3 for a python section`);
     const target: PythonTarget = { ...python, from };
     const log = options.log ?? (() => undefined);
+    const [{ pinPython }, { containerSdistBuilder }] = await Promise.all([import('../python/pin.js'), import('../backends/sdist-builder.js')]);
     // Assembled and loaded only if an sdist needs it: pure-Python sdists are built natively, without a daemon.
     const sdistBuilder = entry.python.buildSdists === 'builder'
       ? containerSdistBuilder(entry, target, { store: options.store, env: options.env, manifestDir, log })
       : undefined;
     pins.python = await pinPython(entry.python, target, entry.platform, { store: options.store, env: options.env, epoch: entry.epoch, log, ...(sdistBuilder ? { sdistBuilder } : {}) });
   }
-  if (entry.app) pins.app = { ...entry.app, digest: await appDigest(entry.app) };
+  if (entry.app) pins.app = { ...entry.app, digest: await appDigest(entry.app, options.store) };
   return pins;
 }
 
 // A registry base's Python is read from its layers: pulled once into the cache, memoised by diffIds.
 async function probePlace(reference: string, entry: ImagePlan, options: ResolveOptions): Promise<BasePython> {
+  const [{ readImage }, { probeBasePython }] = await Promise.all([import('../places/index.js'), import('../python/base-python.js')]);
   const image = await readImage(reference, { store: options.store, platform: entry.platform, env: options.env });
   return probeBasePython(image, { store: options.store, what: entry.name });
 }

@@ -14,7 +14,7 @@ export async function verifyPins(entry: ImagePlan, context: { store: BlobStore; 
   const pins = entry.pinned;
   if (!pins) throw new IntegrityError(`${entry.name}: the plan pins nothing for this entry; write it with kiln plan --json`);
   if (pins.app) {
-    const now = await appDigest(pins.app);
+    const now = await appDigest(pins.app, context.store);
     if (now !== pins.app.digest) throw new IntegrityError(`${entry.name}: app folder ${pins.app.dir} changed since it was planned: ${now}, the plan pins ${pins.app.digest}`);
   }
   for (const pkg of pins.python?.packages ?? []) if (pkg.source) await checkLocalSource(entry.name, pkg);

@@ -6,7 +6,7 @@ import { parseDeb822, type Stanza } from '../debian/deb822.js';
 import { errorMessage, InputError, IntegrityError, KilnError } from '../errors.js';
 import type { Image } from '../oci/image.js';
 import type { ImageConfig } from '../oci/spec.js';
-import { sourceDateEpoch } from '../tar/write.js';
+import { sourceDateEpoch } from '../tar/epoch.js';
 import type { Inventory, InventoryDeb, InventoryOs, InventoryPython } from './inventory.js';
 
 /**

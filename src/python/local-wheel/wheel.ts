@@ -3,7 +3,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { InputError, withContext } from '../../errors.js';
 import { join } from 'node:path';
-import { sourceDateEpoch } from '../../tar/write.js';
+import { sourceDateEpoch } from '../../tar/epoch.js';
 import { escapeName } from '../wheel/filename.js';
 import { formatRecord, recordHash, type RecordRow } from '../wheel/record.js';
 import { writeZip, type ZipMember } from '../wheel/zip-write.js';

@@ -1,0 +1,51 @@
+// outputPublisher: a built image goes to the entry's outputs (oci:, docker-archive:, docker://), with its attachments
+// beside it. Apart from publishEntries (registries, tags, scan gates), so a build without --push loads none of that.
+import type { Image } from '../oci/image.js';
+import { artifactsFor, type Attachment } from '../oci/artifact.js';
+import { writeImage, writeReferrers } from '../places/index.js';
+import { parsePlace } from '../places/place.js';
+import type { ImagePlan } from '../plan/index.js';
+import type { BlobStore } from '../cache/blob-store.js';
+
+/** PublishContext carries the cache, environment and logging. */
+export interface PublishContext {
+  store: BlobStore;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+/** keyedQueue runs tasks with the same key one after another: several entries may write into one OCI layout. */
+export function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, task) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    tails.set(key, run.catch(() => undefined));
+    return run;
+  };
+}
+
+/**
+ * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
+ * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
+ */
+export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
+  const queue = keyedQueue();
+  return async (entry, image, attachments = []) => {
+    const written: string[] = [];
+    const artifacts = await artifactsFor(image, attachments);
+    for (const output of entry.outputs) {
+      const place = parsePlace(output);
+      context.log(`${entry.name}: writing ${output}`);
+      const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
+      await queue(place.transport === 'docker' ? output : place.path, async () => {
+        await writeImage(place, image, placeContext);
+        // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
+        // could no longer pick the image: the SBOM goes only beside a tagged image.
+        if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
+      });
+      written.push(output);
+    }
+    return written;
+  };
+}
+
