@@ -25,6 +25,8 @@ export function baseRequest(spec: DistroBaseSpec, architecture: string): BaseReq
     release: spec.release,
     architecture,
     packages: spec.packages,
+    ...(spec.components ? { components: spec.components } : {}),
+    ...(spec.layers && Object.keys(spec.layers).length ? { layers: spec.layers } : {}),
     variant: spec.variant,
     exclude: spec.exclude,
     recommends: spec.recommends,
@@ -125,7 +127,7 @@ export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context:
     ? debPackages(pinned.packages)
     : await lockedPackages(plan.name, baseRequest(spec, plan.platform.architecture), context);
   // Matrix entries building at once often want the same base: assemble it once per process.
-  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, plan.epoch, plan.platform.architecture, packages.map((p) => p.sha256)]);
+  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, plan.epoch, plan.platform.architecture, packages.map((p) => [p.sha256, p.layer ?? null])]);
   let assembling = assembled.get(key);
   if (!assembling) {
     assembling = assembleDistroBase(spec, plan, context, packages);
@@ -151,6 +153,7 @@ async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context
     epoch: plan.epoch,
     variant: spec.variant,
     layering: spec.layering,
+    stack: Object.keys(spec.layers ?? {}),
     os,
     architecture: plan.platform.architecture,
   });

@@ -5,12 +5,12 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'smol-toml';
 import { z } from 'zod';
 import type { BlobStore } from '../cache/blob-store.js';
-import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
+import { errorMessage, InputError, IntegrityError, OutputError, ResolutionError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
 import { fetchPackagesIndex, type PackageRecord } from './packages-index.js';
-import { findPreset, presetSources, variantPackages, type MirrorOverrides, type Preset, type Variant } from './presets.js';
+import { defaultComponents, findPreset, presetSources, variantPackages, type MirrorOverrides, type Preset, type Variant } from './presets.js';
 import { fetchRelease, type FetchedRelease } from './release.js';
-import { resolvePackages } from './resolver.js';
+import { resolvePackages, type ResolveOptions } from './resolver.js';
 import type { Distro, ResolvedPackage } from './types.js';
 
 /** BaseRequest is what a user asks for: a distro release, an architecture and package names. */
@@ -19,6 +19,10 @@ export interface BaseRequest {
   release: string;
   architecture: string;
   packages: string[];
+  /** components are read in every suite (default: the preset's, see defaultComponents). */
+  components?: string[];
+  /** layers stack named package sets on the base, in order; each adds what the ones below lack. */
+  layers?: Record<string, string[]>;
   /** variant defaults to distroless. */
   variant?: Variant;
   /** exclude adds to the variant's exclusions. */
@@ -48,6 +52,8 @@ export interface LockedBase {
   codename: string;
   architecture: string;
   variant: Variant;
+  /** components are the archive areas every suite was read with. */
+  components: string[];
   /** request is the hash of the request this base was resolved for. */
   request: string;
   repositories: LockedRepository[];
@@ -95,8 +101,23 @@ export function requestHash(request: BaseRequest): string {
     exclude: [...new Set(request.exclude ?? [])].sort(),
     recommends: request.recommends ?? false,
     mirrors: { mirror: request.mirrors?.mirror ?? null, securityMirror: request.mirrors?.securityMirror ?? null },
+    // Left out at their defaults, so locks written before kiln knew about them stay current.
+    ...(sameSet(components(request), defaultComponents(request)) ? {} : { components: [...new Set(components(request))].sort() }),
+    ...(Object.keys(request.layers ?? {}).length
+      ? { layers: Object.entries(request.layers!).map(([name, packages]) => [name, [...new Set(packages)].sort()]) }
+      : {}),
   };
   return `sha256:${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`;
+}
+
+function components(request: Pick<BaseRequest, 'distro' | 'components'>): string[] {
+  return request.components ?? defaultComponents(request);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
 }
 
 // A mirror serving another release under this one's name (say trixie behind a bookworm URL) must not slip in.
@@ -111,7 +132,7 @@ function checkCodename(preset: Preset, fetched: FetchedRelease): void {
 export async function resolveBase(request: BaseRequest, options: ResolveBaseOptions): Promise<LockedBase> {
   const preset = findPreset(request.distro, request.release);
   const variant = request.variant ?? 'distroless';
-  const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring);
+  const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring, components(request));
   const releases = await Promise.all(sources.map((source) => fetchRelease(source, options)));
   releases.forEach((fetched) => checkCodename(preset, fetched));
   const records: PackageRecord[] = [];
@@ -122,7 +143,7 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     }
   }
   const extra = variantPackages(variant);
-  const resolved = resolvePackages(records, {
+  const resolved = resolveLayers(records, request.layers ?? {}, {
     packages: [...request.packages, ...extra.add],
     architecture: request.architecture,
     exclude: [...extra.exclude, ...(request.exclude ?? [])],
@@ -134,17 +155,44 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     codename: preset.codename,
     architecture: request.architecture,
     variant,
+    components: components(request),
     request: requestHash(request),
     repositories: releases.map((f) => ({ mirror: f.source.mirror, suite: f.source.suite, inRelease: `sha256:${f.sha256}`, date: f.release.date ?? '' })),
     packages: resolved.map(lockPackage),
   };
 }
 
+/**
+ * resolveLayers resolves the base, then each layer on top of what is below it: a layer holds the packages its
+ * resolution adds. The base below must come out the same with or without the layer (same names, same versions),
+ * so an image without the layer shares every base layer with one that has it.
+ */
+export function resolveLayers(records: PackageRecord[], layers: Record<string, string[]>, options: ResolveOptions): ResolvedPackage[] {
+  let below = resolvePackages(records, options);
+  let wanted = [...options.packages];
+  for (const [layer, names] of Object.entries(layers)) {
+    wanted = [...wanted, ...names];
+    const stacked = resolvePackages(records, { ...options, packages: wanted });
+    const byName = new Map(stacked.map((pkg) => [pkg.name, pkg]));
+    for (const pkg of below) {
+      const same = byName.get(pkg.name);
+      if (same?.version !== pkg.version) {
+        throw new ResolutionError(`base layer "${layer}" changes ${pkg.name} ${pkg.version} below it (${same ? `to ${same.version}` : 'left out'}); move the package that pulls it into the base`);
+      }
+    }
+    const present = new Map(below.map((pkg) => [pkg.name, pkg]));
+    const added = stacked.filter((pkg) => !present.has(pkg.name));
+    if (added.length === 0) throw new ResolutionError(`base layer "${layer}" adds no package: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} already in the base below`);
+    below = [...below, ...added.map((pkg) => ({ ...pkg, layer }))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  return below;
+}
+
 function lockPackage(pkg: ResolvedPackage): LockedPackage {
-  const { name, version, architecture, filename, sha256, size, source, mirror } = pkg;
-  return source === undefined
-    ? { name, version, architecture, filename, sha256, size, mirror }
-    : { name, version, architecture, filename, sha256, size, source, mirror };
+  const { name, version, architecture, filename, sha256, size, source, mirror, layer } = pkg;
+  return {
+    name, version, architecture, filename, sha256, size, ...(source === undefined ? {} : { source }), mirror, ...(layer === undefined ? {} : { layer }),
+  };
 }
 
 /**
@@ -177,6 +225,7 @@ const lockedBaseSchema = z.object({
   codename: z.string(),
   architecture: z.string(),
   variant: z.enum(['distroless', 'slim']),
+  components: z.array(z.string()).min(1).optional(),
   request: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   repositories: z.array(z.object({ mirror: z.string(), suite: z.string(), 'in-release': z.string(), date: z.string() })).default([]),
   packages: z.array(z.object({
@@ -188,6 +237,7 @@ const lockedBaseSchema = z.object({
     size: z.number().int().nonnegative(),
     source: z.string().optional(),
     mirror: z.string(),
+    layer: z.string().optional(),
   })).default([]),
 });
 
@@ -228,6 +278,8 @@ export async function readLock(path: string): Promise<LockFile> {
   for (const [name, base] of Object.entries(result.data.bases)) {
     bases[name] = {
       ...base,
+      // Locks from before components were recorded read the preset's defaults, which is what they were resolved with.
+      components: base.components ?? defaultComponents(base),
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, inRelease: r['in-release'], date: r.date })),
     };
   }
@@ -245,6 +297,7 @@ export function formatLock(lock: LockFile): string {
       codename: base.codename,
       architecture: base.architecture,
       variant: base.variant,
+      components: base.components,
       request: base.request,
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, 'in-release': r.inRelease, date: r.date })),
       packages: [...base.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(lockPackageFields),
@@ -264,6 +317,7 @@ function lockPackageFields(p: LockedPackage): Record<string, unknown> {
   const out: Record<string, unknown> = { name: p.name, version: p.version, architecture: p.architecture };
   if (p.source !== undefined) out.source = p.source;
   Object.assign(out, { filename: p.filename, sha256: p.sha256, size: p.size, mirror: p.mirror });
+  if (p.layer !== undefined) out.layer = p.layer;
   return out;
 }
 
