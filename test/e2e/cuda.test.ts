@@ -33,9 +33,11 @@ test('the CUDA model server: CPU layers plus a CUDA layer from Debian non-free; 
   await trainModels(dir);
   const env = { KILN_CACHE_DIR: process.env.KILN_TEST_CUDA_CACHE || join(work, 'cache') };
   const tags: string[] = [];
+  // Per-run tags: helpers sharing one Docker daemon must not remove each other's images.
+  const run = `cuda-${randomBytes(3).toString('hex')}`;
   try {
     const built = await runKiln(['build', dir, '--only', 'sklearn-server/cpu', '--only', 'sklearn-server/cuda',
-      '-o', `docker-archive:${work}/{name}.tar:kiln-e2e/{name}:cuda-test`, '--json'], { env });
+      '-o', `docker-archive:${work}/{name}.tar:kiln-e2e/{name}:${run}`, '--json'], { env });
     assert.equal(built.code, 0, built.stderr);
     const report = JSON.parse(built.stdout) as BuildJson;
     const cpu = report.images.find((image) => image.name === 'sklearn-server/cpu')!;
@@ -56,7 +58,7 @@ test('the CUDA model server: CPU layers plus a CUDA layer from Debian non-free; 
 
     for (const name of ['sklearn-server-cpu', 'sklearn-server-cuda']) {
       await sh('docker', ['load', '-i', join(work, `${name}.tar`)]);
-      tags.push(`kiln-e2e/${name}:cuda-test`);
+      tags.push(`kiln-e2e/${name}:${run}`);
     }
     const [cpuTag, cudaTag] = tags as [string, string];
     const config = await inspect(cudaTag);
