@@ -102,3 +102,16 @@ test('platform, env names and user are validated with file:line:column', () => {
     assert.equal(parseManifest('kiln.yaml', image(extra), { env: {} }).entries[0]!.spec[field], value);
   }
 });
+
+test('distro base components and layers: read as given, bad ones named at their line', () => {
+  const base = 'images:\n  gpu:\n    entrypoint: [python3]\n    base:\n      distro: debian\n      release: bookworm\n      packages: [python3]\n';
+  const { manifest } = parseManifest('kiln.yaml', `${base}      components: [main, non-free]\n      layers: {cuda: [libcudart11.0, libcublas11]}\n`);
+  const spec = manifest.images.gpu!.base as { components?: string[]; layers?: Record<string, string[]> };
+  assert.deepEqual(spec.components, ['main', 'non-free']);
+  assert.deepEqual(spec.layers, { cuda: ['libcudart11.0', 'libcublas11'] });
+  const plain = parseManifest('kiln.yaml', base).manifest.images.gpu!.base as { components?: string[]; layers?: unknown };
+  assert.equal(plain.components, undefined, 'unset: the preset default applies');
+  assert.match(errorOf(`${base}      components: [main, "non free"]\n`), /^kiln\.yaml:8:\d+: .*components\.1: a component is a word like main, non-free or universe/);
+  assert.match(errorOf(`${base}      components: []\n`), /^kiln\.yaml:8:\d+: .*components/);
+  assert.match(errorOf(`${base}      layers: {cuda: []}\n`), /^kiln\.yaml:8:\d+: .*layers\.cuda/);
+});

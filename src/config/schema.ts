@@ -29,6 +29,13 @@ export const distroBaseSchema = z.object({
   distro: z.enum(['debian', 'ubuntu']),
   release: z.string().min(1),
   packages: stringList.default([]),
+  /** components are the archive areas read in every suite; default Debian [main], Ubuntu [main, universe]. */
+  components: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a component is a word like main, non-free or universe')).min(1).optional(),
+  /** layers stack named package sets on the base, each its own layer, leaving the base below unchanged. */
+  layers: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'layer names are lower-case letters, digits, ".", "_" and "-"'),
+    z.array(z.string()).min(1),
+  ).optional(),
   exclude: stringList.default([]),
   variant: z.enum(['distroless', 'slim']).default('distroless'),
   recommends: z.boolean().default(false),

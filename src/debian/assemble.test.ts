@@ -110,6 +110,33 @@ test('grouped layers share the core layer across package sets and stack to the s
   assert.ok(top.has('var/lib/dpkg/status.d/foo-data') && top.has('lib32'));
 });
 
+test('a stacked layer sits above the unchanged base: its packages, their records, nothing of the base', async () => {
+  const store = new BlobStore(join(dir, 'cache-stacked'));
+  const cuda = await buildTestDeb(dir, {
+    name: 'libcudart11.0', files: { 'usr/lib/x86_64-linux-gnu/libcudart.so.11.0': 'cudart', 'lib64/cuda-marker': 'm' },
+  });
+  const stacked = [...debs, { ...cuda, pkg: { ...cuda.pkg, layer: 'cuda' } }];
+  for (const variant of ['distroless', 'slim'] as const) {
+    const cpu = await assembleDebianBase(debs, options(store, { variant }));
+    const gpu = await assembleDebianBase(stacked, options(store, { variant, stack: ['cuda'] }));
+    assert.deepEqual(gpu.layers.slice(0, -1).map((l) => l.built.digest), cpu.layers.map((l) => l.built.digest), `${variant}: every base layer shared`);
+    assert.equal(gpu.layers.at(-1)!.history.comment, 'kiln debian layer "cuda"');
+    const tree = await readLayerTree(gpu.layers.at(-1)!.built.layer);
+    assert.equal(tree.get('usr/lib/x86_64-linux-gnu/libcudart.so.11.0')?.data.toString(), 'cudart');
+    assert.equal(tree.get('lib64')?.linkname, 'usr/lib64', 'merged-/usr link for what the layer ships');
+    assert.ok(!tree.has('usr/bin/python3.11') && !tree.has('etc/passwd'), 'nothing of the base');
+    if (variant === 'distroless') {
+      assert.deepEqual([...tree.keys()].filter((path) => path.startsWith('var/lib/dpkg/status.d/')), ['var/lib/dpkg/status.d/libcudart11.0', 'var/lib/dpkg/status.d/libcudart11.0.md5sums']);
+    } else {
+      // slim keeps one status file: the layer rewrites it with every package.
+      const status = tree.get('var/lib/dpkg/status')!.data.toString();
+      assert.deepEqual([...status.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]), ['ca-certificates', 'foo-data', 'libc6', 'libcudart11.0', 'libfoo1', 'python3.11-minimal']);
+    }
+  }
+  await assert.rejects(assembleDebianBase(stacked, options(store)), (e) =>
+    e instanceof InputError && e.message === 'package libcudart11.0 is locked in base layer "cuda", which kiln.yaml does not name; run kiln lock');
+});
+
 test('assembleDebianBase checks each .deb against its sha256 before reading it', async () => {
   const store = new BlobStore(join(dir, 'cache-bad'));
   const tampered = debs.map((deb) => (deb.pkg.name === 'libfoo1' ? { ...deb, pkg: { ...deb.pkg, sha256: '0'.repeat(64) } } : deb));

@@ -41,6 +41,8 @@ export interface AssembleOptions {
   layering: 'single' | 'grouped';
   /** groups by package name for `grouped`; packages no group names go in a last `rest` group. */
   groups?: LayerGroup[];
+  /** stack names, in order, the layers (kiln.yaml `layers:`) that packages with a `layer` go in, above the base. */
+  stack?: string[];
   os: OsRelease;
   architecture: string;
   /** slim: the file rules applied to every package; defaults to every rule (DEFAULT_SLIM). */
@@ -72,6 +74,8 @@ interface Plan {
   packages: DebInput[];
   /** top: the layer also holds the merged-usr skeleton, kiln's effects and the package records. */
   top: boolean;
+  /** stacked: a layer above the base holding its packages and their records (the base's top layer unchanged). */
+  stacked?: boolean;
   cacheKey: string;
 }
 
@@ -105,6 +109,53 @@ function planLayers(inputs: readonly DebInput[], options: AssembleOptions): Plan
   if (rest.length) plans.push({ name: 'rest', packages: rest, top: false, cacheKey: key('group', rest, null) });
   plans.push({ name: 'kiln', packages: [], top: true, cacheKey: key('top', [], everything) });
   return plans;
+}
+
+/**
+ * planStacked gives one layer per name in `options.stack`, holding the packages locked in it. Its key covers
+ * every package below it too: a slim layer rewrites dpkg's status file, and files it overlays depend on them.
+ */
+function planStacked(all: readonly DebInput[], base: readonly DebInput[], options: AssembleOptions): Plan[] {
+  const stack = options.stack ?? [];
+  for (const input of all) {
+    if (input.pkg.layer !== undefined && !stack.includes(input.pkg.layer)) {
+      throw new InputError(`package ${input.pkg.name} is locked in base layer "${input.pkg.layer}", which kiln.yaml does not name; run kiln lock`);
+    }
+  }
+  const plans: Plan[] = [];
+  const below = base.map(packageKey);
+  for (const name of stack) {
+    const packages = all.filter((input) => input.pkg.layer === name);
+    if (packages.length === 0) throw new InputError(`base layer "${name}" has no packages in kiln.lock; run kiln lock`);
+    const cacheKey = sha256(JSON.stringify({
+      format: ASSEMBLY_FORMAT, kind: 'stacked', variant: options.variant, slim: options.slim ?? DEFAULT_SLIM, os: options.os, architecture: options.architecture,
+      below: [...below], packages: packages.map(packageKey),
+    }));
+    plans.push({ name, packages, top: false, stacked: true, cacheKey });
+    below.push(...packages.map(packageKey));
+  }
+  return plans;
+}
+
+/**
+ * stackedEntries are what a stacked layer adds besides its packages' files: their package records (with the
+ * records of everything below for slim's single status file), their update-alternatives links, and merged-/usr
+ * links for top-level directories only they ship. Maintainer-script effects (effects.ts) are the base's job.
+ */
+function stackedEntries(
+  plan: Plan, below: readonly DebInput[], own: Map<string, OwnedEntry>, reads: Map<string, ReadPackage>, options: AssembleOptions,
+): TarEntry[] {
+  const mine = plan.packages.map((input) => reads.get(input.pkg.name)!);
+  const files = new Map([...own].map(([path, owned]) => [path, owned.entry]));
+  const records = options.variant === 'slim'
+    ? dpkgDatabase(below.map((input) => installedRecord(reads.get(input.pkg.name)!)))
+    : dpkgStatusD(mine.map(installedRecord));
+  const mergedDirs = new Set(mine.flatMap((read) => [...read.deb.mergedDirs]));
+  return [
+    ...(mergedDirs.size ? mergedUsrSkeleton(mergedDirs) : []),
+    ...alternativeEntries(mine.flatMap((read) => (read.deb.postinst ? parseAlternatives(read.deb.postinst, read.input.pkg.name) : [])), files),
+    ...records,
+  ];
 }
 
 interface ReadPackage {
@@ -223,19 +274,23 @@ function history(plan: Plan, epoch: number): HistoryEntry {
  * assembleDebianBase turns packages into layers. Same inputs and options give the same digests; on a warm
  * cache (every layer's key memoised) no .deb is even opened.
  */
-export async function assembleDebianBase(inputs: readonly DebInput[], options: AssembleOptions): Promise<AssembledBase> {
+export async function assembleDebianBase(all: readonly DebInput[], options: AssembleOptions): Promise<AssembledBase> {
   const names = new Set<string>();
-  for (const input of inputs) {
+  for (const input of all) {
     if (names.has(input.pkg.name)) throw new InputError(`package ${input.pkg.name} is listed twice`);
     names.add(input.pkg.name);
   }
-  const plans = planLayers(inputs, options);
+  // The base is assembled exactly as it would be without stacked layers, so it shares every layer with that image.
+  const inputs = all.filter((input) => input.pkg.layer === undefined);
+  const plans = [...planLayers(inputs, options), ...planStacked(all, inputs, options)];
   const layerOptions = (plan: Plan) => ({ store: options.store, epoch: options.epoch, cacheKey: plan.cacheKey });
   const built: Array<BuiltLayer | undefined> = await Promise.all(plans.map((plan) => cachedLayer(layerOptions(plan))));
   const missing = plans.filter((_, index) => !built[index]);
   if (missing.length) {
     const needAll = missing.some((plan) => plan.top);
-    const wanted = needAll ? inputs : missing.flatMap((plan) => plan.packages);
+    // A slim image keeps one dpkg status file, so a stacked layer rewrites it with every package's record.
+    const needEverything = options.variant === 'slim' && missing.some((plan) => plan.stacked);
+    const wanted = needEverything ? all : needAll ? [...inputs, ...missing.filter((plan) => plan.stacked).flatMap((plan) => plan.packages)] : missing.flatMap((plan) => plan.packages);
     const concurrency = options.concurrency ?? threadCount();
     // Decompressed data.tar files wait on disk, not in memory, until their layer is written.
     const spillDir = await options.store.tempPath();
@@ -244,15 +299,21 @@ export async function assembleDebianBase(inputs: readonly DebInput[], options: A
       const reads = await readAll(wanted, concurrency, options.slim ?? DEFAULT_SLIM, spillDir);
       const zips = zipStdlib(plans, reads, options);
       const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
-      if (full && options.layering === 'grouped') checkAcrossGroups(plans, full, reads);
+      if (full && options.layering === 'grouped') checkAcrossGroups(plans.filter((plan) => !plan.stacked), full, reads);
       // Layers are independent: build them side by side (each gzips on the shared thread pool); built[] keeps the order.
       const slot = limiter(Math.min(2, concurrency));
       await Promise.all(plans.map((plan, index) => built[index] ? undefined : slot(async () => {
         const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
         const zip = zips.get(plan.name);
-        const entries = plan.top
-          ? withOverrides(own, [...(zip ? [zip] : []), ...topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options)])
-          : [...own.values()].map((owned) => owned.entry).concat(zip ? [zip] : []);
+        let entries: TarEntry[];
+        if (plan.stacked) {
+          const below = options.variant === 'slim' ? all.filter((input) => plans.findIndex((p) => p.packages.includes(input)) <= index) : [];
+          entries = withOverrides(own, stackedEntries(plan, below, own, reads, options));
+        } else {
+          entries = plan.top
+            ? withOverrides(own, [...(zip ? [zip] : []), ...topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options)])
+            : [...own.values()].map((owned) => owned.entry).concat(zip ? [zip] : []);
+        }
         const layer = await buildLayer(orderHardlinks(entries), layerOptions(plan));
         // What the rules removed, found again by diffId when the build is reported (a warm build opens no .deb).
         const removed = addReports(plan.packages.map((input) => reads.get(input.pkg.name)!.removed));

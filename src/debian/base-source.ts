@@ -25,6 +25,8 @@ export function baseRequest(spec: DistroBaseSpec, architecture: string): BaseReq
     release: spec.release,
     architecture,
     packages: spec.packages,
+    ...(spec.components ? { components: spec.components } : {}),
+    ...(spec.layers && Object.keys(spec.layers).length ? { layers: spec.layers } : {}),
     variant: spec.variant,
     exclude: spec.exclude,
     recommends: spec.recommends,
@@ -126,8 +128,16 @@ export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context:
   const packages = pinned?.kind === 'distro' && pinned.lockName === plan.name
     ? debPackages(pinned.packages)
     : await lockedPackages(plan.name, baseRequest(spec, plan.platform.architecture), context);
-  // Matrix entries building at once often want the same base: assemble it once per process.
-  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, slimPolicy(spec.slim), plan.epoch, plan.platform.architecture, packages.map((p) => p.sha256)]);
+  // Stacked layers sit on the base as it is without them: an entry without them (a CPU twin) shares its blobs,
+  // so that base is assembled first, once, and the full one then finds its layers cached.
+  const below = packages.filter((p) => p.layer === undefined);
+  if (below.length < packages.length) await sharedAssembly({ ...spec, layers: undefined }, plan, context, below);
+  return sharedAssembly(spec, plan, context, packages);
+}
+
+// Matrix entries building at once often want the same base: assemble it once per process.
+function sharedAssembly(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext, packages: ResolvedPackage[]): Promise<ResolvedBase> {
+  const key = JSON.stringify([context.store.root, spec.distro, spec.release, spec.variant, spec.layering, slimPolicy(spec.slim), plan.epoch, plan.platform.architecture, packages.map((p) => [p.sha256, p.layer ?? null])]);
   let assembling = assembled.get(key);
   if (!assembling) {
     assembling = assembleDistroBase(spec, plan, context, packages);
@@ -156,6 +166,7 @@ async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context
     variant: spec.variant,
     layering: spec.layering,
     slim: slimPolicy(spec.slim),
+    stack: Object.keys(spec.layers ?? {}),
     os,
     architecture: plan.platform.architecture,
   });

@@ -5,10 +5,10 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'smol-toml';
 import { z } from 'zod';
 import type { BlobStore } from '../cache/blob-store.js';
-import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
+import { errorMessage, InputError, IntegrityError, OutputError, ResolutionError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
 import type { PackageRecord } from './packages-index.js';
-import { findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
+import { defaultComponents, findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
 import type { FetchedRelease } from './release.js';
 import type { OmittedPackage } from './resolver.js';
 import type { Distro, ResolvedPackage } from './types.js';
@@ -19,6 +19,10 @@ export interface BaseRequest {
   release: string;
   architecture: string;
   packages: string[];
+  /** components are read in every suite (default: the preset's, see defaultComponents). */
+  components?: string[];
+  /** layers stack named package sets on the base, in order; each adds what the ones below lack. */
+  layers?: Record<string, string[]>;
   /** variant defaults to distroless. */
   variant?: Variant;
   /** exclude adds to the variant's exclusions. */
@@ -50,6 +54,8 @@ export interface LockedBase {
   codename: string;
   architecture: string;
   variant: Variant;
+  /** components are the archive areas every suite was read with. */
+  components: string[];
   /** request is the hash of the request this base was resolved for. */
   request: string;
   repositories: LockedRepository[];
@@ -101,8 +107,23 @@ export function requestHash(request: BaseRequest): string {
     mirrors: { mirror: request.mirrors?.mirror ?? null, securityMirror: request.mirrors?.securityMirror ?? null },
     // Only the runtime closure is named, so locks made before closures existed (full ones) still match `full`.
     ...((request.closure ?? 'runtime') === 'runtime' ? { closure: 'runtime' } : {}),
+    // Left out at their defaults, so locks written before kiln knew about them stay current.
+    ...(sameSet(components(request), defaultComponents(request)) ? {} : { components: [...new Set(components(request))].sort() }),
+    ...(Object.keys(request.layers ?? {}).length
+      ? { layers: Object.entries(request.layers!).map(([name, packages]) => [name, [...new Set(packages)].sort()]) }
+      : {}),
   };
   return `sha256:${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`;
+}
+
+function components(request: Pick<BaseRequest, 'distro' | 'components'>): string[] {
+  return request.components ?? defaultComponents(request);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
 }
 
 // A mirror serving another release under this one's name (say trixie behind a bookworm URL) must not slip in.
@@ -116,10 +137,10 @@ function checkCodename(preset: Preset, fetched: FetchedRelease): void {
 /** resolveBase fetches and verifies every Release and Packages index of the preset, resolves, and pins the result. */
 export async function resolveBase(request: BaseRequest, options: ResolveBaseOptions): Promise<LockedBase> {
   // Fetching, verifying and resolving are loaded only here: reading a warm kiln.lock needs none of them.
-  const [{ fetchRelease }, { fetchPackagesIndex }, { resolveClosure }] = await Promise.all([import('./release.js'), import('./packages-index.js'), import('./resolver.js')]);
+  const [{ fetchRelease }, { fetchPackagesIndex }, { resolveLayers }] = await Promise.all([import('./release.js'), import('./packages-index.js'), import('./resolver.js')]);
   const preset = findPreset(request.distro, request.release);
   const variant = request.variant ?? 'distroless';
-  const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring);
+  const sources = presetSources(preset, request.architecture, request.mirrors, request.keyring, components(request));
   const releases = await Promise.all(sources.map((source) => fetchRelease(source, options)));
   releases.forEach((fetched) => checkCodename(preset, fetched));
   const records: PackageRecord[] = [];
@@ -130,7 +151,7 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     }
   }
   const extra = variantPackages(variant);
-  const { packages: resolved, omitted } = resolveClosure(records, {
+  const { packages: resolved, omitted } = resolveLayers(records, request.layers ?? {}, {
     packages: [...request.packages, ...extra.add],
     architecture: request.architecture,
     exclude: [...extra.exclude, ...(request.exclude ?? [])],
@@ -143,6 +164,7 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
     codename: preset.codename,
     architecture: request.architecture,
     variant,
+    components: components(request),
     request: requestHash(request),
     repositories: releases.map((f) => ({ mirror: f.source.mirror, suite: f.source.suite, inRelease: `sha256:${f.sha256}`, date: f.release.date ?? '' })),
     packages: resolved.map(lockPackage),
@@ -151,10 +173,10 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
 }
 
 function lockPackage(pkg: ResolvedPackage): LockedPackage {
-  const { name, version, architecture, filename, sha256, size, source, mirror } = pkg;
-  return source === undefined
-    ? { name, version, architecture, filename, sha256, size, mirror }
-    : { name, version, architecture, filename, sha256, size, source, mirror };
+  const { name, version, architecture, filename, sha256, size, source, mirror, layer } = pkg;
+  return {
+    name, version, architecture, filename, sha256, size, ...(source === undefined ? {} : { source }), mirror, ...(layer === undefined ? {} : { layer }),
+  };
 }
 
 /**
@@ -187,6 +209,7 @@ const lockedBaseSchema = z.object({
   codename: z.string(),
   architecture: z.string(),
   variant: z.enum(['distroless', 'slim']),
+  components: z.array(z.string()).min(1).optional(),
   request: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   repositories: z.array(z.object({ mirror: z.string(), suite: z.string(), 'in-release': z.string(), date: z.string() })).default([]),
   packages: z.array(z.object({
@@ -198,6 +221,7 @@ const lockedBaseSchema = z.object({
     size: z.number().int().nonnegative(),
     source: z.string().optional(),
     mirror: z.string(),
+    layer: z.string().optional(),
   })).default([]),
   omitted: z.array(z.object({ name: z.string(), 'wanted-by': z.string() })).optional(),
 });
@@ -240,6 +264,8 @@ export async function readLock(path: string): Promise<LockFile> {
     const { omitted, ...rest } = base;
     bases[name] = {
       ...rest,
+      // Locks from before components were recorded read the preset's defaults, which is what they were resolved with.
+      components: base.components ?? defaultComponents(base),
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, inRelease: r['in-release'], date: r.date })),
       // `wanted-by` reads as apt prints it: "python3-scipy -> python3-pythran"; the omitted package ends the chain.
       ...(omitted?.length ? { omitted: omitted.map((o) => ({ name: o.name, chain: [...o['wanted-by'].split(' -> ').filter(Boolean), o.name] })) } : {}),
@@ -259,6 +285,7 @@ export function formatLock(lock: LockFile): string {
       codename: base.codename,
       architecture: base.architecture,
       variant: base.variant,
+      components: base.components,
       request: base.request,
       repositories: base.repositories.map((r) => ({ mirror: r.mirror, suite: r.suite, 'in-release': r.inRelease, date: r.date })),
       packages: [...base.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(lockPackageFields),
@@ -279,6 +306,7 @@ function lockPackageFields(p: LockedPackage): Record<string, unknown> {
   const out: Record<string, unknown> = { name: p.name, version: p.version, architecture: p.architecture };
   if (p.source !== undefined) out.source = p.source;
   Object.assign(out, { filename: p.filename, sha256: p.sha256, size: p.size, mirror: p.mirror });
+  if (p.layer !== undefined) out.layer = p.layer;
   return out;
 }
 

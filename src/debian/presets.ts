@@ -45,8 +45,22 @@ export function findPreset(distro: string, release: string): Preset {
   return preset;
 }
 
-/** presetSources lists the apt sources of a preset for one architecture, main suite first. */
-export function presetSources(preset: Preset, architecture: string, overrides: MirrorOverrides = {}, keyring = preset.keyring): AptSource[] {
+/**
+ * defaultComponents are the archive areas a base reads when kiln.yaml names none: Debian's `main`; Ubuntu's
+ * `main` and `universe` (where most of Ubuntu's Python stack lives).
+ */
+export function defaultComponents(preset: Pick<Preset, 'distro'>): string[] {
+  return preset.distro === 'debian' ? ['main'] : ['main', 'universe'];
+}
+
+/**
+ * presetSources lists the apt sources of a preset for one architecture, main suite first. `components` (default
+ * defaultComponents) are read in every suite: each must be in every suite's signed Release, or resolving fails
+ * naming it.
+ */
+export function presetSources(
+  preset: Preset, architecture: string, overrides: MirrorOverrides = {}, keyring = preset.keyring, components = defaultComponents(preset),
+): AptSource[] {
   if (!preset.architectures.includes(architecture)) {
     throw new ConfigError(`${preset.distro} ${preset.release} has no preset for architecture ${architecture} (known: ${preset.architectures.join(', ')})`);
   }
@@ -54,7 +68,6 @@ export function presetSources(preset: Preset, architecture: string, overrides: M
   if (preset.distro === 'debian') {
     const mirror = overrides.mirror ?? 'http://deb.debian.org/debian';
     const security = overrides.securityMirror ?? 'http://security.debian.org/debian-security';
-    const components = ['main'];
     return [
       { distro: 'debian', mirror, suite: r, components, keyring },
       { distro: 'debian', mirror, suite: `${r}-updates`, components, keyring },
@@ -64,7 +77,6 @@ export function presetSources(preset: Preset, architecture: string, overrides: M
   // Ubuntu keeps amd64 (and i386) on the archive and every other architecture on the ports mirror.
   const mirror = overrides.mirror
     ?? (architecture === 'amd64' ? 'http://archive.ubuntu.com/ubuntu' : 'http://ports.ubuntu.com/ubuntu-ports');
-  const components = ['main', 'universe'];
   return [r, `${r}-updates`, `${r}-security`].map((suite) => ({ distro: 'ubuntu' as const, mirror, suite, components, keyring }));
 }
 

@@ -187,3 +187,35 @@ export function resolveClosure(records: PackageRecord[], options: ResolveOptions
   const left = [...omitted].filter(([name]) => !selected.has(name)).map(([name, chain]) => ({ name, chain }));
   return { packages, omitted: left.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
+
+/**
+ * resolveLayers resolves the base, then each layer on top of what is below it: a layer holds the packages its
+ * resolution adds. The base below must come out the same with or without the layer (same names, same versions),
+ * so an image without the layer shares every base layer with one that has it.
+ */
+export function resolveLayers(records: PackageRecord[], layers: Record<string, string[]>, options: ResolveOptions): Closure {
+  const base = resolveClosure(records, options);
+  let below = base.packages;
+  const omitted = new Map(base.omitted.map((o) => [o.name, o]));
+  let wanted = [...options.packages];
+  for (const [layer, names] of Object.entries(layers)) {
+    wanted = [...wanted, ...names];
+    const closure = resolveClosure(records, { ...options, packages: wanted });
+    const stacked = closure.packages;
+    for (const o of closure.omitted) if (!omitted.has(o.name)) omitted.set(o.name, o);
+    const byName = new Map(stacked.map((pkg) => [pkg.name, pkg]));
+    for (const pkg of below) {
+      const same = byName.get(pkg.name);
+      if (same?.version !== pkg.version) {
+        throw new ResolutionError(`base layer "${layer}" changes ${pkg.name} ${pkg.version} below it (${same ? `to ${same.version}` : 'left out'}); move the package that pulls it into the base`);
+      }
+    }
+    const present = new Map(below.map((pkg) => [pkg.name, pkg]));
+    const added = stacked.filter((pkg) => !present.has(pkg.name));
+    if (added.length === 0) throw new ResolutionError(`base layer "${layer}" adds no package: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} already in the base below`);
+    below = [...below, ...added.map((pkg) => ({ ...pkg, layer }))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  const names = new Set(below.map((pkg) => pkg.name));
+  const left = [...omitted.values()].filter((o) => !names.has(o.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { packages: below, omitted: left };
+}

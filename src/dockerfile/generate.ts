@@ -171,6 +171,11 @@ export function generateDockerfile(plan: ImagePlan, options: DockerfileOptions =
   const stockDistro = base.stock && plan.base.kind === 'distro';
   out.push(`FROM ${base.image} AS base`);
   if (stockDistro && plan.base.kind === 'distro') {
+    // The stock images' apt sources read their default components only; kiln does not rewrite them yet.
+    const { components, layers } = plan.base.spec;
+    if (components || Object.keys(layers ?? {}).length) {
+      throw new UsageError(`${plan.name}: base components and layers are not rendered into a Dockerfile yet; build it with the native backend`);
+    }
     if (plan.base.spec.packages.length) out.push(aptInstall(plan.base.spec.packages, options.aptPins ?? {}));
     // kiln's bases have nonroot (65532) in /etc/passwd; a stock image gets the same user.
     if (wantsNonroot(plan.runtime.User)) {

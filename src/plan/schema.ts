@@ -61,6 +61,7 @@ const debPackageSchema = z.object({
   size: z.number().int().nonnegative(),
   source: z.string().optional(),
   mirror: z.string(),
+  layer: z.string().optional(),
 }).strict();
 
 const pinnedBaseSchema = z.discriminatedUnion('kind', [

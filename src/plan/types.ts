@@ -70,6 +70,8 @@ export interface PinnedDebPackage {
   /** source is the source package, when it differs from the name. */
   source?: string;
   mirror: string;
+  /** layer names the base layer (kiln.yaml `layers:`) the package is stacked in; none: the base itself. */
+  layer?: string;
 }
 
 /** PinnedBase is the base of an entry resolved to exact content. */

@@ -31,6 +31,8 @@ export interface AptCaseOptions {
   keyring?: 'own' | 'stranger';
   /** mirror replaces the repository's URL in kiln.yaml (e.g. a closed port). */
   mirror?: string;
+  /** components are written as the base's `components:` when given. */
+  components?: string[];
 }
 
 async function makeRepo(signed: boolean): Promise<AptRepo> {
@@ -66,6 +68,7 @@ export async function aptCase(dir: string, options: AptCaseOptions): Promise<Cas
     '      distro: debian',
     '      release: bookworm',
     `      packages: [${options.wanted.join(', ')}]`,
+    ...(options.components ? [`      components: [${options.components.join(', ')}]`] : []),
     `      mirror: ${mirror}`,
     `      security_mirror: ${mirror}`,
     `      keyring: ${options.keyring === 'stranger' ? repo.strangerKeyring : repo.keyring}`,

@@ -4,6 +4,7 @@
 // infer with exactly the predictions the same trained models give on the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runKiln } from '../../src/testing/cli.js';
@@ -14,6 +15,8 @@ import {
 } from '../../src/testing/model-servers.js';
 
 const ENTRIES = SERVER_KINDS.map((kind) => `${kind}-server/cpu`);
+// Tags are per run: helpers sharing one Docker daemon must not load or remove each other's images.
+const RUN = randomBytes(3).toString('hex');
 
 interface BuildJson {
   images: Array<{ name: string; digest: string; layers: Array<{ holds: string }> }>;
@@ -62,7 +65,7 @@ test('the example model servers, built natively and with the docker backend, ser
   const only = ENTRIES.flatMap((entry) => ['--only', entry]);
   const tags: string[] = [];
   try {
-    const native = await runKiln(['build', dir, ...only, '-o', `docker-archive:${work}/{name}.tar:kiln-e2e/{name}:native`, '--json'], { env });
+    const native = await runKiln(['build', dir, ...only, '-o', `docker-archive:${work}/{name}.tar:kiln-e2e/{name}:native-${RUN}`, '--json'], { env });
     assert.equal(native.code, 0, native.stderr);
     const report = JSON.parse(native.stdout) as BuildJson;
     assert.deepEqual(report.images.map((image) => image.name).sort(), [...ENTRIES].sort());
@@ -72,16 +75,16 @@ test('the example model servers, built natively and with the docker backend, ser
     }
     for (const kind of SERVER_KINDS) {
       await sh('docker', ['load', '-i', join(work, `${kind}-server-cpu.tar`)]);
-      tags.push(`kiln-e2e/${kind}-server-cpu:native`);
+      tags.push(`kiln-e2e/${kind}-server-cpu:native-${RUN}`);
     }
 
-    const docker = await runKiln(['build', dir, ...only, '--backend', 'docker', '-o', `docker-archive:${work}/{name}-docker.tar:kiln-e2e/{name}:docker`, '--json'], { env });
+    const docker = await runKiln(['build', dir, ...only, '--backend', 'docker', '-o', `docker-archive:${work}/{name}-docker.tar:kiln-e2e/{name}:docker-${RUN}`, '--json'], { env });
     assert.equal(docker.code, 0, docker.stderr);
-    tags.push(...SERVER_KINDS.map((kind) => `kiln-e2e/${kind}-server-cpu:docker`));
+    tags.push(...SERVER_KINDS.map((kind) => `kiln-e2e/${kind}-server-cpu:docker-${RUN}`));
 
     for (const kind of SERVER_KINDS) {
-      await checkServer(dir, kind, `kiln-e2e/${kind}-server-cpu:native`);
-      await checkServer(dir, kind, `kiln-e2e/${kind}-server-cpu:docker`);
+      await checkServer(dir, kind, `kiln-e2e/${kind}-server-cpu:native-${RUN}`);
+      await checkServer(dir, kind, `kiln-e2e/${kind}-server-cpu:docker-${RUN}`);
     }
   } finally {
     for (const tag of tags) await sh('docker', ['rmi', tag]).catch(() => undefined);
