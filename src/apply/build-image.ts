@@ -25,11 +25,18 @@ export interface LayerReport {
 /** ImageReport is what `kiln build --json` prints per image. */
 export interface ImageReport {
   name: string;
+  /** digest is the image's manifest digest, or the index's for a multi-platform entry. */
   digest: string;
+  /** size and unpackedSize of an index add up its children. */
   size: number;
   unpackedSize: number;
+  /** layers of an index are empty: each platform lists its own. */
   layers: LayerReport[];
   outputs: string[];
+  /** platform is set on each child report of an index (`linux/arm64`). */
+  platform?: string;
+  /** platforms are an index's children, each with its own digest and layers. */
+  platforms?: ImageReport[];
 }
 
 /** BuildContext carries the cache and logging. */
@@ -125,4 +132,14 @@ export async function reportImage(name: string, image: Image, outputs: string[],
     });
   }
   return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, layers: layerReports, outputs };
+}
+
+/** reportIndex describes an index from its children's reports (each with its platform set). */
+export function reportIndex(name: string, digest: string, children: ImageReport[]): ImageReport {
+  return {
+    name, digest,
+    size: children.reduce((sum, child) => sum + child.size, 0),
+    unpackedSize: children.reduce((sum, child) => sum + child.unpackedSize, 0),
+    layers: [], outputs: [], platforms: children,
+  };
 }

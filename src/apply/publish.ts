@@ -6,18 +6,19 @@
 // so does an entry its scan gate (kiln.yaml `scan:`) refuses, which is not uploaded at all.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
-import { artifactsFor, type Attachment } from '../oci/artifact.js';
+import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import { artifactsFor, artifactsBySubject, type Attachment } from '../oci/artifact.js';
 import type { Descriptor } from '../oci/spec.js';
 import { errorMessage, OutputError } from '../errors.js';
 import { limiter } from '../limit.js';
 import { scanGate } from './scan-gate.js';
 import type { Digest } from '../oci/digest.js';
 import {
-  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushReferrers, redact, Registries,
+  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushIndex, pushReferrers, redact, Registries,
   updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
 import type { RegistryClient } from '../registry/client.js';
-import { writeImage, writeReferrers } from '../places/index.js';
+import { writeImage, writeReferrers, type PlatformWanted } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
 
@@ -38,6 +39,8 @@ export interface PublishContext {
   store: BlobStore;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** platform picks the child of an index a docker-archive output takes (default: the host's). */
+  platform?: PlatformWanted;
 }
 
 /** PublishOptions: `partial` tags what succeeded even when something failed. */
@@ -62,19 +65,20 @@ export class ScanGateError extends OutputError {}
 
 interface Job {
   entry: ImagePlan;
-  image: Image;
+  image: ImageOrIndex;
   artifacts: Image[];
   destination: Destination;
   result: PublishResult;
   digest: Digest;
-  /** untracked are referrers the registry does not list itself: phase 2 puts them under the referrers tag. */
-  untracked: Descriptor[];
+  /** untracked are referrers the registry does not list itself, by subject: phase 2 puts them under each referrers tag. */
+  untracked: Map<Digest, Descriptor[]>;
 }
 
 /** PublishedEntry is one built entry's image and what goes with it. */
 export interface PublishedEntry {
   entry: ImagePlan;
-  image: Image;
+  /** image is the built image, or the index of a multi-platform entry. */
+  image: ImageOrIndex;
   /** attachments (the SBOM) are attached to the image as referrers; none when absent. */
   attachments?: Attachment[];
 }
@@ -93,7 +97,7 @@ function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
  * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
  * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
  */
-export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
+export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: ImageOrIndex, attachments?: Attachment[]) => Promise<string[]> {
   const queue = keyedQueue();
   return async (entry, image, attachments = []) => {
     const written: string[] = [];
@@ -101,14 +105,17 @@ export function outputPublisher(context: PublishContext): (entry: ImagePlan, ima
     for (const output of entry.outputs) {
       const place = parsePlace(output);
       context.log(`${entry.name}: writing ${output}`);
-      const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
+      const placeContext = { store: context.store, env: context.env, defaultName: entry.name, ...(context.platform ? { platform: context.platform } : {}) };
+      let took: string | undefined;
       await queue(place.transport === 'docker' ? output : place.path, async () => {
-        await writeImage(place, image, placeContext);
+        took = (await writeImage(place, image, placeContext)).platform;
         // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
         // could no longer pick the image: the SBOM goes only beside a tagged image.
         if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
       });
-      written.push(output);
+      // A docker-archive holds one platform of an index: say which.
+      if (took) context.log(`${entry.name}: ${output} holds ${took} only (a docker-archive takes one platform)`);
+      written.push(took ? `${output} (${took})` : output);
     }
     return written;
   };
@@ -175,7 +182,7 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
     for (const destination of entry.destinations) {
       const result: PublishResult = { name: entry.name, registry: destination.registry, status: 'skipped', references: [] };
       if (destination.skipped) result.message = destination.skipped;
-      jobs.push({ entry, image, artifacts, destination, result, digest, untracked: [] });
+      jobs.push({ entry, image, artifacts, destination, result, digest, untracked: new Map() });
     }
   }
   const active = jobs.filter((job) => !job.destination.skipped);
@@ -206,16 +213,22 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
         }
       }
       context.log(`${entry.name}: uploading to ${destination.repository}`);
-      await pushImage(job.image, [{ reference: `${destination.repository}@${digest}` } satisfies PushDestination], pushOptions(destination));
-      if (job.artifacts.length) {
-        const attached = await pushReferrers(destination.repository, job.artifacts, pushOptions(destination));
-        job.untracked = attached.untracked;
-        job.result.referrers = attached.references;
-        if (options.byDigest && job.untracked.length) {
+      // An index goes children first, each by digest, then the index by digest: still no tag.
+      const byDigest = [{ reference: `${destination.repository}@${digest}` } satisfies PushDestination];
+      if (isImageIndex(job.image)) await pushIndex(job.image, byDigest, pushOptions(destination));
+      else await pushImage(job.image, byDigest, pushOptions(destination));
+      // Each platform's SBOM refers to its child: referrers (and the fallback tag) are per subject.
+      job.result.referrers = [];
+      for (const [subject, artifacts] of await artifactsBySubject(job.artifacts)) {
+        const attached = await pushReferrers(destination.repository, artifacts, pushOptions(destination));
+        job.result.referrers.push(...attached.references);
+        if (attached.untracked.length) job.untracked.set(subject, attached.untracked);
+        if (options.byDigest && attached.untracked.length) {
           const client = registries.client(host, credentialsOf(destination));
-          await referrersTagQueue(`${destination.repository}@${digest}`, () => updateReferrersTag(client, repository, digest, job.untracked));
+          await referrersTagQueue(`${destination.repository}@${subject}`, () => updateReferrersTag(client, repository, subject, attached.untracked));
         }
       }
+      if (!job.artifacts.length) delete job.result.referrers;
       job.result.status = 'uploaded';
       if (options.byDigest) job.result.references = [`${destination.repository}@${digest}`];
     } catch (error) {
@@ -233,12 +246,13 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
     await Promise.all(active.filter((job) => job.result.status === 'uploaded').map((job) => slot(async () => {
       const { entry, destination } = job;
       try {
-        if (job.untracked.length) {
+        for (const [subject, untracked] of job.untracked) {
           const repository = parseReference(`${destination.repository}:x`).repository;
           const client = registriesOf(destination).client(hostOf(destination.repository), credentialsOf(destination));
-          await referrersTagQueue(`${destination.repository}@${job.digest}`, () => updateReferrersTag(client, repository, job.digest, job.untracked));
+          await referrersTagQueue(`${destination.repository}@${subject}`, () => updateReferrersTag(client, repository, subject, untracked));
         }
-        const results = await pushImage(job.image, destination.references.map((reference) => reference.replace(/^docker:\/\//, '')), pushOptions(destination));
+        const tags = destination.references.map((reference) => reference.replace(/^docker:\/\//, ''));
+        const results = isImageIndex(job.image) ? await pushIndex(job.image, tags, pushOptions(destination)) : await pushImage(job.image, tags, pushOptions(destination));
         job.result.status = 'pushed';
         job.result.references = results.flatMap((result) => result.references);
       } catch (error) {

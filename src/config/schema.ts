@@ -74,7 +74,8 @@ const annotationsSchema = z.object({
 /** imageSchema: one image of the manifest. */
 export const imageSchema = z.object({
   base: baseSchema,
-  platform: platformSchema.default('linux/amd64'),
+  /** platform is one platform, or a list: one image per platform, published as an OCI image index. */
+  platform: z.union([platformSchema, z.array(platformSchema).min(1).refine((list) => new Set(list).size === list.length, 'a platform is listed twice')]).default('linux/amd64'),
   app: appSchema.optional(),
   entrypoint: stringList.optional(),
   cmd: stringList.optional(),

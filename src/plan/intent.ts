@@ -6,13 +6,14 @@ import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
-import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PlatformSpec, PythonPlan } from './types.js';
+import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PythonPlan } from './types.js';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/write.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { rfc3339 } from '../oci/timestamp.js';
+import { parsePlatform } from './platforms.js';
 
 function gitRevision(dir: string): string | undefined {
   try {
@@ -20,11 +21,6 @@ function gitRevision(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function parsePlatform(text: string): PlatformSpec {
-  const [os, architecture, variant] = text.split('/');
-  return { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) };
 }
 
 /** resolvePlacePath makes a relative oci:/docker-archive: path absolute against `base`. */
@@ -146,6 +142,8 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
   const outputBase = options.outputs?.length ? options.cwd : manifestDir;
   const python = planPython(spec, manifestDir, app?.dir);
   const destinations = planDestinations(entry, manifest, options.env);
+  // A list of one platform is that platform: an index is made only for two or more.
+  const platforms = [...new Set(typeof spec.platform === 'string' ? [spec.platform] : spec.platform)].map(parsePlatform);
   return {
     name,
     image: entry.image,
@@ -157,7 +155,8 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     sbom: entry.sbom,
     immutableTags: entry.immutableTags,
     base: planBase(spec, manifestDir),
-    platform: parsePlatform(spec.platform),
+    platform: platforms[0]!,
+    ...(platforms.length > 1 ? { platforms: platforms.map((platform) => ({ platform })) } : {}),
     ...(app ? { app } : {}),
     ...(python ? { python } : {}),
     runtime,

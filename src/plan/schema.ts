@@ -66,7 +66,7 @@ const debPackageSchema = z.object({
 const pinnedBaseSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scratch') }).strict(),
   z.object({ kind: z.literal('distro'), lockName: z.string(), codename: z.string(), packages: z.array(debPackageSchema) }).strict(),
-  z.object({ kind: z.literal('registry'), reference: z.string(), digest }).strict(),
+  z.object({ kind: z.literal('registry'), reference: z.string(), digest, imageDigest: digest.optional() }).strict(),
   z.object({ kind: z.literal('place'), place: z.string(), digest }).strict(),
 ]);
 
@@ -121,6 +121,7 @@ const imagePlanSchema = z.object({
   immutableTags: z.boolean(),
   base: baseRefSchema,
   platform: platformSchema,
+  platforms: z.array(z.object({ platform: platformSchema, pinned: pinsSchema }).strict()).min(2).optional(),
   app: z.object({ dir: z.string(), dest: z.string() }).strict().optional(),
   python: pythonPlanSchema.optional(),
   runtime: runtimeSchema,
@@ -128,8 +129,9 @@ const imagePlanSchema = z.object({
   created: z.string(),
   epoch: z.number().int(),
   outputs: z.array(z.string()),
-  pinned: pinsSchema,
-}).strict();
+  /** pinned is absent only for a multi-platform entry, whose platforms carry the pins. */
+  pinned: pinsSchema.optional(),
+}).strict().refine((entry) => (entry.platforms ? !entry.pinned : !!entry.pinned), 'an entry pins its inputs in `pinned`, or per platform in `platforms` (not both)');
 
 const pinnedSourceSchema = z.object({
   name: z.string(),
