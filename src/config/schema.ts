@@ -107,6 +107,8 @@ const baseLayerSchema = z.union([z.string().min(1), distroBaseSchema.partial()])
 const imageLayerShape = {
   ...imageSchema.partial().shape,
   base: baseLayerSchema.optional(),
+  // A platform may be a template (`linux/{arch}` with a matrix axis): checked once rendered, per entry.
+  platform: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('linux/amd64'),
   app: appSchema.partial().optional(),
   python: pythonSchema.partial().optional(),
   annotations: annotationsSchema.partial().optional(),
