@@ -139,3 +139,49 @@ test('two platforms from Debian packages: one index, app layer shared, pushed an
     await rm(work, { recursive: true, force: true });
   }
 });
+
+test('--push of a multi-platform entry: children and index by digest, then the tag; each child gets its SBOM; kiln push republishes the index', { timeout: 300_000 }, async (t) => {
+  const registry = process.env.KILN_TEST_REGISTRY;
+  if (!registry) {
+    t.skip('KILN_TEST_REGISTRY unset');
+    return;
+  }
+  const work = await tempDir();
+  const namespace = `kiln-e2e/push-${randomBytes(4).toString('hex')}`;
+  try {
+    await mkdir(join(work, 'site'), { recursive: true });
+    await writeFile(join(work, 'site/index.txt'), 'served by kiln\n');
+    await writeFile(join(work, 'kiln.yaml'), [
+      'registries:',
+      `  local: { repository: ${registry}/${namespace}, insecure: true }`,
+      'images:',
+      '  web:',
+      '    base: scratch',
+      '    platform: [linux/amd64, linux/arm64]',
+      '    app: { src: site, dest: /srv }',
+      '    tags: [v1]',
+      '',
+    ].join('\n'));
+    const env = { KILN_CACHE_DIR: join(work, 'cache') };
+    const built = await runKiln(['build', work, '--push', '--json', '-q'], { env });
+    assert.equal(built.code, 0, built.stderr);
+    const report = JSON.parse(built.stdout) as BuildJson & { published: Array<{ status: string; references: string[]; referrers: string[] }> };
+    const entry = report.entries[0]!;
+    assert.deepEqual(report.published.map((p) => [p.status, p.references]), [['pushed', [`${registry}/${namespace}/web:v1@${entry.digest}`]]]);
+    assert.equal(report.published[0]!.referrers.length, 2, 'one SBOM per platform');
+    if (await requireTool(t, 'skopeo')) {
+      const tags = (JSON.parse(await sh('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry}/${namespace}/web`])) as { Tags: string[] }).Tags;
+      // The registry has no referrers API: each child's SBOM is listed under that child's referrers tag.
+      assert.deepEqual(tags.sort(), ['v1', ...entry.platforms!.map((p) => p.digest.replace(':', '-'))].sort());
+      for (const child of entry.platforms!) {
+        const referrers = JSON.parse(await sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry}/${namespace}/web:${child.digest.replace(':', '-')}`])) as { manifests: Array<{ artifactType: string }> };
+        assert.deepEqual(referrers.manifests.map((m) => m.artifactType), ['application/vnd.cyclonedx+json']);
+      }
+    }
+    const pushed = await runKiln(['push', work, '--json', '-q'], { env });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal((JSON.parse(pushed.stdout) as BuildJson).entries[0]!.digest, entry.digest, 'kiln push publishes the recorded index');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
