@@ -14,7 +14,7 @@ AUTH_USER=kiln
 AUTH_PASSWORD=kiln-test-password
 PACKAGES=(docker.io docker-registry skopeo umoci buildah apache2-utils gnupg debian-archive-keyring
   python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl python3-poetry python3-sklearn xz-utils zstd curl
-  busybox-static openssl time debootstrap)
+  busybox-static openssl time debootstrap qemu-user-static binfmt-support)
 
 log() { printf 'test-services: %s\n' "$*" >&2; }
 
@@ -71,8 +71,19 @@ start_dockerd() {
   log "dockerd started"
 }
 
+# Multi-arch tests run the arm64 image under emulation: qemu-user-static registers itself with binfmt_misc (flag F,
+# so it works inside containers), which needs the filesystem mounted (containers often lack it).
+start_binfmt() {
+  if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || { log "cannot mount binfmt_misc: arm64 images will not run"; return 0; }
+  fi
+  command -v update-binfmts >/dev/null && update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && log "binfmt_misc: qemu-aarch64 registered" || log "binfmt_misc: no qemu-aarch64 (install qemu-user-static)"
+}
+
 start() {
   mkdir -p "$STATE"
+  start_binfmt
   start_dockerd
   start_registry registry "$REGISTRY_PORT"
   start_registry auth-registry "$AUTH_REGISTRY_PORT" htpasswd

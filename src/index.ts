@@ -15,6 +15,7 @@ export type { ImageReport, LayerReport } from './apply/build-image.js';
 export type { PublishResult } from './apply/publish.js';
 export type { BackendName } from './backends/types.js';
 export type { Image } from './oci/image.js';
+export { indexFromImages, isImageIndex, type ImageIndex, type ImageOrIndex, type PlatformImage } from './oci/image-index.js';
 export type { Layer } from './oci/layer.js';
 export { readImage, writeImage } from './places/index.js';
 export { formatPlanFile, parsePlanFile, readPlanFile } from './plan/index.js';

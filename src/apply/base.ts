@@ -24,6 +24,9 @@ export const baseSources: Record<BaseRef['kind'], BaseSource> = {
       const { pullFromContext, formatReference } = await import('../registry/index.js');
       const reference = pinned?.kind === 'registry' ? pinned.reference : base.place;
       const pulled = await pullFromContext(reference, { store: context.store, platform: plan.platform, env: context.env });
+      if (pinned?.kind === 'registry' && pinned.imageDigest && pulled.imageDigest !== pinned.imageDigest) {
+        throw new IntegrityError(`${plan.name}: base ${reference} gives ${pulled.imageDigest} for ${plan.platform.os}/${plan.platform.architecture}, the plan pins ${pinned.imageDigest}`);
+      }
       const shown = formatReference(pulled.reference);
       context.log?.(`${plan.name}: base pinned as ${shown}`);
       return { image: pulled.image, description: shown, annotations: pulled.baseAnnotations };

@@ -1,16 +1,18 @@
 // buildEntries: every entry of a plan in parallel within a limit; a failure stays with its entry.
+import type { BlobStore } from '../cache/blob-store.js';
 // A builder turns an entry into an Image; a publisher writes it to the entry's outputs. Each built image is
 // recorded by digest in the cache, so `kiln push` publishes that very image later.
 import { recalledImage, recordBuild, rememberImage } from '../cache/build-records.js';
 import type { Image } from '../oci/image.js';
+import { indexFromImages, type ImageOrIndex, type PlatformImage } from '../oci/image-index.js';
 import type { Attachment } from '../oci/artifact.js';
 import { entryAttachments } from './attachments.js';
 import { errorMessage } from '../errors.js';
 import { limiter } from '../limit.js';
 import type { BuildContext } from './build-image.js';
-import { reportImage, type ImageReport } from './image-report.js';
+import { reportImage, reportIndex, type ImageReport } from './image-report.js';
 import { imageKey } from './image-key.js';
-import type { BuildPlan, ImagePlan } from '../plan/index.js';
+import { formatPlatform, platformEntries, type BuildPlan, type ImagePlan } from '../plan/index.js';
 
 /** EntryResult is what happened to one entry. */
 export interface EntryResult {
@@ -19,9 +21,9 @@ export interface EntryResult {
   status: 'built' | 'failed' | 'cancelled';
   seconds: number;
   report?: ImageReport;
-  /** image is the built image, kept for publishing. */
-  image?: Image;
-  /** attachments go with the image where it is published (its SBOM). */
+  /** image is the built image (an index for a multi-platform entry), kept for publishing. */
+  image?: ImageOrIndex;
+  /** attachments go with the image where it is published (its SBOM; one per platform, naming its child, for an index). */
   attachments?: Attachment[];
   /** error is the failure's one-line message; `cause` the thrown value. */
   error?: string;
@@ -34,11 +36,44 @@ export interface BuiltEntry {
   report: ImageReport;
 }
 
-/** EntryBuilder builds one entry into an Image; it never writes outputs. */
+/** EntryBuilder builds one single-platform entry into an Image; it never writes outputs. */
 export type EntryBuilder = (entry: ImagePlan, log: (line: string) => void) => Promise<BuiltEntry>;
 
-/** EntryPublisher writes a built image (and its attachments) to the entry's outputs and returns the places written. */
-export type EntryPublisher = (entry: ImagePlan, image: Image, attachments: Attachment[]) => Promise<string[]>;
+/** EntryPublisher writes a built image or index (and its attachments) to the entry's outputs and returns the places written. */
+export type EntryPublisher = (entry: ImagePlan, image: ImageOrIndex, attachments: Attachment[]) => Promise<string[]>;
+
+/** BuiltArtifact is an entry built: its image (or index), report and attachments. */
+interface BuiltArtifact {
+  image: ImageOrIndex;
+  report: ImageReport;
+  attachments: Attachment[];
+}
+
+/**
+ * buildArtifact runs the builder once per platform of the entry. A multi-platform entry becomes an OCI image
+ * index over its platforms' images, in the order kiln.yaml lists them; each platform's SBOM names its child.
+ */
+async function buildArtifact(entry: ImagePlan, builder: EntryBuilder, log: (line: string) => void, store: BlobStore): Promise<BuiltArtifact> {
+  const parts = platformEntries(entry);
+  if (parts.length === 1) {
+    const built = await builder(entry, log);
+    return { ...built, attachments: await entryAttachments(entry, store) };
+  }
+  const children: PlatformImage[] = [];
+  const reports: ImageReport[] = [];
+  const attachments: Attachment[] = [];
+  // One platform after another: they share the app layer and the cache, and the machine's cores.
+  for (const part of parts) {
+    log(`${entry.name}: building ${formatPlatform(part.platform)}`);
+    const built = await builder(part, log);
+    const digest = await built.image.digest();
+    children.push({ platform: { ...part.platform }, image: built.image });
+    reports.push({ ...built.report, platform: formatPlatform(part.platform) });
+    for (const attachment of await entryAttachments(part, store)) attachments.push({ ...attachment, subject: digest });
+  }
+  const index = indexFromImages(children, entry.annotations);
+  return { image: index, report: reportIndex(entry.name, await index.digest(), reports), attachments };
+}
 
 /** BuildEntriesOptions choose the builder, the publisher, parallelism and failure handling. */
 export interface BuildEntriesOptions {
@@ -83,8 +118,8 @@ export async function buildEntries(plan: BuildPlan, context: BuildContext, optio
     if (failed && options.failFast) return { name: entry.name, status: 'cancelled', seconds: 0 };
     const started = performance.now();
     try {
-      const built = await builder(entry, context.log);
-      const attachments = await entryAttachments(entry, context.store);
+      const built = await buildArtifact(entry, builder, context.log, context.store);
+      const attachments = built.attachments;
       const outputs = options.publisher ? await options.publisher(entry, built.image, attachments) : [];
       await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image, attachments);
       const report = { ...built.report, outputs };

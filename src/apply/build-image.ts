@@ -12,7 +12,7 @@ import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
 import type { BuildPlan, ImagePlan } from '../plan/index.js';
 
-export { reportImage, type ImageReport, type LayerReport } from './image-report.js';
+export { reportImage, reportIndex, type ImageReport, type LayerReport } from './image-report.js';
 
 /** BuildContext carries the cache and logging. */
 export interface BuildContext {

@@ -17,13 +17,20 @@ export interface LayerReport {
 /** ImageReport is what `kiln build --json` prints per image. */
 export interface ImageReport {
   name: string;
+  /** digest is the image's manifest digest, or the index's for a multi-platform entry. */
   digest: string;
+  /** size and unpackedSize of an index add up its children. */
   size: number;
   unpackedSize: number;
   /** slimmed is what a distro base's slim rules left out, per rule (files, bytes); absent when nothing was. */
   slimmed?: SlimRemoved;
+  /** layers of an index are empty: each platform lists its own. */
   layers: LayerReport[];
   outputs: string[];
+  /** platform is set on each child report of an index (`linux/arm64`). */
+  platform?: string;
+  /** platforms are an index's children, each with its own digest and layers. */
+  platforms?: ImageReport[];
 }
 
 /**
@@ -66,4 +73,14 @@ export async function reportImage(name: string, image: Image, outputs: string[],
   }
   const slim = Object.keys(slimmed).length ? { slimmed: Object.fromEntries(Object.entries(slimmed).sort(([a], [b]) => (a < b ? -1 : 1))) } : {};
   return { name, digest: await image.digest(), size: await imageSize(image), unpackedSize, ...slim, layers: layerReports, outputs };
+}
+
+/** reportIndex describes an index from its children's reports (each with its platform set). */
+export function reportIndex(name: string, digest: string, children: ImageReport[]): ImageReport {
+  return {
+    name, digest,
+    size: children.reduce((sum, child) => sum + child.size, 0),
+    unpackedSize: children.reduce((sum, child) => sum + child.unpackedSize, 0),
+    layers: [], outputs: [], platforms: children,
+  };
 }

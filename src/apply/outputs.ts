@@ -1,8 +1,8 @@
 // outputPublisher: a built image goes to the entry's outputs (oci:, docker-archive:, docker://), with its attachments
 // beside it. Apart from publishEntries (registries, tags, scan gates), so a build without --push loads none of that.
-import type { Image } from '../oci/image.js';
+import type { ImageOrIndex } from '../oci/image-index.js';
 import { artifactsFor, type Attachment } from '../oci/artifact.js';
-import { writeImage, writeReferrers } from '../places/index.js';
+import { writeImage, writeReferrers, type PlatformWanted } from '../places/index.js';
 import { parsePlace } from '../places/place.js';
 import type { ImagePlan } from '../plan/index.js';
 import type { BlobStore } from '../cache/blob-store.js';
@@ -12,6 +12,8 @@ export interface PublishContext {
   store: BlobStore;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** platform picks the child of an index a docker-archive output takes (default: the host's). */
+  platform?: PlatformWanted;
 }
 
 /** keyedQueue runs tasks with the same key one after another: several entries may write into one OCI layout. */
@@ -28,7 +30,7 @@ export function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promis
  * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
  * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
  */
-export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: Image, attachments?: Attachment[]) => Promise<string[]> {
+export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: ImageOrIndex, attachments?: Attachment[]) => Promise<string[]> {
   const queue = keyedQueue();
   return async (entry, image, attachments = []) => {
     const written: string[] = [];
@@ -36,14 +38,17 @@ export function outputPublisher(context: PublishContext): (entry: ImagePlan, ima
     for (const output of entry.outputs) {
       const place = parsePlace(output);
       context.log(`${entry.name}: writing ${output}`);
-      const placeContext = { store: context.store, env: context.env, defaultName: entry.name };
+      const placeContext = { store: context.store, env: context.env, defaultName: entry.name, ...(context.platform ? { platform: context.platform } : {}) };
+      let took: string | undefined;
       await queue(place.transport === 'docker' ? output : place.path, async () => {
-        await writeImage(place, image, placeContext);
+        took = (await writeImage(place, image, placeContext)).platform;
         // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
         // could no longer pick the image: the SBOM goes only beside a tagged image.
         if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
       });
-      written.push(output);
+      // A docker-archive holds one platform of an index: say which.
+      if (took) context.log(`${entry.name}: ${output} holds ${took} only (a docker-archive takes one platform)`);
+      written.push(took ? `${output} (${took})` : output);
     }
     return written;
   };

@@ -5,14 +5,15 @@
 // tag (`sha256-<hex>`, for registries without the referrers API) first. A failure in phase 1 holds every tag back unless `partial` is set;
 // so does an entry its scan gate (kiln.yaml `scan:`) refuses, which is not uploaded at all.
 import type { Image } from '../oci/image.js';
-import { artifactsFor, type Attachment } from '../oci/artifact.js';
+import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import { artifactsFor, artifactsBySubject, type Attachment } from '../oci/artifact.js';
 import type { Descriptor } from '../oci/spec.js';
 import { errorMessage, OutputError } from '../errors.js';
 import { limiter } from '../limit.js';
 import { scanGate } from './scan-gate.js';
 import type { Digest } from '../oci/digest.js';
 import {
-  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushReferrers, redact, Registries,
+  dockerConfigCredentials, envCredential, insecureRegistries, parseReference, pushImage, pushIndex, pushReferrers, redact, Registries,
   updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -57,19 +58,20 @@ export class ScanGateError extends OutputError {}
 
 interface Job {
   entry: ImagePlan;
-  image: Image;
+  image: ImageOrIndex;
   artifacts: Image[];
   destination: Destination;
   result: PublishResult;
   digest: Digest;
-  /** untracked are referrers the registry does not list itself: phase 2 puts them under the referrers tag. */
-  untracked: Descriptor[];
+  /** untracked are referrers the registry does not list itself, by subject: phase 2 puts them under each referrers tag. */
+  untracked: Map<Digest, Descriptor[]>;
 }
 
 /** PublishedEntry is one built entry's image and what goes with it. */
 export interface PublishedEntry {
   entry: ImagePlan;
-  image: Image;
+  /** image is the built image, or the index of a multi-platform entry. */
+  image: ImageOrIndex;
   /** attachments (the SBOM) are attached to the image as referrers; none when absent. */
   attachments?: Attachment[];
 }
@@ -135,7 +137,7 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
     for (const destination of entry.destinations) {
       const result: PublishResult = { name: entry.name, registry: destination.registry, status: 'skipped', references: [] };
       if (destination.skipped) result.message = destination.skipped;
-      jobs.push({ entry, image, artifacts, destination, result, digest, untracked: [] });
+      jobs.push({ entry, image, artifacts, destination, result, digest, untracked: new Map() });
     }
   }
   const active = jobs.filter((job) => !job.destination.skipped);
@@ -166,16 +168,22 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
         }
       }
       context.log(`${entry.name}: uploading to ${destination.repository}`);
-      await pushImage(job.image, [{ reference: `${destination.repository}@${digest}` } satisfies PushDestination], pushOptions(destination));
-      if (job.artifacts.length) {
-        const attached = await pushReferrers(destination.repository, job.artifacts, pushOptions(destination));
-        job.untracked = attached.untracked;
-        job.result.referrers = attached.references;
-        if (options.byDigest && job.untracked.length) {
+      // An index goes children first, each by digest, then the index by digest: still no tag.
+      const byDigest = [{ reference: `${destination.repository}@${digest}` } satisfies PushDestination];
+      if (isImageIndex(job.image)) await pushIndex(job.image, byDigest, pushOptions(destination));
+      else await pushImage(job.image, byDigest, pushOptions(destination));
+      // Each platform's SBOM refers to its child: referrers (and the fallback tag) are per subject.
+      job.result.referrers = [];
+      for (const [subject, artifacts] of await artifactsBySubject(job.artifacts)) {
+        const attached = await pushReferrers(destination.repository, artifacts, pushOptions(destination));
+        job.result.referrers.push(...attached.references);
+        if (attached.untracked.length) job.untracked.set(subject, attached.untracked);
+        if (options.byDigest && attached.untracked.length) {
           const client = registries.client(host, credentialsOf(destination));
-          await referrersTagQueue(`${destination.repository}@${digest}`, () => updateReferrersTag(client, repository, digest, job.untracked));
+          await referrersTagQueue(`${destination.repository}@${subject}`, () => updateReferrersTag(client, repository, subject, attached.untracked));
         }
       }
+      if (!job.artifacts.length) delete job.result.referrers;
       job.result.status = 'uploaded';
       if (options.byDigest) job.result.references = [`${destination.repository}@${digest}`];
     } catch (error) {
@@ -193,12 +201,13 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
     await Promise.all(active.filter((job) => job.result.status === 'uploaded').map((job) => slot(async () => {
       const { entry, destination } = job;
       try {
-        if (job.untracked.length) {
+        for (const [subject, untracked] of job.untracked) {
           const repository = parseReference(`${destination.repository}:x`).repository;
           const client = registriesOf(destination).client(hostOf(destination.repository), credentialsOf(destination));
-          await referrersTagQueue(`${destination.repository}@${job.digest}`, () => updateReferrersTag(client, repository, job.digest, job.untracked));
+          await referrersTagQueue(`${destination.repository}@${subject}`, () => updateReferrersTag(client, repository, subject, untracked));
         }
-        const results = await pushImage(job.image, destination.references.map((reference) => reference.replace(/^docker:\/\//, '')), pushOptions(destination));
+        const tags = destination.references.map((reference) => reference.replace(/^docker:\/\//, ''));
+        const results = isImageIndex(job.image) ? await pushIndex(job.image, tags, pushOptions(destination)) : await pushImage(job.image, tags, pushOptions(destination));
         job.result.status = 'pushed';
         job.result.references = results.flatMap((result) => result.references);
       } catch (error) {

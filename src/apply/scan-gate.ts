@@ -4,6 +4,8 @@
 import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, KilnError } from '../errors.js';
 import type { Image } from '../oci/image.js';
+import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import { formatPlatform, platformEntries } from '../plan/platforms.js';
 import type { ImagePlan, ScanPolicy } from '../plan/types.js';
 
 /** GateVerdict is one entry's gate result: `failure` is the one-line reason it may not be published. */
@@ -24,9 +26,40 @@ export interface GateContext {
 /**
  * scanGate scans every built entry that has a policy, reading the database once; entries without one are absent from
  * the map. A pinned distro or scratch entry is scanned from its plan (exact); any other (a registry or local base, or
- * an entry published from a build record) from its image's layers, so the base's packages are scanned too.
+ * an entry published from a build record) from its image's layers, so the base's packages are scanned too. An index
+ * is scanned per platform (each has its own packages): it passes only if every platform passes.
  */
-export async function scanGate(built: ReadonlyArray<{ entry: ImagePlan; image: Image }>, context: GateContext): Promise<Map<string, GateVerdict>> {
+export async function scanGate(built: ReadonlyArray<{ entry: ImagePlan; image: ImageOrIndex }>, context: GateContext): Promise<Map<string, GateVerdict>> {
+  const images: Array<{ entry: ImagePlan; image: Image; of: string }> = [];
+  for (const { entry, image } of built) {
+    if (!isImageIndex(image)) {
+      images.push({ entry, image, of: entry.name });
+      continue;
+    }
+    const parts = platformEntries(entry);
+    for (const child of await image.children()) {
+      const part = parts.find((p) => p.platform.os === child.platform.os && p.platform.architecture === child.platform.architecture && p.platform.variant === child.platform.variant);
+      const { platforms: _platforms, ...plain } = entry;
+      // An index published from a build record has no per-platform pins here: its layers are scanned.
+      const childEntry: ImagePlan = part ?? { ...plain, platform: child.platform };
+      images.push({ entry: { ...childEntry, name: `${entry.name} ${formatPlatform(child.platform)}` }, image: child.image, of: entry.name });
+    }
+  }
+  const perImage = await scanImages(images, context);
+  const verdicts = new Map<string, GateVerdict>();
+  for (const { entry, of } of images) {
+    const verdict = perImage.get(entry.name);
+    if (!verdict) continue;
+    const named = of === entry.name ? verdict : { ...verdict, summary: `${entry.name.slice(of.length + 1)}: ${verdict.summary}` };
+    const before = verdicts.get(of);
+    if (!before) verdicts.set(of, named);
+    else if (before.passed && !named.passed) verdicts.set(of, named);
+    else if (before.passed === named.passed) verdicts.set(of, { passed: before.passed, summary: `${before.summary}; ${named.summary}` });
+  }
+  return verdicts;
+}
+
+async function scanImages(built: ReadonlyArray<{ entry: ImagePlan; image: Image }>, context: GateContext): Promise<Map<string, GateVerdict>> {
   const verdicts = new Map<string, GateVerdict>();
   const gated = built.filter((item): item is { entry: ImagePlan & { scan: ScanPolicy }; image: Image } => item.entry.scan !== false);
   if (gated.length === 0) return verdicts;

@@ -3,7 +3,9 @@
 import { sha256, digestHex, type Digest } from '../oci/digest.js';
 import { checkedConfig, imageFromRaw, type Image } from '../oci/image.js';
 import { blobLayer, type Layer } from '../oci/layer.js';
-import type { ImageConfig, Manifest } from '../oci/spec.js';
+import type { ImageConfig, Index, Manifest } from '../oci/spec.js';
+import { indexFromImages, isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import { isIndexMediaType } from '../oci/media-types.js';
 import type { Attachment } from '../oci/artifact.js';
 import { IntegrityError } from '../errors.js';
 import type { BlobStore } from './blob-store.js';
@@ -20,6 +22,8 @@ export interface RecordedAttachment {
   digest: Digest;
   size: number;
   annotations: Record<string, string>;
+  /** subject is the child of an index the attachment describes. */
+  subject?: Digest;
 }
 
 /** BuildRecord is what is remembered per entry: the manifest digest and where its blobs are. */
@@ -39,7 +43,7 @@ function memoKey(key: BuildKey): string {
   return digestHex(sha256(Buffer.from(`${key.manifestFile}\0${key.name}`)));
 }
 
-/** keepImage copies whatever blobs of `image` the store lacks into it (manifest included) and returns its digest. */
+/** keepImage copies whatever blobs of `image` the store lacks into it (manifest last) and returns its digest. */
 export async function keepImage(store: BlobStore, image: Image, what: string): Promise<Digest> {
   const manifest = await image.manifest();
   const layers = await image.layers();
@@ -51,13 +55,19 @@ export async function keepImage(store: BlobStore, image: Image, what: string): P
   return (await store.writeBuffer(await image.rawManifest(), undefined, `${what}: manifest`)).digest;
 }
 
-/** recordBuild copies whatever blobs of `image` the store lacks into it, then records the image for `key`. */
-export async function recordBuild(store: BlobStore, key: BuildKey, image: Image, attachments: Attachment[] = []): Promise<BuildRecord> {
-  const digest = await keepImage(store, image, key.name);
+/** recordBuild copies whatever blobs of `image` (or of every child of an index) the store lacks into it, then records it for `key`. */
+export async function recordBuild(store: BlobStore, key: BuildKey, image: ImageOrIndex, attachments: Attachment[] = []): Promise<BuildRecord> {
+  let digest: Digest;
+  if (isImageIndex(image)) {
+    for (const child of await image.children()) await keepImage(store, child.image, key.name);
+    digest = (await store.writeBuffer(await image.rawManifest(), undefined, `${key.name}: index`)).digest;
+  } else {
+    digest = await keepImage(store, image, key.name);
+  }
   const recorded: RecordedAttachment[] = [];
   for (const attachment of attachments) {
     const blob = await store.writeBuffer(attachment.data, undefined, `${key.name}: ${attachment.mediaType}`);
-    recorded.push({ mediaType: attachment.mediaType, digest: blob.digest, size: attachment.data.length, annotations: attachment.annotations });
+    recorded.push({ mediaType: attachment.mediaType, digest: blob.digest, size: attachment.data.length, annotations: attachment.annotations, ...(attachment.subject ? { subject: attachment.subject } : {}) });
   }
   const record: BuildRecord = { manifestFile: key.manifestFile, name: key.name, digest, blobs: store.root, ...(recorded.length ? { attachments: recorded } : {}) };
   await store.setMemo(MEMO_KIND, memoKey(key), record);
@@ -70,11 +80,34 @@ export async function findBuild(store: BlobStore, key: BuildKey): Promise<BuildR
   return record && record.name === key.name && record.manifestFile === key.manifestFile ? record : undefined;
 }
 
-/** storedImage opens the image with manifest `digest` from the store; a missing or altered blob throws. */
-export async function storedImage(store: BlobStore, digest: Digest): Promise<Image> {
+/**
+ * storedBuild opens the image or index with manifest `digest` from the store (an index with every child, each by
+ * its platform); a missing or altered blob throws.
+ */
+export async function storedBuild(store: BlobStore, digest: Digest): Promise<ImageOrIndex> {
+  const raw = await storedManifest(store, digest);
+  const parsed = JSON.parse(raw.toString('utf8')) as { mediaType?: string };
+  if (!isIndexMediaType(parsed.mediaType)) return storedImage(store, digest);
+  const index = parsed as Index;
+  const children = [];
+  for (const descriptor of index.manifests) {
+    children.push({ platform: descriptor.platform ?? { os: 'linux', architecture: 'amd64' }, image: await storedImage(store, descriptor.digest) });
+  }
+  const rebuilt = indexFromImages(children, index.annotations);
+  if ((await rebuilt.digest()) !== digest) throw new IntegrityError(`cached index ${digest} is not one kiln wrote`);
+  return rebuilt;
+}
+
+async function storedManifest(store: BlobStore, digest: Digest): Promise<Buffer> {
   if (!(await store.has(digest))) throw new IntegrityError(`image ${digest} is no longer in the cache at ${store.root}`);
   const rawManifest = await store.read(digest);
   if (sha256(rawManifest) !== digest) throw new IntegrityError(`cached manifest ${digest} does not match its digest`);
+  return rawManifest;
+}
+
+/** storedImage opens the image with manifest `digest` from the store; a missing or altered blob throws. */
+export async function storedImage(store: BlobStore, digest: Digest): Promise<Image> {
+  const rawManifest = await storedManifest(store, digest);
   const manifest = JSON.parse(rawManifest.toString('utf8')) as Manifest;
   const rawConfig = checkedConfig(`image ${digest}`, await store.read(manifest.config.digest), manifest.config);
   const config = JSON.parse(rawConfig.toString('utf8')) as ImageConfig;
@@ -96,7 +129,7 @@ export async function storedAttachments(store: BlobStore, record: BuildRecord): 
     if (!(await store.has(recorded.digest))) throw new IntegrityError(`${record.name}: attachment ${recorded.digest} is no longer in the cache at ${store.root}`);
     const data = await store.read(recorded.digest);
     if (sha256(data) !== recorded.digest) throw new IntegrityError(`${record.name}: cached attachment ${recorded.digest} does not match its digest`);
-    attachments.push({ mediaType: recorded.mediaType, data, annotations: recorded.annotations });
+    attachments.push({ mediaType: recorded.mediaType, data, annotations: recorded.annotations, ...(recorded.subject ? { subject: recorded.subject } : {}) });
   }
   return attachments;
 }

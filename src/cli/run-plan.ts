@@ -3,10 +3,13 @@
 import type { CommandContext } from './context.js';
 import type { BuildPlan } from '../plan/index.js';
 import { buildEntries, type EntryBuilder, type EntryResult } from '../apply/build-entries.js';
-import { reportImage } from '../apply/image-report.js';
+import { reportImage, reportIndex, type ImageReport } from '../apply/image-report.js';
 import { outputPublisher } from '../apply/outputs.js';
 import type { PublishResult } from '../apply/publish.js';
-import { findBuild, storedAttachments, storedImage } from '../cache/build-records.js';
+import { findBuild, storedAttachments, storedBuild } from '../cache/build-records.js';
+import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import type { BlobStore } from '../cache/blob-store.js';
+import type { PlatformWanted } from '../places/index.js';
 import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, progressLogger } from './progress.js';
 import { summaryTable } from './summary.js';
@@ -24,6 +27,26 @@ export interface RunPlanOptions {
   builder?: EntryBuilder;
   /** db is the OSV database (--db) scan gates read; default the cache's. */
   db?: string;
+  /** platform is the child of an index a docker-archive output takes (--platform; default the host's). */
+  platform?: PlatformWanted;
+}
+
+/** parsePlatformOption reads --platform `os/arch[/variant]`. */
+export function parsePlatformOption(text: string): PlatformWanted {
+  const [os, architecture, variant, ...rest] = text.split('/');
+  if (!os || !architecture || rest.length) throw new UsageError(`--platform "${text}" is not os/arch[/variant] (e.g. linux/arm64)`);
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+// reportBuilt describes a recorded image, or an index and each of its children.
+async function reportBuilt(name: string, image: ImageOrIndex, store: BlobStore): Promise<ImageReport> {
+  if (!isImageIndex(image)) return reportImage(name, image, [], store);
+  const children: ImageReport[] = [];
+  for (const child of await image.children()) {
+    const platform = `${child.platform.os}/${child.platform.architecture}${child.platform.variant ? `/${child.platform.variant}` : ''}`;
+    children.push({ ...(await reportImage(name, child.image, [], store)), platform });
+  }
+  return reportIndex(name, await image.digest(), children);
 }
 
 /** parseJobs reads --jobs. */
@@ -36,7 +59,7 @@ export function parseJobs(text: string): number {
 function printDetails(results: EntryResult[], context: CommandContext): void {
   for (const { report } of results) {
     if (!report) continue;
-    context.stdout.write(`${report.name}  ${report.digest}  ${formatBytes(report.size)} (${formatBytes(report.unpackedSize)} unpacked)\n`);
+    context.stdout.write(`${report.name}  ${report.digest}  ${formatBytes(report.size)} (${formatBytes(report.unpackedSize)} unpacked)${report.platforms ? `  index of ${report.platforms.length} platforms` : ''}\n`);
     const slimmed = Object.entries(report.slimmed ?? {});
     if (slimmed.length) {
       const total = slimmed.reduce((sum, [, count]) => sum + count.bytes, 0);
@@ -45,6 +68,10 @@ function printDetails(results: EntryResult[], context: CommandContext): void {
     }
     for (const layer of report.layers) {
       context.stdout.write(`  ${layer.digest.slice(0, 19)}  ${formatBytes(layer.size).padStart(8)}  ${layer.holds}\n`);
+    }
+    for (const child of report.platforms ?? []) {
+      context.stdout.write(`  ${child.platform}  ${child.digest}  ${formatBytes(child.size)}\n`);
+      for (const layer of child.layers) context.stdout.write(`    ${layer.digest.slice(0, 19)}  ${formatBytes(layer.size).padStart(8)}  ${layer.holds}\n`);
     }
     for (const output of report.outputs) context.stdout.write(`  -> ${output}\n`);
   }
@@ -58,7 +85,7 @@ export async function runPlan(plan: BuildPlan, context: CommandContext, options:
   const results = await buildEntries(plan, { store, env: context.env, log: progress.log }, {
     jobs: options.jobs,
     failFast: options.failFast,
-    publisher: outputPublisher({ store, env: context.env, log: progress.log }),
+    publisher: outputPublisher({ store, env: context.env, log: progress.log, ...(options.platform ? { platform: options.platform } : {}) }),
     ...(options.builder ? { builder: options.builder } : {}),
   });
   return finish(plan, results, context, options, progress);
@@ -75,7 +102,7 @@ export async function pushRecorded(plan: BuildPlan, context: CommandContext, opt
   for (const entry of plan.images) {
     const record = await findBuild(store, { manifestFile: plan.manifestFile, name: entry.name });
     let problem = record ? '' : `no build recorded for ${entry.name}: run kiln build`;
-    const image = record ? await storedImage(store, record.digest).catch((error: unknown) => {
+    const image = record ? await storedBuild(store, record.digest).catch((error: unknown) => {
       problem = `the build recorded for ${entry.name} is incomplete (${errorMessage(error)}): run kiln build`;
       return undefined;
     }) : undefined;
@@ -86,7 +113,7 @@ export async function pushRecorded(plan: BuildPlan, context: CommandContext, opt
     }
     // The SBOM made with the build, not one from today's plan: the plan here is not resolved, and may have moved on.
     const attachments = record && entry.sbom ? await storedAttachments(store, record) : [];
-    results.push({ name: entry.name, status: 'built', seconds: 0, image, attachments, report: await reportImage(entry.name, image, [], store) });
+    results.push({ name: entry.name, status: 'built', seconds: 0, image, attachments, report: await reportBuilt(entry.name, image, store) });
   }
   return finish(plan, results, context, { ...options, push: true }, progressLogger(context, options.quiet));
 }
@@ -109,7 +136,13 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
   if (options.json) {
     context.stdout.write(`${JSON.stringify({
       images: results.flatMap((r) => (r.report ? [r.report] : [])),
-      entries: results.map(({ name, status, seconds, error, report }) => ({ name, status, seconds: Math.round(seconds * 1000) / 1000, ...(report ? { digest: report.digest, size: report.size } : {}), ...(error ? { error } : {}) })),
+      entries: results.map(({ name, status, seconds, error, report }) => ({
+        name, status, seconds: Math.round(seconds * 1000) / 1000,
+        ...(report ? { digest: report.digest, size: report.size } : {}),
+        // An index's entry names each platform's image too.
+        ...(report?.platforms ? { platforms: report.platforms.map((child) => ({ platform: child.platform, digest: child.digest, size: child.size })) } : {}),
+        ...(error ? { error } : {}),
+      })),
       ...(options.push ? { published } : {}),
     }, null, 2)}\n`);
   } else if (options.byDigest) {

@@ -93,7 +93,8 @@ const annotationsSchema = z.object({
 /** imageSchema: one image of the manifest. */
 export const imageSchema = z.object({
   base: baseSchema,
-  platform: platformSchema.default('linux/amd64'),
+  /** platform is one platform, or a list: one image per platform, published as an OCI image index. */
+  platform: z.union([platformSchema, z.array(platformSchema).min(1).refine((list) => new Set(list).size === list.length, 'a platform is listed twice')]).default('linux/amd64'),
   app: appSchema.optional(),
   entrypoint: stringList.optional(),
   cmd: stringList.optional(),
@@ -125,6 +126,8 @@ const baseLayerSchema = z.union([z.string().min(1), distroBaseSchema.partial()])
 const imageLayerShape = {
   ...imageSchema.partial().shape,
   base: baseLayerSchema.optional(),
+  // A platform may be a template (`linux/{arch}` with a matrix axis): checked once rendered, per entry.
+  platform: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('linux/amd64'),
   app: appSchema.partial().optional(),
   python: pythonSchema.partial().optional(),
   annotations: annotationsSchema.partial().optional(),

@@ -56,6 +56,7 @@ function contextPathMap(plan: BuildPlan, store: BlobStore): (path: string) => st
 // An entry the context cannot carry is refused before anything is read.
 function checkPackable(entry: ImagePlan): void {
   if (entry.unresolved) throw new InputError(`${entry.name}: ${entry.unresolved}`);
+  if (entry.platforms) throw new InputError(`${entry.name}: a multi-platform entry cannot be packed into a context yet; build it with kiln build`);
   if (!entry.pinned) throw new InputError(`${entry.name}: the plan pins nothing for this entry; write it with kiln plan --json`);
   if (entry.pinned.base.kind === 'place') {
     throw new InputError(`${entry.name}: base ${entry.pinned.base.place} is a local image; push it to a registry and name it docker://... so a context stays small`);

@@ -5,6 +5,7 @@ import type { DistroBaseSpec } from '../config/schema.js';
 import type { BlobStore } from '../cache/blob-store.js';
 import type { BaseContext, ResolvedBase } from '../apply/base-context.js';
 import type { ImagePlan, PinnedBase, PinnedDebPackage } from '../plan/types.js';
+import { platformLockName } from '../plan/platforms.js';
 import type { DebInput } from './assemble.js';
 import { OS_RELEASES } from './os-releases.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
@@ -125,7 +126,7 @@ export function debPackages(packages: readonly PinnedDebPackage[]): ResolvedPack
 export async function distroBase(spec: DistroBaseSpec, plan: ImagePlan, context: BaseContext): Promise<ResolvedBase> {
   const pinned = plan.pinned?.base;
   // A Dockerfile backend's builder base ("<entry>.builder") is not in the entry's plan: it is locked on its own.
-  const packages = pinned?.kind === 'distro' && pinned.lockName === plan.name
+  const packages = pinned?.kind === 'distro' && (pinned.lockName === plan.name || pinned.lockName === platformLockName(plan.name, plan.platform))
     ? debPackages(pinned.packages)
     : await lockedPackages(plan.name, baseRequest(spec, plan.platform.architecture), context);
   // Stacked layers sit on the base as it is without them: an entry without them (a CPU twin) shares its blobs,

@@ -4,6 +4,8 @@
 import { Readable } from 'node:stream';
 import { sha256, type Digest } from './digest.js';
 import { imageFromRaw, serializeJson, type Image } from './image.js';
+import { imagesOf, type ImageOrIndex } from './image-index.js';
+import { InputError } from '../errors.js';
 import { blobLayer } from './layer.js';
 import { MediaType } from './media-types.js';
 import type { Descriptor, Manifest } from './spec.js';
@@ -26,6 +28,8 @@ export interface Attachment {
   data: Buffer;
   /** annotations go on the artifact manifest (and so on its descriptor in referrer lists). */
   annotations: Record<string, string>;
+  /** subject names the child of an index the document describes (a platform's SBOM); absent: the image itself. */
+  subject?: Digest;
 }
 
 /** artifactImage packs an attachment as an artifact manifest whose subject is `subject`; same inputs, same digest. */
@@ -46,12 +50,29 @@ export function artifactImage(subject: Descriptor, attachment: Attachment): Imag
   return imageFromRaw({ rawManifest: async () => rawManifest, rawConfig: async () => EMPTY_JSON, layers: async () => [layer] });
 }
 
-/** artifactsFor packs each attachment as an artifact whose subject is `image`. */
-export async function artifactsFor(image: Image, attachments: Attachment[]): Promise<Image[]> {
+/**
+ * artifactsFor packs each attachment as an artifact whose subject is `image`, or, for an attachment naming a
+ * `subject`, the child of the index with that digest (each platform's SBOM refers to that platform's image).
+ */
+export async function artifactsFor(image: ImageOrIndex, attachments: Attachment[]): Promise<Image[]> {
   if (attachments.length === 0) return [];
-  const raw = await image.rawManifest();
-  const subject: Descriptor = { mediaType: await image.mediaType(), digest: sha256(raw), size: raw.length };
-  return attachments.map((attachment) => artifactImage(subject, attachment));
+  const describe = async (target: { rawManifest(): Promise<Buffer>; mediaType(): Promise<string> }): Promise<Descriptor> => {
+    const raw = await target.rawManifest();
+    return { mediaType: await target.mediaType(), digest: sha256(raw), size: raw.length };
+  };
+  const subjects = new Map<string, Descriptor>();
+  const own = await describe(image);
+  subjects.set(own.digest, own);
+  for (const child of await imagesOf(image)) {
+    const descriptor = await describe(child);
+    subjects.set(descriptor.digest, descriptor);
+  }
+  return attachments.map((attachment) => {
+    const subject = subjects.get(attachment.subject ?? own.digest);
+    if (!subject) throw new InputError(`attachment ${attachment.mediaType} refers to ${attachment.subject}, which is not part of image ${own.digest}`);
+    const { subject: _subject, ...rest } = attachment;
+    return artifactImage(subject, rest);
+  });
 }
 
 /**
@@ -76,4 +97,15 @@ export function subjectOf(rawManifest: Buffer): Digest | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** artifactsBySubject groups artifacts by the digest they refer to, in first-seen order. */
+export async function artifactsBySubject(artifacts: Image[]): Promise<Map<Digest, Image[]>> {
+  const groups = new Map<Digest, Image[]>();
+  for (const artifact of artifacts) {
+    const subject = subjectOf(await artifact.rawManifest());
+    if (!subject) continue;
+    groups.set(subject, [...(groups.get(subject) ?? []), artifact]);
+  }
+  return groups;
 }

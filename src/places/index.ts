@@ -1,7 +1,11 @@
 // Places images live: one verb to read and one to write, whatever the transport.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
+import { isImageIndex, selectChild, type ImageOrIndex } from '../oci/image-index.js';
+import { OutputError } from '../errors.js';
 import { readOciLayout, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
+
+export type { PlatformWanted };
 import { formatPlace, parsePlace, type Place } from './place.js';
 
 export { formatPlace, parsePlace, type Place };
@@ -15,10 +19,17 @@ export interface PlaceContext {
   defaultName?: string;
 }
 
-/** WriteResult says where an image went and under which digest. */
+/** WriteResult says where an image went and under which digest; `platform` names the one child a docker-archive took of an index. */
 export interface WriteResult {
   place: string;
   digest: string;
+  platform?: string;
+}
+
+/** hostPlatform is the platform of the machine kiln runs on, in OCI spelling. */
+export function hostPlatform(): PlatformWanted {
+  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  return { os: 'linux', architecture: arch[process.arch] ?? process.arch };
 }
 
 /** readImage opens the image at a place. */
@@ -34,18 +45,35 @@ export async function readImage(place: Place | string, context: PlaceContext): P
   }
 }
 
-/** writeImage stores an image at a place; the write is atomic (or, for registries, tag-last). */
-export async function writeImage(place: Place | string, image: Image, context: PlaceContext): Promise<WriteResult> {
+/**
+ * writeImage stores an image or an index at a place; the write is atomic (or, for registries, tag-last). An oci:
+ * layout or a registry holds the whole index; a docker-archive (what `docker load` reads) holds one image: the
+ * child for `context.platform`, the host's by default, named in the result.
+ */
+export async function writeImage(place: Place | string, image: ImageOrIndex, context: PlaceContext): Promise<WriteResult> {
   const parsed = typeof place === 'string' ? parsePlace(place) : place;
   const digest = await image.digest();
   switch (parsed.transport) {
     case 'oci':
       await writeOciLayout(parsed.path, image, parsed.tag);
       break;
-    case 'docker-archive':
+    case 'docker-archive': {
       // Loaded on use: it brings the tar reader and layer builder an oci: output never needs.
-      await (await import('./docker-archive.js')).writeDockerArchive(parsed.path, image, parsed.reference ?? context.defaultName);
-      break;
+      const { writeDockerArchive } = await import('./docker-archive.js');
+      if (!isImageIndex(image)) {
+        await writeDockerArchive(parsed.path, image, parsed.reference ?? context.defaultName);
+        break;
+      }
+      const wanted = context.platform ?? hostPlatform();
+      const child = await selectChild(image, wanted);
+      const name = `${wanted.os}/${wanted.architecture}${wanted.variant ? `/${wanted.variant}` : ''}`;
+      if (!child) {
+        const have = (await image.children()).map((c) => `${c.platform.os}/${c.platform.architecture}${c.platform.variant ? `/${c.platform.variant}` : ''}`);
+        throw new OutputError(`${formatPlace(parsed)}: a docker-archive holds one platform and the index has no ${name} (it has ${have.join(', ')}): pick one with --platform`);
+      }
+      await writeDockerArchive(parsed.path, child.image, parsed.reference ?? context.defaultName);
+      return { place: formatPlace(parsed), digest: await child.image.digest(), platform: name };
+    }
     case 'docker':
       await (await registryPlaces()).writeRegistryImage(parsed.reference, image, context);
       break;

@@ -8,6 +8,7 @@ import { checkedConfig, imageFromRaw, serializeJson, type Image } from '../oci/i
 import { blobLayer } from '../oci/layer.js';
 import { isIndexMediaType, isManifestMediaType, MediaType } from '../oci/media-types.js';
 import { referrerDescriptor, subjectOf } from '../oci/artifact.js';
+import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
 import { Annotation, type Descriptor, type Index, type Manifest, type Platform } from '../oci/spec.js';
 import { InputError, OutputError, withContext } from '../errors.js';
 import { ensureDir, tempSibling, writeBlobFile, writeFileAtomic } from './blob-file.js';
@@ -51,8 +52,18 @@ async function manifestBlobs(root: string, image: Image): Promise<Descriptor> {
   return { mediaType: await image.mediaType(), digest, size: rawManifest.length };
 }
 
-/** writeImageBlobs copies config, layers and manifest of an image into a layout rooted at `root`. */
-async function writeImageBlobs(root: string, image: Image): Promise<Descriptor> {
+/**
+ * writeImageBlobs copies config, layers and manifest of an image into a layout rooted at `root`; for an index,
+ * every child's first and the index blob last, so the index never names a manifest the layout lacks.
+ */
+async function writeImageBlobs(root: string, image: ImageOrIndex): Promise<Descriptor> {
+  if (isImageIndex(image)) {
+    for (const child of await image.children()) await manifestBlobs(root, child.image);
+    const raw = await image.rawManifest();
+    const digest = sha256(raw);
+    await writeBlobFile(blobPath(root, digest), async () => bufferStream(raw), { digest, size: raw.length }, 'image index');
+    return { mediaType: await image.mediaType(), digest, size: raw.length };
+  }
   const descriptor = await manifestBlobs(root, image);
   const config = JSON.parse((await image.rawConfig()).toString('utf8')) as { os: string; architecture: string; variant?: string };
   return {
@@ -80,7 +91,7 @@ function indexEntry(descriptor: Descriptor, tag: string | undefined): Descriptor
 }
 
 /** addToLayout writes an image's blobs into an existing layout, then updates index.json under the lock. */
-async function addToLayout(path: string, image: Image, tag: string | undefined): Promise<Descriptor> {
+async function addToLayout(path: string, image: ImageOrIndex, tag: string | undefined): Promise<Descriptor> {
   if (!(await readIndex(path).catch(() => undefined))) throw new OutputError(`${path} exists and is not an OCI layout (no readable index.json)`);
   await sweepLayoutTemps(path);
   const descriptor = await withContext(`writing ${path}`, () => writeImageBlobs(path, image), OutputError);
@@ -99,7 +110,7 @@ async function addToLayout(path: string, image: Image, tag: string | undefined):
 }
 
 /** createLayout assembles a new layout in a temp directory and renames it into place; false if another process got there first. */
-async function createLayout(path: string, image: Image, tag: string | undefined): Promise<Descriptor | undefined> {
+async function createLayout(path: string, image: ImageOrIndex, tag: string | undefined): Promise<Descriptor | undefined> {
   const parent = dirname(path);
   await withContext(`writing ${path}`, () => ensureDir(parent), OutputError);
   const temp = tempSibling(path);
@@ -131,7 +142,7 @@ async function createLayout(path: string, image: Image, tag: string | undefined)
  * processes may write into one layout at once: index.json is updated under a lock, and a creator that
  * loses the race to rename its new layout adds its image to the winner's.
  */
-export async function writeOciLayout(path: string, image: Image, tag?: string): Promise<Descriptor> {
+export async function writeOciLayout(path: string, image: ImageOrIndex, tag?: string): Promise<Descriptor> {
   // Temp layouts of killed writers sit beside the layout.
   await sweepStaleTemps(dirname(path), basename(path));
   if (!(await isDirectory(path))) {
@@ -219,9 +230,16 @@ async function withoutOrphanReferrers(root: string, manifests: Descriptor[]): Pr
     const raw = await readFile(blobPath(root, descriptor.digest)).catch(() => undefined);
     subjects.set(descriptor.digest, raw ? subjectOf(raw) : undefined);
   }
+  // The children of a listed index are present too: each platform's SBOM refers to its child, not to the index.
+  const children = new Map<string, Digest[]>();
+  for (const descriptor of manifests) {
+    if (!isIndexMediaType(descriptor.mediaType)) continue;
+    const raw = await readFile(blobPath(root, descriptor.digest)).catch(() => undefined);
+    children.set(descriptor.digest, raw ? ((JSON.parse(raw.toString('utf8')) as Index).manifests ?? []).map((m) => m.digest) : []);
+  }
   let kept = manifests;
   for (;;) {
-    const present = new Set<string>(kept.map((m) => m.digest));
+    const present = new Set<string>(kept.flatMap((m) => [m.digest, ...(children.get(m.digest) ?? [])]));
     const next = kept.filter((m) => !subjects.has(m.digest) || present.has(subjects.get(m.digest) ?? ''));
     if (next.length === kept.length) return kept;
     kept = next;

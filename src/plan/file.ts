@@ -24,7 +24,9 @@ export function parsePlanFile(text: string, file: string): BuildPlan {
   }
   // A plan written with --no-resolve is the manifest expanded, not a plan anyone can build exactly.
   const images = (data as { images?: unknown }).images;
-  const unpinned = Array.isArray(images) ? images.find((image) => image && typeof image === 'object' && !('pinned' in image)) : undefined;
+  const pinsNothing = (image: object): boolean => !('pinned' in image)
+    && !(Array.isArray((image as { platforms?: unknown }).platforms) && (image as { platforms: unknown[] }).platforms.every((p) => p && typeof p === 'object' && 'pinned' in p));
+  const unpinned = Array.isArray(images) ? images.find((image) => image && typeof image === 'object' && pinsNothing(image)) : undefined;
   if (unpinned) {
     throw new InputError(`entry ${JSON.stringify((unpinned as { name?: unknown }).name)} pins nothing (written by kiln plan --no-resolve?): write the plan with kiln plan --json`, { where: { file } });
   }

@@ -5,7 +5,7 @@ import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
-import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PlatformSpec, PythonPlan } from './types.js';
+import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PythonPlan } from './types.js';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
 import { formatPlace, parsePlace } from '../places/place.js';
@@ -13,11 +13,7 @@ import { sourceDateEpoch } from '../tar/epoch.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { rfc3339 } from '../oci/timestamp.js';
 import { gitRevision } from './git-revision.js';
-
-function parsePlatform(text: string): PlatformSpec {
-  const [os, architecture, variant] = text.split('/');
-  return { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) };
-}
+import { parsePlatform } from './platforms.js';
 
 /** resolvePlacePath makes a relative oci:/docker-archive: path absolute against `base`. */
 function resolvePlacePath(text: string, base: string): string {
@@ -138,6 +134,8 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
   const outputBase = options.outputs?.length ? options.cwd : manifestDir;
   const python = planPython(spec, manifestDir, app?.dir);
   const destinations = planDestinations(entry, manifest, options.env);
+  // A list of one platform is that platform: an index is made only for two or more.
+  const platforms = [...new Set(typeof spec.platform === 'string' ? [spec.platform] : spec.platform)].map(parsePlatform);
   return {
     name,
     image: entry.image,
@@ -149,7 +147,8 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     sbom: entry.sbom,
     immutableTags: entry.immutableTags,
     base: planBase(spec, manifestDir),
-    platform: parsePlatform(spec.platform),
+    platform: platforms[0]!,
+    ...(platforms.length > 1 ? { platforms: platforms.map((platform) => ({ platform })) } : {}),
     ...(app ? { app } : {}),
     ...(python ? { python } : {}),
     runtime,

@@ -71,7 +71,7 @@ const pinnedBaseSchema = z.discriminatedUnion('kind', [
     slim: z.object({ rules: z.array(z.string()), keep: z.array(z.string()), drop: z.array(z.string()) }).strict().optional(),
     omitted: z.array(z.object({ name: z.string(), chain: z.array(z.string()) }).strict()).optional(),
   }).strict(),
-  z.object({ kind: z.literal('registry'), reference: z.string(), digest }).strict(),
+  z.object({ kind: z.literal('registry'), reference: z.string(), digest, imageDigest: digest.optional() }).strict(),
   z.object({ kind: z.literal('place'), place: z.string(), digest }).strict(),
 ]);
 
@@ -126,6 +126,7 @@ const imagePlanSchema = z.object({
   immutableTags: z.boolean(),
   base: baseRefSchema,
   platform: platformSchema,
+  platforms: z.array(z.object({ platform: platformSchema, pinned: pinsSchema }).strict()).min(2).optional(),
   app: z.object({ dir: z.string(), dest: z.string() }).strict().optional(),
   python: pythonPlanSchema.optional(),
   runtime: runtimeSchema,
@@ -133,8 +134,9 @@ const imagePlanSchema = z.object({
   created: z.string(),
   epoch: z.number().int(),
   outputs: z.array(z.string()),
-  pinned: pinsSchema,
-}).strict();
+  /** pinned is absent only for a multi-platform entry, whose platforms carry the pins. */
+  pinned: pinsSchema.optional(),
+}).strict().refine((entry) => (entry.platforms ? !entry.pinned : !!entry.pinned), 'an entry pins its inputs in `pinned`, or per platform in `platforms` (not both)');
 
 const pinnedSourceSchema = z.object({
   name: z.string(),

@@ -24,6 +24,13 @@ export interface PlatformSpec {
   variant?: string;
 }
 
+/** PlatformPlan is one platform of a multi-platform entry: its own pins (Debian packages, wheels, base child). */
+export interface PlatformPlan {
+  platform: PlatformSpec;
+  /** pinned holds this platform's resolved inputs; absent until the plan is resolved. */
+  pinned?: Pins;
+}
+
 /** PythonPlan is an image's `python:` section with every path absolute. */
 export interface PythonPlan {
   /** project is the folder holding pyproject.toml and the lock. */
@@ -90,8 +97,11 @@ export type PinnedBase =
     /** builder is the slim builder base (entry packages + python3-pip) Dockerfile backends use, when locked. */
     builder?: PinnedDebPackage[];
   }
-  /** reference is `docker://host/repo:tag@sha256:...`: the tag for people, the digest for bytes. */
-  | { kind: 'registry'; reference: string; digest: string }
+  /**
+   * reference is `docker://host/repo:tag@sha256:...`: the tag for people, the digest for bytes. imageDigest is the
+   * manifest of the entry's platform when the digest names an index (a multi-platform base): each platform pins its child.
+   */
+  | { kind: 'registry'; reference: string; digest: string; imageDigest?: string }
   /** place is a local oci:/docker-archive: base; digest is its manifest's. */
   | { kind: 'place'; place: string; digest: string };
 
@@ -185,7 +195,13 @@ export interface ImagePlan {
   sbom: boolean;
   immutableTags: boolean;
   base: BaseRef;
+  /** platform is the entry's platform; for a multi-platform entry, the first of `platforms`. */
   platform: PlatformSpec;
+  /**
+   * platforms, when present, lists two or more platforms: the entry builds one image each and publishes them
+   * as an OCI image index. Each carries its own pins; the entry's `pinned` is then absent.
+   */
+  platforms?: PlatformPlan[];
   app?: { dir: string; dest: string };
   python?: PythonPlan;
   runtime: RuntimeConfig;

@@ -4,7 +4,9 @@ import type { Image } from '../oci/image.js';
 import { dockerConfigCredentials } from './docker-config.js';
 import { pullImage, type PlatformWanted, type PulledImage } from './pull.js';
 import { pullArtifact, type PulledArtifact } from './pull-artifact.js';
-import { pushImage, type PushOptions, type PushResult } from './push.js';
+import { pushImage, pushIndex, type PushOptions, type PushResult } from './push.js';
+import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import { artifactsBySubject } from '../oci/artifact.js';
 import { parseReference, repositoryName, stripDockerScheme } from './reference.js';
 import { pushReferrers, updateReferrersTag } from './referrers.js';
 import { Registries } from './registries.js';
@@ -12,7 +14,7 @@ import { Registries } from './registries.js';
 export { parseReference, formatReference, repositoryName, type Reference } from './reference.js';
 export { pullImage, type PulledImage, type PullOptions, type PlatformWanted } from './pull.js';
 export { pullArtifact, type PulledArtifact, type PullArtifactOptions } from './pull-artifact.js';
-export { pushImage, PushError, type PushDestination, type PushOptions, type PushProgress, type PushResult } from './push.js';
+export { pushImage, pushIndex, PushError, type PushDestination, type PushOptions, type PushProgress, type PushResult } from './push.js';
 export { dockerConfigCredentials } from './docker-config.js';
 export { listReferrers, pushReferrers, referrersTag, updateReferrersTag, withReferrers, type PushedReferrers, type ReferrerList } from './referrers.js';
 export { envCredential, chainCredentials, staticCredentials, type Credential, type CredentialSource } from './credentials.js';
@@ -58,10 +60,11 @@ export async function readRegistryImage(reference: string, context: RegistryCont
   return (await pullFromContext(reference, context)).image;
 }
 
-/** writeRegistryImage pushes an image to one reference for src/places. */
-export async function writeRegistryImage(reference: string, image: Image, context: RegistryContext, options: PushOptions = {}): Promise<PushResult[]> {
+/** writeRegistryImage pushes an image (or an index, children first) to one reference for src/places. */
+export async function writeRegistryImage(reference: string, image: ImageOrIndex, context: RegistryContext, options: PushOptions = {}): Promise<PushResult[]> {
   const env = context.env ?? process.env;
-  return pushImage(image, [stripDockerScheme(reference)], {
+  const push = isImageIndex(image) ? pushIndex.bind(undefined, image) : pushImage.bind(undefined, image);
+  return push([stripDockerScheme(reference)], {
     store: context.store,
     credentials: dockerConfigCredentials(env),
     insecure: insecureRegistries(env),
@@ -78,10 +81,12 @@ export async function writeRegistryReferrers(reference: string, artifacts: Image
   const env = context.env ?? process.env;
   const ref = parseReference(stripDockerScheme(reference));
   const registries = new Registries({ credentials: dockerConfigCredentials(env), insecure: insecureRegistries(env) });
-  const pushed = await pushReferrers(repositoryName(ref), artifacts, { store: context.store, registries, env });
-  if (pushed.untracked.length) {
-    const subject = (await artifacts[0]!.manifest()).subject!.digest;
-    await updateReferrersTag(registries.client(ref.registry), ref.repository, subject, pushed.untracked);
+  const references: string[] = [];
+  // Each platform's SBOM of an index refers to its own child: one referrers list per subject.
+  for (const [subject, group] of await artifactsBySubject(artifacts)) {
+    const pushed = await pushReferrers(repositoryName(ref), group, { store: context.store, registries, env });
+    references.push(...pushed.references);
+    if (pushed.untracked.length) await updateReferrersTag(registries.client(ref.registry), ref.repository, subject, pushed.untracked);
   }
-  return pushed.references;
+  return references;
 }

@@ -7,6 +7,7 @@ import { InputError, NetworkError, errorMessage } from '../errors.js';
 import { RegistryError } from './errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { Image } from '../oci/image.js';
+import type { ImageIndex } from '../oci/image-index.js';
 import { blobOrigins, recordBlobOrigin } from './blob-origins.js';
 import { ChunkReader } from './chunk-reader.js';
 import { isMissingUpload, type RegistryClient, type UploadSession } from './client.js';
@@ -294,4 +295,51 @@ export async function pushImage(image: Image, destinations: Array<string | Refer
   }));
   if (failures.length) throw new PushError(failures.join('; '), results, { cause: causes[0] });
   return results;
+}
+
+/**
+ * pushIndex sends an image index to every destination: each child image by digest first (blobs, then its
+ * manifest), then the index under each tag (or by digest), so no tag ever names an index with a missing child.
+ */
+export async function pushIndex(index: ImageIndex, destinations: Array<string | Reference | PushDestination>, options: PushOptions = {}): Promise<PushResult[]> {
+  const digest = await index.digest();
+  const groups = groupDestinations(destinations, digest);
+  const registries = options.registries ?? new Registries(options);
+  const env = options.env ?? process.env;
+  const results = new Map<Group, PushResult>();
+  for (const group of groups) {
+    results.set(group, { repository: `${group.registry}/${group.repository}`, references: [], digest, uploaded: 0, skipped: 0, mounted: 0, bytesSent: 0 });
+  }
+  for (const { image } of await index.children()) {
+    const child = await image.digest();
+    const pushed = await pushImage(image, groups.map((group) => ({ reference: `${group.registry}/${group.repository}@${child}`, ...(group.env ? { env: group.env } : {}) })), { ...options, registries });
+    for (const result of results.values()) {
+      const at = pushed.find((p) => p.repository === result.repository);
+      if (!at) continue;
+      if (at.skippedReason) result.skippedReason = at.skippedReason;
+      result.uploaded += at.uploaded;
+      result.skipped += at.skipped;
+      result.mounted += at.mounted;
+      result.bytesSent += at.bytesSent;
+    }
+  }
+  const manifest = { raw: await index.rawManifest(), mediaType: await index.mediaType() };
+  const failures: string[] = [];
+  const causes: unknown[] = [];
+  for (const [group, result] of results) {
+    if (result.skippedReason) continue;
+    const found = group.env ? envCredential(group.env, env) : undefined;
+    const client = registries.client(group.registry, found ? async () => found : undefined);
+    try {
+      for (const target of group.tags.length ? group.tags : [digest]) {
+        await client.putManifest(group.repository, target, manifest);
+        result.references.push(`${result.repository}${target === digest ? '' : `:${target}`}@${digest}`);
+      }
+    } catch (error) {
+      failures.push(redact(`pushing index to ${result.repository}: ${errorMessage(error)}`));
+      causes.push(error);
+    }
+  }
+  if (failures.length) throw new PushError(failures.join('; '), [...results.values()].filter((r) => r.references.length), { cause: causes[0] });
+  return [...results.values()];
 }

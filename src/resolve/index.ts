@@ -6,7 +6,8 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { lockPath, pinDistroBase } from '../debian/base-source.js';
 import { readLock, writeLock, type LockedBase, type LockedSource, type LockFile } from '../debian/lock.js';
 import { InputError, KilnError } from '../errors.js';
-import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PythonTarget } from '../plan/types.js';
+import { PLAN_FORMAT, type BuildPlan, type ImagePlan, type Pins, type PinnedBase, type PlatformPlan, type PythonTarget } from '../plan/types.js';
+import { platformLockName } from '../plan/platforms.js';
 import type { BasePython } from '../python/base-python.js';
 import { appDigest } from './app-digest.js';
 
@@ -45,7 +46,18 @@ export async function resolvePlan(plan: BuildPlan, options: ResolveOptions): Pro
   const images: ImagePlan[] = [];
   for (const entry of plan.images) {
     try {
-      images.push({ ...entry, pinned: await resolveEntry(entry, working, added, manifestDir, options) });
+      if (entry.platforms) {
+        // Each platform is pinned on its own: its Debian packages, its wheels, its child of a multi-platform base.
+        const platforms: PlatformPlan[] = [];
+        for (const { platform } of entry.platforms) {
+          const pinned = await resolveEntry({ ...entry, platform }, working, added, manifestDir, options, platformLockName(entry.name, platform));
+          platforms.push({ platform, pinned });
+        }
+        const { pinned: _pinned, ...rest } = entry;
+        images.push({ ...rest, platforms });
+      } else {
+        images.push({ ...entry, pinned: await resolveEntry(entry, working, added, manifestDir, options) });
+      }
     } catch (error) {
       if (!options.keepGoing || !(error instanceof KilnError)) throw error;
       options.log?.(`${entry.name}: failed: ${error.oneLine()}`);
@@ -72,15 +84,15 @@ async function newSourcePins(plan: BuildPlan, lock: LockFile): Promise<Record<st
   return added;
 }
 
-async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['added'], manifestDir: string, options: ResolveOptions): Promise<Pins> {
+async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['added'], manifestDir: string, options: ResolveOptions, lockName = entry.name): Promise<Pins> {
   const locked = options.locked ?? false;
   let base: PinnedBase;
   let python: BasePython | undefined;
   let from: PythonTarget['from'] = 'layers';
   if (entry.base.kind === 'scratch') base = { kind: 'scratch' };
   else if (entry.base.kind === 'distro') {
-    const pin = await pinDistroBase(entry.name, entry.base.spec, entry.platform.architecture, { store: options.store, lock, locked, ...(options.log ? { log: options.log } : {}) });
-    if (pin.resolved) lock.bases[entry.name] = added.bases[entry.name] = pin.resolved;
+    const pin = await pinDistroBase(lockName, entry.base.spec, entry.platform.architecture, { store: options.store, lock, locked, ...(options.log ? { log: options.log } : {}) });
+    if (pin.resolved) lock.bases[lockName] = added.bases[lockName] = pin.resolved;
     base = pin.base;
     if (entry.python) {
       // The package list tells the Python and glibc: no base layer is fetched to plan.
@@ -91,12 +103,12 @@ async function resolveEntry(entry: ImagePlan, lock: LockFile, added: Resolved['a
     }
   } else if (entry.base.place.startsWith('docker://')) {
     const { pinRegistryBase } = await import('./registry-base.js');
-    const pin = await pinRegistryBase(entry.base.place, { lock, locked, env: options.env });
+    const pin = await pinRegistryBase(entry.base.place, { lock, locked, env: options.env, platform: entry.platform, childOfDigest: lockName !== entry.name });
     if (pin.record) {
       lock.registry![pin.record[0]] = added.registry[pin.record[0]] = { digest: pin.record[1] };
       options.log?.(`${entry.name}: base ${pin.record[0]} pinned to ${pin.record[1]} (new in kiln.lock)`);
     }
-    base = { kind: 'registry', reference: pin.reference, digest: pin.digest };
+    base = { kind: 'registry', reference: pin.reference, digest: pin.digest, ...(pin.imageDigest ? { imageDigest: pin.imageDigest } : {}) };
     if (entry.python) python = await probePlace(pin.reference, entry, options);
   } else {
     const { readImage } = await import('../places/index.js');

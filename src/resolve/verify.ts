@@ -5,12 +5,18 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { IntegrityError } from '../errors.js';
 import { readImage } from '../places/index.js';
 import type { ImagePlan, PinnedPythonPackage } from '../plan/types.js';
+import { platformEntries } from '../plan/platforms.js';
 import { projectSourceDigest } from '../python/local-wheel/source-digest.js';
 import { fileSha256 } from '../python/pin.js';
 import { appDigest } from './app-digest.js';
 
 /** verifyPins refuses, in one line naming the entry and the input, a local input that no longer matches its pin. */
 export async function verifyPins(entry: ImagePlan, context: { store: BlobStore; env: NodeJS.ProcessEnv }): Promise<void> {
+  // A multi-platform entry pins each platform apart.
+  if (entry.platforms) {
+    for (const part of platformEntries(entry)) await verifyPins(part, context);
+    return;
+  }
   const pins = entry.pinned;
   if (!pins) throw new IntegrityError(`${entry.name}: the plan pins nothing for this entry; write it with kiln plan --json`);
   if (pins.app) {

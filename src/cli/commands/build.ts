@@ -7,7 +7,7 @@ import { entryOutputs, planBuild, readPlanFile, selectEntries } from '../../plan
 import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../apply/build-entries.js';
 import { UsageError } from '../../errors.js';
-import { parseJobs, runPlan } from '../run-plan.js';
+import { parseJobs, parsePlatformOption, runPlan } from '../run-plan.js';
 import type { BuildPlan, ImagePlan } from '../../plan/index.js';
 import type { CommandContext } from '../context.js';
 
@@ -69,8 +69,8 @@ async function planFromContext(reference: string, values: { output?: string[]; o
 }
 
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. An entry with several platforms builds one image each under an OCI image index; a docker-archive output takes one of them (--platform, default the host platform). Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--platform OS/ARCH] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -91,6 +91,7 @@ export const command: Command = {
         plan: { type: 'string' },
         locked: { type: 'boolean', default: false },
         context: { type: 'string' },
+        platform: { type: 'string' },
       },
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
@@ -117,6 +118,7 @@ export const command: Command = {
       partial: values.partial,
       ...(values.db ? { db: resolve(context.cwd, values.db) } : {}),
       byDigest,
+      ...(values.platform ? { platform: parsePlatformOption(values.platform) } : {}),
       json: values.json,
       quiet: values.quiet,
       ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { planBuild } from '../../plan/index.js';
+import { isMultiPlatform, planBuild, platformEntries, platformLockName } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
@@ -29,13 +29,17 @@ export const command: Command = {
     const bases = { ...(values.update ? {} : lock.bases) };
     let changed = 0;
     const resolved = new Map<string, LockedBase>();
-    for (const image of plan.images) {
-      if (image.base.kind !== 'distro') continue;
-      const request = baseRequest(image.base.spec, image.platform.architecture);
-      const existing = bases[image.name];
+    // A multi-platform entry locks one base per platform (`name@arch`), each resolved for its architecture.
+    const lockNames = new Set<string>();
+    for (const image of plan.images.flatMap((entry) => platformEntries(entry).map((part) => ({ part, lockName: isMultiPlatform(entry) ? platformLockName(entry.name, part.platform) : entry.name })))) {
+      const { part, lockName } = image;
+      lockNames.add(lockName);
+      if (part.base.kind !== 'distro') continue;
+      const request = baseRequest(part.base.spec, part.platform.architecture);
+      const existing = bases[lockName];
       if (existing) {
         try {
-          packagesFromLock(existing, request, image.name);
+          packagesFromLock(existing, request, lockName);
           continue;
         } catch {
           // Stale: resolve again below.
@@ -44,14 +48,13 @@ export const command: Command = {
       // Matrix entries often share a base: resolve each distinct request once per run.
       const hash = requestHash(request);
       const twin = resolved.get(hash);
-      if (!twin) progress.log(`${image.name}: resolving ${request.distro} ${request.release} ${request.architecture}`);
-      bases[image.name] = twin ?? (await resolveBase(request, { store: context.cache() }));
-      resolved.set(hash, bases[image.name]!);
+      if (!twin) progress.log(`${lockName}: resolving ${request.distro} ${request.release} ${request.architecture}`);
+      bases[lockName] = twin ?? (await resolveBase(request, { store: context.cache() }));
+      resolved.set(hash, bases[lockName]!);
       changed++;
     }
     // Entries for images that no longer exist are dropped.
-    const names = new Set(plan.images.map((image) => image.name));
-    for (const name of Object.keys(bases)) if (!names.has(name)) delete bases[name];
+    for (const name of Object.keys(bases)) if (!lockNames.has(name)) delete bases[name];
     // Registry bases: a tag is pinned to the digest it names now; --update follows a tag that moved.
     const registry: Record<string, { digest: string }> = {};
     for (const image of plan.images) {

@@ -3,7 +3,7 @@
 // file `kiln build --plan` applies.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { formatPlanFile, planBuild, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
+import { formatPlanFile, formatPlatform, isMultiPlatform, planBuild, platformEntries, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { slimPolicy } from '../../debian/slim.js';
@@ -35,7 +35,7 @@ function sizeLines(image: ImagePlan): string[] {
 function debianLines(image: ImagePlan, lock: LockFile): string[] {
   const pinned = image.pinned?.base;
   if (pinned?.kind !== 'distro') return [];
-  const before = lock.bases[image.name];
+  const before = lock.bases[pinned.lockName];
   const known = new Map((before?.packages ?? []).map((pkg) => [pkg.name, pkg.version] as const));
   const fresh = pinned.packages.filter((pkg) => known.get(pkg.name) !== pkg.version).length;
   const lines = [`  debian: ${pinned.packages.length} packages${before ? ' (kiln.lock)' : `, ${fresh} new (not in kiln.lock yet)`}`];
@@ -72,12 +72,18 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
   const lines = [image.name];
   const axes = Object.entries(image.entry).map(([axis, value]) => `${axis}=${value}`).join(' ');
   if (axes) lines.push(`  matrix: ${axes}`);
-  const pinned = image.pinned?.base;
-  const digest = pinned?.kind === 'registry' ? `  ${pinned.digest}` : pinned?.kind === 'place' ? `  ${pinned.digest}` : '';
-  lines.push(`  base: ${describeBase(image.base)}  ${image.platform.os}/${image.platform.architecture}${digest}`);
-  lines.push(...sizeLines(image), ...debianLines(image, lock));
-  if (image.pinned?.app) lines.push(`  app: ${image.pinned.app.dir} -> ${image.pinned.app.dest}  ${image.pinned.app.digest}`);
-  lines.push(...pythonLines(image));
+  // A multi-platform entry lists each platform's pins: its base (the child of a multi-platform base), packages, wheels.
+  if (isMultiPlatform(image)) lines.push(`  platforms: ${image.platforms!.map((p) => formatPlatform(p.platform)).join(', ')} (an OCI image index)`);
+  for (const part of platformEntries(image)) {
+    const pinned = part.pinned?.base;
+    const child = pinned?.kind === 'registry' && pinned.imageDigest ? ` (${formatPlatform(part.platform)}: ${pinned.imageDigest})` : '';
+    const digest = pinned?.kind === 'registry' ? `  ${pinned.digest}${child}` : pinned?.kind === 'place' ? `  ${pinned.digest}` : '';
+    lines.push(`  base: ${describeBase(image.base)}  ${formatPlatform(part.platform)}${digest}`);
+    lines.push(...sizeLines(part), ...debianLines(part, lock));
+    lines.push(...pythonLines(part));
+  }
+  const app = platformEntries(image)[0]!.pinned?.app;
+  if (app) lines.push(`  app: ${app.dir} -> ${app.dest}  ${app.digest}`);
   const command = [...(image.runtime.Entrypoint ?? []), ...(image.runtime.Cmd ?? [])];
   if (command.length) lines.push(`  command: ${command.join(' ')}`);
   lines.push(`  tags: ${image.tags.join(' ')}${image.immutableTags ? ' (immutable)' : ''}${image.scan ? `  scan gate: ${image.scan.severity.join(',')}${image.scan.ignoreUnfixed ? ' (fixed only)' : ''}` : ''}`);
