@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobStore } from '../cache/blob-store.js';
 import { InputError, ResolutionError } from '../errors.js';
 import { createAptRepo, type AptRepoPackage } from '../testing/apt-repo.js';
 import { formatLock, packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest } from './lock.js';
 import { findPreset, presetSources } from './presets.js';
+import { tempStore } from '../testing/images.js';
 
 const basics: AptRepoPackage[] = ['base-files', 'ca-certificates', 'netbase', 'tzdata'].map((name) => ({ name, version: '1' }));
 const repo = await createAptRepo({
@@ -39,9 +39,6 @@ const request: BaseRequest = {
   mirrors: { mirror: repo.url, securityMirror: repo.url }, keyring: repo.keyring,
 };
 
-async function freshStore(): Promise<BlobStore> {
-  return new BlobStore(await mkdtemp(join(tmpdir(), 'kiln-store-')));
-}
 
 test('presetSources reads the named components in every suite; the defaults are main (Debian), main and universe (Ubuntu)', () => {
   const bookworm = findPreset('debian', 'bookworm');
@@ -52,7 +49,7 @@ test('presetSources reads the named components in every suite; the defaults are 
 });
 
 test('a package from non-free needs the component; the lock records the components', async () => {
-  const store = await freshStore();
+  const store = await tempStore();
   await assert.rejects(resolveBase({ ...request, packages: ['libcudart11.0'] }, { store }),
     (e) => e instanceof ResolutionError && /libcudart11\.0/.test(e.message));
   const withNonFree = { ...request, packages: ['python3', 'libcudart11.0'], components: ['main', 'non-free'] };
@@ -78,7 +75,7 @@ test('the default components keep the request hash of locks written before compo
   assert.equal(requestHash({ ...request, components: ['non-free', 'main'] }), requestHash({ ...request, components: ['main', 'non-free', 'main'] }));
   assert.notEqual(requestHash({ ...request, components: ['main', 'non-free'] }), requestHash(request));
   // A lock without the field reads as the preset's defaults.
-  const base = await resolveBase(request, { store: await freshStore() });
+  const base = await resolveBase(request, { store: await tempStore() });
   const path = join(await mkdtemp(join(tmpdir(), 'kiln-lock-')), 'kiln.lock');
   await writeLock(path, { version: 1, bases: { old: base } });
   await writeFile(path, (await readFile(path, 'utf8')).replace(/components = .*\n/, ''));
@@ -86,13 +83,13 @@ test('the default components keep the request hash of locks written before compo
 });
 
 test('a component a suite lacks is one error naming it and the suite', async () => {
-  await assert.rejects(resolveBase({ ...request, components: ['main', 'contrib'] }, { store: await freshStore() }), (e) =>
+  await assert.rejects(resolveBase({ ...request, components: ['main', 'contrib'] }, { store: await tempStore() }), (e) =>
     e instanceof InputError && /^suite bookworm has no component "contrib" \(.*InRelease lists main non-free\)$/.test(e.message)
     && !e.message.includes('\n'));
 });
 
 test('a stacked layer holds what it adds to the base; the base below is the same as without it', async () => {
-  const store = await freshStore();
+  const store = await tempStore();
   // The CPU base reads main only: the base below the layer is the same packages, so the same layers.
   const cpu = await resolveBase({ ...request, packages: ['python3', 'libc6'] }, { store });
   const layered = { ...request, packages: ['python3', 'libc6'], components: ['main', 'non-free'], layers: { cuda: ['libcudart11.0', 'libcublas11'] } };
@@ -111,6 +108,6 @@ test('a stacked layer holds what it adds to the base; the base below is the same
 });
 
 test('a layer that adds nothing is refused naming the layer', async () => {
-  await assert.rejects(resolveBase({ ...request, components: ['main', 'non-free'], layers: { extra: ['python3'] } }, { store: await freshStore() }),
+  await assert.rejects(resolveBase({ ...request, components: ['main', 'non-free'], layers: { extra: ['python3'] } }, { store: await tempStore() }),
     (e) => e instanceof ResolutionError && e.message === 'base layer "extra" adds no package: python3 is already in the base below');
 });

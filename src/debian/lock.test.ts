@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobStore } from '../cache/blob-store.js';
 import { InputError, IntegrityError } from '../errors.js';
 import { createAptRepo, type AptRepoPackage } from '../testing/apt-repo.js';
 import { formatLock, packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest } from './lock.js';
+import { tempStore } from '../testing/images.js';
 
 const basics: AptRepoPackage[] = ['base-files', 'ca-certificates', 'netbase', 'tzdata'].map((name) => ({ name, version: '1' }));
 const main: AptRepoPackage[] = [
@@ -32,12 +32,9 @@ const request: BaseRequest = {
   mirrors: { mirror: repo.url, securityMirror: repo.url }, keyring: repo.keyring,
 };
 
-async function freshStore(): Promise<BlobStore> {
-  return new BlobStore(await mkdtemp(join(tmpdir(), 'kiln-store-')));
-}
 
 test('resolveBase pins the highest versions across bookworm, -updates and -security, leaving out excluded packages', async () => {
-  const base = await resolveBase(request, { store: await freshStore() });
+  const base = await resolveBase(request, { store: await tempStore() });
   assert.equal(base.codename, 'bookworm');
   assert.equal(base.variant, 'distroless');
   assert.equal(base.request, requestHash(request));
@@ -56,7 +53,7 @@ test('resolveBase pins the highest versions across bookworm, -updates and -secur
 });
 
 test('writeLock and readLock round-trip a stable, sorted TOML lock', async () => {
-  const base = await resolveBase(request, { store: await freshStore() });
+  const base = await resolveBase(request, { store: await tempStore() });
   const dir = await mkdtemp(join(tmpdir(), 'kiln-lock-'));
   const path = join(dir, 'kiln.lock');
   const shuffled = { ...base, packages: [...base.packages].reverse() };
@@ -83,7 +80,7 @@ test('writeLock and readLock round-trip a stable, sorted TOML lock', async () =>
 });
 
 test('closure: full keeps build tools and hashes as requests did before closures existed', async () => {
-  const full = await resolveBase({ ...request, closure: 'full' }, { store: await freshStore() });
+  const full = await resolveBase({ ...request, closure: 'full' }, { store: await tempStore() });
   assert.deepEqual(full.packages.map((p) => p.name), ['base-files', 'ca-certificates', 'gcc', 'libfoo1', 'netbase', 'python3', 'python3-pythran', 'tzdata']);
   assert.equal(full.omitted, undefined);
   assert.notEqual(requestHash({ ...request, closure: 'full' }), requestHash(request));
@@ -101,7 +98,7 @@ test('readLock names the file and the bad field', async () => {
 });
 
 test('packagesFromLock replays a lock and refuses a changed request or another release', async () => {
-  const base = await resolveBase(request, { store: await freshStore() });
+  const base = await resolveBase(request, { store: await tempStore() });
   const packages = packagesFromLock(base, request, 'python');
   assert.deepEqual(packages.map((p) => [p.name, p.version, p.mirror]), base.packages.map((p) => [p.name, p.version, repo.url]));
   assert.deepEqual(packages.find((p) => p.name === 'python3')!.control.slice(0, 3), [['Package', 'python3'], ['Version', '3.11.2-1+deb12u1'], ['Architecture', 'amd64']]);
@@ -122,7 +119,7 @@ test('a bookworm request refuses a mirror that serves a trixie index under that 
     suites: [{ suite: 'bookworm-updates', codename: 'trixie-updates', packages: [] }, { suite: 'bookworm-security', codename: 'trixie-security', packages: [] }],
   });
   try {
-    await assert.rejects(resolveBase({ ...request, mirrors: { mirror: impostor.url, securityMirror: impostor.url } }, { store: await freshStore() }), (e) =>
+    await assert.rejects(resolveBase({ ...request, mirrors: { mirror: impostor.url, securityMirror: impostor.url } }, { store: await tempStore() }), (e) =>
       e instanceof IntegrityError && e.message === `${impostor.url}/dists/bookworm/InRelease is codename "trixie", expected debian "bookworm"`);
   } finally {
     await impostor.close();
