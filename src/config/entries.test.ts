@@ -71,6 +71,17 @@ test('a matrix expands in axis order with presets, overrides and rendered tags',
   assert.deepEqual(cpu311!.publish, ['local', 'hub']);
 });
 
+test('{env.NAME} reads the environment in tags and fields; an unset one is one line at its place', () => {
+  const text = 'images:\n  hello:\n    base: scratch\n    publish: false\n    tags: ["{env.BUILD_ID}"]\n    labels: { ci: "{env.CI_NAME}-x" }\n';
+  const { entries } = parseManifest('kiln.yaml', text, { env: { BUILD_ID: '1234', CI_NAME: 'argo' } });
+  assert.deepEqual([entries[0]!.tags, entries[0]!.spec.labels], [['1234'], { ci: 'argo-x' }]);
+  assert.throws(() => parseManifest('kiln.yaml', text, { env: { CI_NAME: 'argo' } }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.oneLine(), /^kiln\.yaml:5:\d+: \{env\.BUILD_ID\} in "\{env\.BUILD_ID\}": environment variable BUILD_ID is not set$/);
+    return true;
+  });
+});
+
 test('a plain image is one entry named like the image, tagged latest', () => {
   const { entries } = parseManifest('kiln.yaml', 'images:\n  hello:\n    base: scratch\n    publish: false\n', { env: {} });
   assert.deepEqual(entries.map((e) => [e.name, e.tags, e.publish, e.scan]), [['hello', ['latest'], [], false]]);

@@ -121,6 +121,7 @@ class Variables {
   constructor(
     private readonly table: Record<string, string>,
     private readonly lazy: Record<string, () => string>,
+    private readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
   // Built once: templates are rendered for every string of an entry, and the table can be large.
@@ -130,6 +131,12 @@ class Variables {
 
   lookup = (name: string): string | undefined => {
     if (name in this.table) return this.table[name];
+    // {env.NAME}, as buildx bake reads the environment; an unset variable is an error, never an empty string.
+    if (name.startsWith('env.')) {
+      const value = this.env[name.slice(4)];
+      if (value === undefined) throw new Error(`environment variable ${name.slice(4)} is not set`);
+      return value;
+    }
     const compute = this.lazy[name];
     if (!compute) return undefined;
     let value = this.cache.get(name);
@@ -305,7 +312,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
         ...combination,
         image,
       };
-      const withoutVersion = new Variables(table, builtins);
+      const withoutVersion = new Variables(table, builtins, context.env);
       const render = (text: string, path: Path, variables: Variables, keep: string[] = []): string => {
         try {
           return renderTemplate(text, variables.lookup, variables.known, keep);
@@ -324,7 +331,7 @@ export function expandEntries(manifest: KilnManifest, source: YamlSource, contex
       const variables = new Variables(table, {
         ...builtins,
         version: () => projectVersion(resolve(context.manifestDir, typeof projectField === 'string' ? inSource(render(projectField, projectPath, withoutVersion), merged.origin(projectPath)) : '.'), versionFile),
-      });
+      }, context.env);
       const substitute = (value: unknown, path: Path): unknown => {
         if (typeof value === 'string') return render(value, path, variables, path[0] === 'outputs' ? ['name'] : []);
         if (Array.isArray(value)) return value.map((item, i) => substitute(item, [...path, i]));
