@@ -1,6 +1,7 @@
 // imageKey: a digest of everything in a pinned plan entry that decides the image's bytes, so a build whose entry
 // has the same key as an earlier one can take that build's image from the cache instead of assembling it again.
 import { readdir, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,12 +30,17 @@ export function kilnFingerprint(): Promise<string> {
       // A copy without package.json: the code fingerprint below still tells versions apart.
     }
     if (root.split(sep).includes('node_modules')) return `kiln ${version}`;
-    const files = (await readdir(root, { recursive: true })).filter((name) => /\.[cm]?[jt]s$/.test(name) && !/\.(test|d)\.[cm]?[jt]s$/.test(name)).sort();
-    const stats = await Promise.all(files.map(async (name) => {
-      const info = await stat(join(root, name));
-      return `${name}\0${info.size}\0${info.mtimeMs}`;
-    }));
-    return `kiln ${version} ${sha256(stats.join('\n'))}`;
+    try {
+      const files = (await readdir(root, { recursive: true })).filter((name) => /\.[cm]?[jt]s$/.test(name) && !/\.(test|d)\.[cm]?[jt]s$/.test(name)).sort();
+      const stats = await Promise.all(files.map(async (name) => {
+        const info = await stat(join(root, name));
+        return `${name}\0${info.size}\0${info.mtimeMs}`;
+      }));
+      return `kiln ${version} ${sha256(stats.join('\n'))}`;
+    } catch {
+      // The checkout changed while it was read (a rebuild, a checkout): a key no earlier build has, so nothing is reused.
+      return `kiln ${version} ${randomUUID()}`;
+    }
   })());
 }
 

@@ -157,7 +157,8 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
   const pushFailures = published.filter((p) => p.status === 'failed' || (p.status === 'uploaded' && !options.byDigest));
   if (failures.length === 1 && results.length === 1 && failures[0]!.cause instanceof KilnError) throw failures[0]!.cause;
   if (failures.length) {
-    throw new OutputError(`${failures.length} of ${results.length} entries failed: ${failures.map((f) => f.name).join(', ')}`);
+    // Name each failure with its reason: an unexpected error (not a KilnError) must not leave only the entry's name.
+    throw new OutputError(`${failures.length} of ${results.length} entries failed: ${failures.map((f) => (f.error ? `${f.name} (${f.error})` : f.name)).join(', ')}`);
   }
   if (pushFailures.length) {
     throw new OutputError(`publishing failed for ${pushFailures.map((p) => `${p.name} -> ${p.registry}`).join(', ')}${pushFailures.some((p) => p.status === 'uploaded') ? '; tags held back' : ''}`);
