@@ -183,14 +183,22 @@ async function readVerified(input: DebInput, slim: SlimPolicy, spillTo: string):
 async function readAll(inputs: readonly DebInput[], concurrency: number, slim: SlimPolicy, spillDir: string): Promise<Map<string, ReadPackage>> {
   const results = new Map<string, ReadPackage>();
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < inputs.length) {
+    while (next < inputs.length && !failure) {
       const index = next++;
       const input = inputs[index]!;
-      results.set(input.pkg.name, await readVerified(input, slim, join(spillDir, `${index}.tar`)));
+      try {
+        results.set(input.pkg.name, await readVerified(input, slim, join(spillDir, `${index}.tar`)));
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
+  // Every read in flight finishes before the first failure is thrown: the caller then removes the spill folder,
+  // which a read still writing into it would make fail, hiding the real error.
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 
@@ -302,7 +310,7 @@ export async function assembleDebianBase(all: readonly DebInput[], options: Asse
       if (full && options.layering === 'grouped') checkAcrossGroups(plans.filter((plan) => !plan.stacked), full, reads);
       // Layers are independent: build them side by side (each gzips on the shared thread pool); built[] keeps the order.
       const slot = limiter(Math.min(2, concurrency));
-      await Promise.all(plans.map((plan, index) => built[index] ? undefined : slot(async () => {
+      const builds = await Promise.allSettled(plans.map((plan, index) => built[index] ? undefined : slot(async () => {
         const own = treeOf(plan.packages.map((input) => reads.get(input.pkg.name)!));
         const zip = zips.get(plan.name);
         let entries: TarEntry[];
@@ -320,8 +328,12 @@ export async function assembleDebianBase(all: readonly DebInput[], options: Asse
         if (Object.keys(removed).length) await options.store.setMemo(SLIM_MEMO, layer.diffId.replace(':', '-'), removed);
         built[index] = layer;
       })));
+      // All settled first (they read the spill files), then the first failure.
+      const failed = builds.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
-      await rm(spillDir, { recursive: true, force: true });
+      // Cleanup never hides the error that got here; a leftover folder carries the pid and goes with the next sweep.
+      await rm(spillDir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
   const env = effectsEnv(names);
