@@ -14,7 +14,7 @@ AUTH_USER=kiln
 AUTH_PASSWORD=kiln-test-password
 PACKAGES=(docker.io docker-registry skopeo umoci buildah apache2-utils gnupg debian-archive-keyring
   python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl python3-poetry python3-sklearn xz-utils zstd curl
-  busybox-static openssl time debootstrap qemu-user-static binfmt-support)
+  busybox-static openssl time debootstrap qemu-user-static binfmt-support chromium)
 
 log() { printf 'test-services: %s\n' "$*" >&2; }
 
