@@ -109,10 +109,25 @@ export function nativeBuilder(manifestFile: string, context: BuildContext): Entr
   };
 }
 
+/**
+ * storedAsPlanned wraps a builder so the image it hands over has its layers stored as the entry asks (`compression:
+ * zstd`): every builder builds gzip layers, and the digest reported, written and pushed is the re-encoded image's.
+ */
+export function storedAsPlanned(builder: EntryBuilder, store: BlobStore): EntryBuilder {
+  return async (entry, log) => {
+    const built = await builder(entry, log);
+    if (!entry.compression) return built;
+    log(`${entry.name}: storing layers as ${entry.compression}`);
+    const { withCompression } = await import('../layer/recompress.js');
+    const image = await withCompression(built.image, entry.compression, store);
+    return { image, report: { ...await reportImage(built.report.name, image, [], store), ...(built.report.slimmed ? { slimmed: built.report.slimmed } : {}) } };
+  };
+}
+
 /** buildEntries builds the plan's entries; it never throws for one entry's failure. */
 export async function buildEntries(plan: BuildPlan, context: BuildContext, options: BuildEntriesOptions = {}): Promise<EntryResult[]> {
   const slot = limiter(options.jobs ?? 2);
-  const builder = options.builder ?? nativeBuilder(plan.manifestFile, context);
+  const builder = storedAsPlanned(options.builder ?? nativeBuilder(plan.manifestFile, context), context.store);
   let failed = false;
   const buildOne = async (entry: ImagePlan): Promise<EntryResult> => {
     if (failed && options.failFast) return { name: entry.name, status: 'cancelled', seconds: 0 };

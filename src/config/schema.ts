@@ -106,6 +106,8 @@ export const imageSchema = z.object({
   annotations: annotationsSchema.default({}),
   outputs: stringList.default([]),
   python: pythonSchema.optional(),
+  /** compression of the layers kiln writes: gzip (default; every runtime reads it) or zstd (OCI tar+zstd). */
+  compression: z.enum(['gzip', 'zstd']).optional(),
 }).strict();
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);

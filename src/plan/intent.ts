@@ -155,6 +155,7 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     annotations,
     created,
     epoch: options.epoch,
+    ...(spec.compression === 'zstd' ? { compression: 'zstd' as const } : {}),
     outputs: expandOutputs(outputs, entrySlug(name), options.outputSharers, outputBase),
   };
 }

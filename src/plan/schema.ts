@@ -133,6 +133,7 @@ const imagePlanSchema = z.object({
   annotations: stringMap,
   created: z.string(),
   epoch: z.number().int(),
+  compression: z.literal('zstd').optional(),
   outputs: z.array(z.string()),
   /** pinned is absent only for a multi-platform entry, whose platforms carry the pins. */
   pinned: pinsSchema.optional(),

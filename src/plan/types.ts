@@ -210,6 +210,8 @@ export interface ImagePlan {
   /** created is the timestamp written into the config and history (from SOURCE_DATE_EPOCH). */
   created: string;
   epoch: number;
+  /** compression is set when the layers are stored as zstd (OCI tar+zstd); absent means gzip. */
+  compression?: 'zstd';
   outputs: string[];
   /** pinned holds the resolved inputs; absent until the plan is resolved. */
   pinned?: Pins;
