@@ -60,6 +60,26 @@ function layerMemoKey(options: BuildLayerOptions): string | undefined {
   return options.cacheKey ? sha256(`${options.cacheKey}\0epoch=${options.epoch}\0gzip=${GZIP_FORMAT}/${options.gzipLevel ?? GZIP_LEVEL}`).slice(7) : undefined;
 }
 
+/** GzipOfTar is the gzip blob kiln made of a tar, with the tar's digest and size. */
+export type GzipOfTar = LayerMemo;
+
+const gzipMemoKey = (diffId: Digest): string => sha256(`${diffId}\0gzip=${GZIP_FORMAT}/${GZIP_LEVEL}`).slice(7);
+
+/**
+ * rememberGzip records which gzip blob holds a tar (by diffId). A tar that comes back uncompressed (from
+ * `docker save`, say: the base layers kiln handed to Docker) is then not deflated again, and gets the very blob,
+ * and so the digest, it had before.
+ */
+export async function rememberGzip(store: BlobStore, gzip: GzipOfTar): Promise<void> {
+  await store.setMemo('gzip-of-tar', gzipMemoKey(gzip.diffId), gzip);
+}
+
+/** gzipOfTar returns the gzip blob recorded for a tar, if it is still in the store. */
+export async function gzipOfTar(store: BlobStore, diffId: Digest): Promise<GzipOfTar | undefined> {
+  const memo = await store.getMemo<GzipOfTar>('gzip-of-tar', gzipMemoKey(diffId));
+  return memo && memo.diffId === diffId && (await store.has(memo.digest)) ? memo : undefined;
+}
+
 /** cachedLayer returns the layer a previous buildLayer made for the same cacheKey, without needing its entries. */
 export async function cachedLayer(options: BuildLayerOptions): Promise<BuiltLayer | undefined> {
   const memoKey = layerMemoKey(options);
@@ -90,6 +110,7 @@ export async function buildLayer(entries: readonly TarEntry[], options: BuildLay
     if (await store.has(memo.digest)) await rm(temp, { force: true });
     else await store.commit(temp, memo.digest);
     if (memoKey) await store.setMemo('layer', memoKey, memo);
+    if ((options.gzipLevel ?? GZIP_LEVEL) === GZIP_LEVEL) await rememberGzip(store, memo);
     return { ...memo, layer: layerFromMemo(store, memo), fromCache: false };
   } finally {
     await rm(temp, { force: true });

@@ -14,7 +14,7 @@ import { imageFromParts, imageFromRaw, serializeJson, type Image } from '../oci/
 import { blobLayer, type Layer } from '../oci/layer.js';
 import { isManifestMediaType, layerCompression, MediaType } from '../oci/media-types.js';
 import { Annotation, type ImageConfig, type Index, type Manifest } from '../oci/spec.js';
-import { GZIP_LEVEL } from '../layer/build.js';
+import { GZIP_LEVEL, gzipOfTar, rememberGzip } from '../layer/build.js';
 import { parallelGzip } from '../layer/gzip.js';
 import type { TarEntry } from '../tar/entry.js';
 import { writeTar } from '../tar/write.js';
@@ -211,7 +211,12 @@ export async function readDockerArchive(path: string, store: BlobStore, referenc
     }
     // An uncompressed layer's digest is its diffId: check it, then gzip it once into the store.
     if (file.digest !== diffId) throw new IntegrityError(`${where}: layer ${name}: digest mismatch: expected ${diffId}, got ${file.digest}`);
-    const gzipped = await store.write((await store.open(file.digest)).pipe(parallelGzip({ level: GZIP_LEVEL })));
+    let gzipped = await gzipOfTar(store, diffId);
+    if (!gzipped) {
+      const written = await store.write((await store.open(file.digest)).pipe(parallelGzip({ level: GZIP_LEVEL })));
+      gzipped = { ...written, diffId, uncompressedSize: file.size };
+      await rememberGzip(store, gzipped);
+    }
     layers.push(blobLayer({ mediaType: MediaType.ociLayerGzip, digest: gzipped.digest, size: gzipped.size, diffId, uncompressedSize: file.size, open: () => store.open(gzipped.digest) }));
   }
   // Without a matching OCI manifest in the archive one is computed, so the image digest is kiln's.

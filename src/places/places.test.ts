@@ -164,3 +164,29 @@ test('a docker-archive written by kiln reads back with its own manifest: same di
   assert.deepEqual((await back.manifest()).annotations, { [Annotation.version]: '1.2.3', [Annotation.title]: 'hello' });
   await validateImage(back);
 });
+
+test('a `docker save` archive (uncompressed layer.tar files) of kiln\'s layers reads back with kiln\'s gzip blobs, not new ones', async () => {
+  const store = await tempStore();
+  const image = await imageWithLayers(store, { 'etc/hello': 'hi\n' }, { 'app/main.py': 'print(1)\n' });
+  const { buffer } = await import('node:stream/consumers');
+  const { writeTar } = await import('../tar/write.js');
+  const { createWriteStream } = await import('node:fs');
+  const { pipeline } = await import('node:stream/promises');
+  const entries: import('../tar/entry.js').TarEntry[] = [];
+  const names: string[] = [];
+  for (const [i, layer] of (await image.layers()).entries()) {
+    names.push(`${i}/layer.tar`);
+    entries.push({ path: `${i}/layer.tar`, type: 'file', mode: 0o644, content: { kind: 'buffer', data: await buffer(await layer.uncompressed()) } });
+  }
+  entries.push({ path: 'config.json', type: 'file', mode: 0o644, content: { kind: 'buffer', data: await image.rawConfig() } });
+  entries.push({ path: 'manifest.json', type: 'file', mode: 0o644, content: { kind: 'buffer', data: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: ['example/saved:1'], Layers: names }])) } });
+  const file = join(await tempDir(), 'saved.tar');
+  await pipeline(writeTar(entries, { epoch: 0 }), createWriteStream(file));
+  // A fresh store sees the tars for the first time and gzips them; kiln's own store already holds their blobs.
+  const { gzipOfTar } = await import('../layer/build.js');
+  for (const diffId of (await image.config()).rootfs.diff_ids) assert.ok(await gzipOfTar(store, diffId as `sha256:${string}`), 'kiln remembers the blob of each tar it gzipped');
+  const back = await readImage(`docker-archive:${file}`, { store });
+  assert.equal(await back.digest(), await image.digest(), 'the same blobs, so the same manifest');
+  const elsewhere = await readImage(`docker-archive:${file}`, { store: await tempStore() });
+  assert.equal(await elsewhere.digest(), await image.digest(), 'gzipping the tars again gives the same bytes too');
+});
