@@ -87,12 +87,12 @@ test('gatherReport: each entry\'s tags and destinations, last build, packages wi
   const image = demo!.image!;
   assert.equal(image.digest, digest);
   assert.deepEqual(image.layers.map((layer) => [layer.uncompressedSize, layer.holds]), layerSizes.map((size, i) => [size, `test layer ${i}`]));
-  assert.deepEqual(image.packages.map((pkg) => [pkg.key, pkg.size, pkg.layer, pkg.root, pkg.chains, pkg.requiredBy, pkg.saves]), [
-    ['debian:base-files', 1024, undefined, true, [['base-files']], [], 1024],
-    ['debian:libdemo', 8192, 0, false, [['python3-demo', 'libdemo']], ['python3-demo'], 8192],
-    ['debian:python3-demo', 2048, 0, true, [['python3-demo']], [], 2048 + 8192],
-    ['python:colorx@usr/local/lib/python3.11/site-packages', image.packages[3]!.size, 1, true, [['colorx']], [], image.packages[3]!.size + image.packages[4]!.size],
-    ['python:tiny-fmt@usr/local/lib/python3.11/site-packages', image.packages[4]!.size, 1, false, [['colorx', 'Tiny_Fmt']], ['colorx'], image.packages[4]!.size],
+  assert.deepEqual(image.packages.map((pkg) => [pkg.key, pkg.size, pkg.layer, pkg.root, pkg.requested, pkg.chains, pkg.requiredBy, pkg.saves]), [
+    ['debian:base-files', 1024, undefined, true, false, [['base-files']], [], 1024],
+    ['debian:libdemo', 8192, 0, false, false, [['python3-demo', 'libdemo']], ['python3-demo'], 8192],
+    ['debian:python3-demo', 2048, 0, true, true, [['python3-demo']], [], 2048 + 8192],
+    ['python:colorx@usr/local/lib/python3.11/site-packages', image.packages[3]!.size, 1, true, false, [['colorx']], [], image.packages[3]!.size + image.packages[4]!.size],
+    ['python:tiny-fmt@usr/local/lib/python3.11/site-packages', image.packages[4]!.size, 1, false, false, [['colorx', 'Tiny_Fmt']], ['colorx'], image.packages[4]!.size],
   ]);
   assert.ok(image.packages[4]!.size > 2000, 'a distribution\'s size counts the files its RECORD lists');
 

@@ -27,8 +27,9 @@ export interface ReportPackage {
   layer?: number;
   /** location is a Python distribution's site-packages folder. */
   location?: string;
-  /** root: requested by the plan, or needed by nothing installed. */
+  /** root: requested by the plan, or needed by nothing installed; requested: kiln.yaml names it. */
   root: boolean;
+  requested: boolean;
   requiredBy: string[];
   /** chains are the shortest dependency chains (package names, root first, this package last). */
   chains: string[][];
@@ -98,6 +99,8 @@ export interface GatherOptions {
   now?: Date;
 }
 
+/** CHAINS is how many chains a package shows, as many as `kiln why` prints by default. */
+const CHAINS = 5;
 /** FOLDER_DEPTH is how many path segments a treemap folder box spans (`usr/lib/python3`). */
 const FOLDER_DEPTH = 3;
 /** FOLDER_LIMIT is how many folders a package or a layer's unowned files show; the rest is one box. */
@@ -150,26 +153,26 @@ export function sizeTree(summary: ImageSummary, files: ImageFiles, owners: Reado
   return { name: summary.name, size: summary.unpackedSize, kind: 'layer', children: layers };
 }
 
-function packagesOf(graphs: readonly PackageGraph[], summary: ImageSummary): ReportPackage[] {
+function packagesOf(graphs: readonly PackageGraph[], summary: ImageSummary, requested: ReadonlySet<string>): ReportPackage[] {
   const [debian, python] = graphs as [PackageGraph, PackageGraph];
   const out: ReportPackage[] = [];
   for (const deb of summary.debs) {
     if (!debian.nodes.has(deb.name)) continue;
-    const why = explain(debian, deb.name, 3);
+    const why = explain(debian, deb.name, CHAINS);
     out.push({
       key: packageKey('debian', deb.name), ecosystem: 'debian', name: deb.name, version: deb.version, size: deb.installedSize,
       ...(deb.layer === undefined ? {} : { layer: deb.layer }),
-      root: why.root, requiredBy: why.requiredBy, chains: why.chains.map((chain) => chain.map((step) => step.name)), saves: why.saves, exclusive: why.exclusive.length,
+      root: why.root, requested: requested.has(deb.name), requiredBy: why.requiredBy, chains: why.chains.map((chain) => chain.map((step) => step.name)), saves: why.saves, exclusive: why.exclusive.length,
     });
   }
   // pythonGraph keys by normalised name: a name installed in two places is explained once and shown for both.
   for (const dist of summary.python) {
     const key = normalizeName(dist.name);
-    const why = python.nodes.has(key) ? explain(python, key, 3) : undefined;
+    const why = python.nodes.has(key) ? explain(python, key, CHAINS) : undefined;
     out.push({
       key: packageKey('python', key, dist.location.slice(1)), ecosystem: 'python', name: dist.name, version: dist.version, size: dist.size,
       layer: dist.layer, location: dist.location,
-      root: why?.root ?? true, requiredBy: why?.requiredBy ?? [], chains: why ? why.chains.map((chain) => chain.map((step) => step.name)) : [[dist.name]],
+      root: why?.root ?? true, requested: false, requiredBy: why?.requiredBy ?? [], chains: why ? why.chains.map((chain) => chain.map((step) => step.name)) : [[dist.name]],
       saves: why?.saves ?? dist.size, exclusive: why?.exclusive.length ?? 1,
     });
   }
@@ -192,7 +195,7 @@ export async function entryImage(image: Image, entry: ImagePlan, platform?: { na
     requested: { debian: entry.base.kind === 'distro' ? [...entry.base.spec.packages] : [] },
   };
   const graphs = [debianGraph(packages, options), pythonGraph(packages, options)];
-  const reportPackages = packagesOf(graphs, summary);
+  const reportPackages = packagesOf(graphs, summary, new Set(options.requested.debian));
   const names = new Map(reportPackages.map((pkg) => [pkg.key, pkg.name] as const));
   const { platform: p } = summary;
   return {

@@ -64,7 +64,8 @@ export const CLIENT_SCRIPT = `
     panel.setAttribute('data-shown', key);
     panel.appendChild(el('h4', pkg.name + ' ' + pkg.version));
     panel.appendChild(el('p', pkg.ecosystem + ' package, ' + pkg.size + ' installed'));
-    if (pkg.root) panel.appendChild(el('p', 'requested: the plan asked for it, or nothing installed depends on it'));
+    if (pkg.requested) panel.appendChild(el('p', 'requested in kiln.yaml'));
+    else if (pkg.root) panel.appendChild(el('p', 'a root: nothing installed depends on it'));
     if (pkg.requiredBy.length) panel.appendChild(el('p', 'required by: ' + pkg.requiredBy.join(', ')));
     var chains = pkg.chains.filter(function (chain) { return chain.length > 1; });
     if (chains.length) {

@@ -49,7 +49,8 @@ function hue(layer: number): number {
   return (layer * 67 + 200) % 360;
 }
 
-function treemapBox(box: Box, layer: number): string {
+// A box's group holds its children's groups, so a click anywhere in a package (its folders too) lands in it.
+function treemapBox(box: Box, layer: number, inner: string): string {
   const { node } = box;
   const attrs = [
     node.kind === 'layer' ? `data-layer="${layer}"` : '',
@@ -61,20 +62,30 @@ function treemapBox(box: Box, layer: number): string {
   const title = `${box.path.join(' / ')}: ${bytes(node.size)}`;
   const text = label(node.kind === 'layer' ? `${node.name} · ${bytes(node.size)}` : node.name, box.w);
   const showText = text !== undefined && box.h >= 13;
-  return `<g ${attrs}><title>${h(title)}</title><rect x="${fixed(box.x)}" y="${fixed(box.y)}" width="${fixed(box.w)}" height="${fixed(box.h)}" fill="${fill}"/>${showText ? `<text x="${fixed(box.x + 3)}" y="${fixed(box.y + 11)}">${h(text)}</text>` : ''}</g>`;
+  return `<g ${attrs}><title>${h(title)}</title><rect x="${fixed(box.x)}" y="${fixed(box.y)}" width="${fixed(box.w)}" height="${fixed(box.h)}" fill="${fill}"/>${showText ? `<text x="${fixed(box.x + 3)}" y="${fixed(box.y + 11)}">${h(text)}</text>` : ''}${inner}</g>`;
 }
 
 function treemap(image: EntryImage): string {
   const { width, height } = TREEMAP_SIZE;
   const boxes = layoutTree(image.tree, { x: 0, y: 0, w: width, h: height });
-  // Each box's layer is its first path element (`layer N`), the top-level box it sits in.
-  const layerOf = new Map(image.tree.children!.map((child, i) => [child.name, i] as const));
-  const drawn = boxes.map((box) => treemapBox(box, layerOf.get(box.path[0]!) ?? 0)).join('');
-  return `<svg class="treemap" viewBox="0 0 ${width} ${height}" role="img" aria-label="size treemap: layers, packages, folders">${drawn}</svg>`;
+  // layoutTree lists boxes depth first, parents before children: the boxes after one, deeper than it, are inside it.
+  let next = 0;
+  let layer = -1;
+  const draw = (depth: number): string => {
+    let out = '';
+    while (next < boxes.length && boxes[next]!.depth === depth) {
+      const box = boxes[next++]!;
+      if (depth === 0) layer++;
+      out += treemapBox(box, layer, draw(depth + 1));
+    }
+    return out;
+  };
+  return `<svg class="treemap" viewBox="0 0 ${width} ${height}" role="img" aria-label="size treemap: layers, packages, folders">${draw(0)}</svg>`;
 }
 
 function chainText(pkg: ReportPackage): string {
-  if (pkg.root && (pkg.chains[0]?.length ?? 0) <= 1) return 'requested (a root)';
+  if (pkg.requested) return 'requested in kiln.yaml';
+  if (pkg.root && (pkg.chains[0]?.length ?? 0) <= 1) return 'nothing installed depends on it';
   return pkg.chains[0]?.join(' → ') ?? '';
 }
 
@@ -181,7 +192,7 @@ function entrySection(entry: EntryReport, index: number): string {
 function clientData(data: ReportData): unknown {
   return data.entries.map((entry) => Object.fromEntries((entry.image?.packages ?? []).map((pkg) => [pkg.key, {
     name: pkg.name, version: pkg.version, ecosystem: pkg.ecosystem, size: bytes(pkg.size), saves: bytes(pkg.saves), exclusive: pkg.exclusive,
-    root: pkg.root, requiredBy: pkg.requiredBy, chains: pkg.chains,
+    root: pkg.root, requested: pkg.requested, requiredBy: pkg.requiredBy, chains: pkg.chains,
   }])));
 }
 
