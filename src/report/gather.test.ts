@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordBuild } from '../cache/build-records.js';
 import { recordScan } from '../scan/scan-record.js';
@@ -134,4 +134,20 @@ test('renderReport: one self-contained page; every text from the data is escaped
   assert.match(html, /scanned 2026-12-01T10:00:00\.000Z against \/db\/osv\.zip: 5 packages, 1 findings \(CRITICAL: 0, HIGH: 1,/);
   assert.equal((html.match(/<rect class="size"/g) ?? []).length, 2, 'one bar per recorded build');
   assert.match(html, /docker:\/\/registry\.example\/apps\/demo:1\.0/);
+});
+
+test('gatherReport: an entry whose last build left the cache is "not built", with why, and the others still report', async () => {
+  const dir = await tempDir();
+  const manifestFile = join(dir, 'kiln.yaml');
+  await writeFile(manifestFile, MANIFEST);
+  const store = await tempStore();
+  const image = await imageWithLayers(store, { 'a.txt': 'a' });
+  const gone = await imageWithLayers(store, { 'b.txt': 'b' });
+  await recordBuild(store, { manifestFile, name: 'demo' }, image);
+  await recordBuild(store, { manifestFile, name: 'never' }, gone);
+  await rm(store.path((await gone.manifest()).layers[0]!.digest));
+  const data = await gatherReport({ manifestFile, store, cwd: dir, env: {} });
+  assert.equal(data.entries[0]!.image?.digest, await image.digest());
+  assert.equal(data.entries[1]!.image, undefined);
+  assert.match(data.entries[1]!.notBuilt!, /^its last build \(sha256:[0-9a-f]{64}\) cannot be read: image sha256:[0-9a-f]{64}: layer sha256:[0-9a-f]{64} is no longer in the cache at /);
 });
