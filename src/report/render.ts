@@ -159,7 +159,8 @@ export function historyChart(history: readonly HistoryEntry[]): string {
       const barHeight = ((height - top - bottom) * value) / max;
       const entry = history[i]!;
       const tip = `${entry.time}  ${entry.digest.slice(0, 19)}  ${bytes(entry.size)} compressed, ${bytes(entry.unpackedSize)} unpacked, ${fixed(entry.seconds)} s`;
-      return `<rect class="${className}" x="${fixed(i * step + step * 0.15)}" y="${fixed(height - bottom - barHeight)}" width="${fixed(Math.max(1, step * 0.7))}" height="${fixed(barHeight)}"><title>${h(tip)}</title></rect>`;
+      const barWidth = Math.max(1, Math.min(28, step * 0.7));
+      return `<rect class="${className}" x="${fixed(i * step + (step - barWidth) / 2)}" y="${fixed(height - bottom - barHeight)}" width="${fixed(barWidth)}" height="${fixed(barHeight)}"><title>${h(tip)}</title></rect>`;
     }).join('');
     const first = history[0]!.time.slice(0, 16).replace('T', ' ');
     const last = history.at(-1)!.time.slice(0, 16).replace('T', ' ');
