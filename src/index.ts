@@ -23,6 +23,8 @@ export { validateImage } from './oci/validate.js';
 export { pushContext, pullContext, type ContextOptions, type PushedContext, type PulledContext } from './context/index.js';
 export { inspectImage, diffImages, debianGraph, pythonGraph, why, formatSummary, formatWhy, formatDiff } from './inspect/index.js';
 export type { ImageSummary, LayerSummary, ReadImage, ImageDiff, FileChange, ConfigChange, PackageChanges, WhyResult, PackageGraph } from './inspect/index.js';
+export { gatherReport, renderReport } from './report/index.js';
+export type { ReportData, EntryReport, EntryImage, ReportPackage, GatherOptions } from './report/index.js';
 export { KilnError, ConfigError, UsageError, InputError, IntegrityError, OutputError, NetworkError, ResolutionError } from './errors.js';
 
 /** CommonOptions are what every step may be given: the environment, the cache and a log line sink. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
-import { findBuild } from '../cache/build-records.js';
+import { buildHistory, findBuild } from '../cache/build-records.js';
 import { imageWithLayers, tempDir } from '../testing/images.js';
 import { reportImage } from './build-image.js';
 import { buildEntries } from './build-entries.js';
@@ -69,6 +69,10 @@ test('a builder hands over an Image; the publisher writes exactly that image, an
   assert.deepEqual(effects, ['build demo/a', `publish demo/a ${digest}`]);
   assert.deepEqual(results.map((r) => [r.status, r.report?.digest, r.report?.outputs]), [['built', digest, ['oci:somewhere']]]);
   assert.equal((await findBuild(store, { manifestFile: plan.manifestFile, name: 'demo/a' }))?.digest, digest);
+  // The build's sizes (from its report) go into the entry's history, for kiln report's chart.
+  const history = await buildHistory(store, { manifestFile: plan.manifestFile, name: 'demo/a' });
+  assert.deepEqual(history.map((entry) => [entry.digest, entry.size, entry.unpackedSize]), [[digest, results[0]!.report!.size, results[0]!.report!.unpackedSize]]);
+  assert.ok(history[0]!.seconds >= 0 && history[0]!.seconds <= results[0]!.seconds);
 });
 
 test('an entry whose pinned inputs are unchanged takes its image from the cache; an app edit builds anew', async () => {

@@ -136,7 +136,8 @@ export async function buildEntries(plan: BuildPlan, context: BuildContext, optio
       const built = await buildArtifact(entry, builder, context.log, context.store);
       const attachments = built.attachments;
       const outputs = options.publisher ? await options.publisher(entry, built.image, attachments) : [];
-      await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image, attachments);
+      const stats = { size: built.report.size, unpackedSize: built.report.unpackedSize, seconds: (performance.now() - started) / 1000 };
+      await recordBuild(context.store, { manifestFile: plan.manifestFile, name: entry.name }, built.image, attachments, stats);
       const report = { ...built.report, outputs };
       return { name: entry.name, status: 'built', seconds: (performance.now() - started) / 1000, report, image: built.image, attachments };
     } catch (error) {

@@ -1,5 +1,8 @@
 // Build records: which image the last build of an entry produced, by manifest digest, with every blob it needs
-// kept in the blob store, so `kiln push` publishes exactly that image instead of rebuilding it.
+// kept in the blob store, so `kiln push` publishes exactly that image instead of rebuilding it; and a short history
+// of every entry's builds (time, digest, sizes, seconds) for `kiln report`.
+import { appendFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { sha256, digestHex, type Digest } from '../oci/digest.js';
 import { checkedConfig, imageFromRaw, type Image } from '../oci/image.js';
 import { blobLayer, type Layer } from '../oci/layer.js';
@@ -55,8 +58,67 @@ export async function keepImage(store: BlobStore, image: Image, what: string): P
   return (await store.writeBuffer(await image.rawManifest(), undefined, `${what}: manifest`)).digest;
 }
 
-/** recordBuild copies whatever blobs of `image` (or of every child of an index) the store lacks into it, then records it for `key`. */
-export async function recordBuild(store: BlobStore, key: BuildKey, image: ImageOrIndex, attachments: Attachment[] = []): Promise<BuildRecord> {
+/** BuildStats is what a build measured: the image's sizes and how long the entry took. */
+export interface BuildStats {
+  /** size is what a pull transfers; unpackedSize the layers' tars (an index adds up its children). */
+  size: number;
+  unpackedSize: number;
+  seconds: number;
+}
+
+/** HistoryEntry is one line of an entry's build history. */
+export interface HistoryEntry extends BuildStats {
+  /** time is when the build was recorded (ISO 8601, UTC). */
+  time: string;
+  digest: Digest;
+}
+
+/** HISTORY_LIMIT is how many builds an entry's history keeps (the newest). */
+export const HISTORY_LIMIT = 50;
+
+function historyPath(store: BlobStore, key: BuildKey): string {
+  return join(store.root, 'history', `${memoKey(key)}.jsonl`);
+}
+
+// One JSON line per build, appended: two kiln processes recording builds at once each add their line whole (a
+// short O_APPEND write), where rewriting a JSON list would lose one. The file is trimmed once it is twice the limit.
+async function appendHistory(store: BlobStore, key: BuildKey, entry: HistoryEntry): Promise<void> {
+  const path = historyPath(store, key);
+  await mkdir(join(path, '..'), { recursive: true });
+  await appendFile(path, `${JSON.stringify(entry)}\n`);
+  const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+  if (lines.length < 2 * HISTORY_LIMIT) return;
+  const temp = await store.tempPath();
+  await appendFile(temp, `${lines.slice(-HISTORY_LIMIT).join('\n')}\n`);
+  await rename(temp, path);
+}
+
+/** buildHistory lists the recorded builds of `key`, oldest first, at most HISTORY_LIMIT; a damaged line is skipped. */
+export async function buildHistory(store: BlobStore, key: BuildKey): Promise<HistoryEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(historyPath(store, key), 'utf8');
+  } catch {
+    return [];
+  }
+  const entries: HistoryEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const entry = JSON.parse(line) as HistoryEntry;
+      if (typeof entry.time === 'string' && typeof entry.digest === 'string' && typeof entry.size === 'number') entries.push(entry);
+    } catch {
+      // A line cut short by a crash mid-write loses that build's point, not the history.
+    }
+  }
+  return entries.slice(-HISTORY_LIMIT);
+}
+
+/**
+ * recordBuild copies whatever blobs of `image` (or of every child of an index) the store lacks into it, then records
+ * it for `key`; with `stats`, the build is also added to the entry's history.
+ */
+export async function recordBuild(store: BlobStore, key: BuildKey, image: ImageOrIndex, attachments: Attachment[] = [], stats?: BuildStats): Promise<BuildRecord> {
   let digest: Digest;
   if (isImageIndex(image)) {
     for (const child of await image.children()) await keepImage(store, child.image, key.name);
@@ -71,6 +133,7 @@ export async function recordBuild(store: BlobStore, key: BuildKey, image: ImageO
   }
   const record: BuildRecord = { manifestFile: key.manifestFile, name: key.name, digest, blobs: store.root, ...(recorded.length ? { attachments: recorded } : {}) };
   await store.setMemo(MEMO_KIND, memoKey(key), record);
+  if (stats) await appendHistory(store, key, { time: new Date().toISOString(), digest, size: stats.size, unpackedSize: stats.unpackedSize, seconds: stats.seconds });
   return record;
 }
 

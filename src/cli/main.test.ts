@@ -31,7 +31,7 @@ test('usage errors exit 2 with one line; --version and --help exit 0', async () 
 });
 
 test('every command module loads and has a usage line', async () => {
-  for (const name of ['plan', 'build', 'push', 'tag', 'workflow', 'lock', 'validate', 'dockerfile']) {
+  for (const name of ['plan', 'build', 'push', 'tag', 'workflow', 'lock', 'validate', 'dockerfile', 'report']) {
     const result = await kiln([name, '--help']);
     assert.equal(result.code, 0, `${name}: ${result.stderr}`);
     assert.match(result.stdout, new RegExp(`^usage: kiln ${name}`));

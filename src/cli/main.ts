@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   inspect: () => import('./commands/inspect.js'),
   why: () => import('./commands/why.js'),
   diff: () => import('./commands/diff.js'),
+  report: () => import('./commands/report.js'),
 };
 
 function help(): string {
@@ -52,6 +53,7 @@ function help(): string {
     '  inspect PLACE|DIR[/ENTRY] [--json]  an image\'s config, layers (sizes, what each holds) and packages',
     '  why PACKAGE [PLACE|DIR[/ENTRY]]     the dependency chains that pulled a package in, and what removing it saves',
     '  diff A B [--json]                   layers, packages, files and config changed between two images',
+    '  report [DIR] [-o kiln-report.html]  one HTML page per manifest: size treemap, packages and why, scans, build history',
     '',
     'global options: --debug (stack traces), --help',
     'image places: oci:PATH[:TAG]  docker-archive:PATH[:REF]  docker://REF',

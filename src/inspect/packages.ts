@@ -107,8 +107,8 @@ function debianPackages(files: ImageFiles): DebPackage[] {
   return [...debs.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-// RECORD lines are `path,hash,size`; the path is relative to the site folder and may be quoted (CSV).
-function recordPaths(record: string): string[] {
+/** recordPaths lists a RECORD's paths: lines are `path,hash,size`, the path relative to the site folder, maybe quoted (CSV). */
+export function recordPaths(record: string): string[] {
   return record.split(/\r?\n/).filter(Boolean).map((line) => {
     if (line.startsWith('"')) return line.slice(1, line.indexOf('",')).replace(/""/g, '"');
     return line.slice(0, line.lastIndexOf(',', line.lastIndexOf(',') - 1));

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { formatPlanFile, type BuildPlan } from '../../plan/index.js';
 import { runKiln } from '../../testing/cli.js';
+import { BlobStore } from '../../cache/blob-store.js';
+import { findScan } from '../../scan/scan-record.js';
 import { tempDir } from '../../testing/images.js';
 import { BOOKWORM_12_0, fixtureRecords, helloPythonPlan, writeZip } from '../../testing/osv.js';
 
@@ -147,4 +149,19 @@ test('kiln scan --compare PLACE: vulnerabilities by id and severity in kiln\'s i
   const json = await runKiln(['scan', '--plan', planFile, '--db', db, '--compare', place, '--format', 'json'], { env });
   assert.equal(json.code, 2);
   assert.equal(json.stderr, 'kiln: --compare prints a table: give no --format\n');
+});
+
+test('kiln scan of a manifest keeps each entry\'s last findings in the cache for kiln report', async () => {
+  const { dir, planFile, db, env } = await setup();
+  const key = { manifestFile: join(dir, 'kiln.yaml'), name: 'hello-python' };
+  const store = new BlobStore(env.KILN_CACHE_DIR!);
+  assert.equal(await findScan(store, key), undefined);
+  const scan = await runKiln(['scan', '--plan', planFile, '--db', db, '--max-db-age', '100000', '--severity', 'HIGH,CRITICAL'], { env });
+  assert.equal(scan.code, 0, scan.stderr);
+  const record = (await findScan(store, key))!;
+  assert.deepEqual([record.database, record.packages, record.filters], [db, 38, { severities: ['HIGH', 'CRITICAL'], ignoreUnfixed: false }]);
+  assert.deepEqual(record.findings.map((finding) => [finding.id, finding.package, finding.severity]).sort().slice(0, 2), [['CVE-2023-24329', 'libpython3.11-minimal', 'HIGH'], ['CVE-2023-24329', 'libpython3.11-stdlib', 'HIGH']]);
+  assert.equal(record.findings.find((finding) => finding.package === 'libssl3')?.fixed, '3.0.11-1~deb12u2');
+  assert.equal(record.filtered, 1, 'the LOW libc6 finding is filtered out');
+  assert.equal(await findScan(store, { ...key, name: 'other' }), undefined);
 });

@@ -95,11 +95,13 @@ export const command: Command = {
     const { readIgnoreFile, scanTargets } = await import('../../scan/index.js');
     const ignores = values.ignorefile ? await readIgnoreFile(values.ignorefile) : [];
     let scanned: Scanned[];
+    let manifestFile: string | undefined;
     if (place && IMAGE_PLACE.test(place)) {
       if (values.plan || values.file || values.only) throw new UsageError(`${place} is an image: --plan, -f and --only describe a manifest's entries`);
       scanned = [await imageInventory(place, context)];
     } else {
       const plan = await pinnedPlan(values, place, context);
+      manifestFile = plan.manifestFile;
       scanned = await planInventories(plan.images, warn);
     }
     if (format === 'cyclonedx' && scanned.length !== 1) {
@@ -119,6 +121,15 @@ export const command: Command = {
     for (const result of run.results) {
       for (const { finding, rule } of result.expired) {
         warn(`${values.ignorefile}:${rule.line}: the ignore entry for ${finding.id} expired on ${rule.expires}; ${finding.id} in ${finding.package.name} is reported again`);
+      }
+    }
+    if (manifestFile !== undefined) {
+      // Each entry's findings are kept in the cache for `kiln report` (the --compare image is not an entry).
+      const { recordScan, scanRecord } = await import('../../scan/scan-record.js');
+      const time = new Date().toISOString();
+      for (const result of run.results.slice(0, values.compare === undefined ? run.results.length : 1)) {
+        const record = scanRecord(result, { time, database: run.database.where, ...(severities ? { severities } : {}), ignoreUnfixed: values['ignore-unfixed'] });
+        await recordScan(context.cache(), { manifestFile, name: result.target }, record);
       }
     }
     const text = values.compare === undefined
