@@ -25,8 +25,8 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
   const { loadBackend } = await import('../../backends/index.js');
   const backend = await loadBackend(name);
   const generatedDir = context.env.KILN_GENERATED_DIR ?? join(dirname(plan.manifestFile), 'generated');
-  return async (entry: ImagePlan, log) => backend.build(entry, {
-    store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir,
+  return async (entry: ImagePlan, log, progress) => backend.build(entry, {
+    store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir, ...(progress ? { progress } : {}),
     print: (text) => context.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   });
 }
