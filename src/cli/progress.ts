@@ -129,10 +129,14 @@ export function buildProgress(context: CommandContext, options: BuildProgressOpt
   }
   const stream = context.stderr as NodeJS.WriteStream;
   const columns = (): number => (stream as { columns?: number }).columns ?? 0;
-  const render = (line: string, fraction: number | undefined): string => {
+  // On a narrow terminal a long entry name gives way first (its start cut), then the end of the line.
+  const render = (name: string, rest: string, fraction: number | undefined): string => {
     const width = columns();
     // A terminal that reports no width gets the whole line and no bar: a guessed width would cut it.
-    if (width <= 0) return line;
+    if (width <= 0) return `${name}: ${rest}`;
+    const room = width - 1 - rest.length - 2;
+    const shown = name.length > room ? `…${name.slice(name.length - Math.max(8, room - 1))}` : name;
+    const line = `${shown}: ${rest}`;
     const barWidth = 20;
     const withBar = fraction !== undefined && line.length + barWidth + 4 < width;
     const text = withBar ? `${line} [${'#'.repeat(Math.round(fraction * barWidth)).padEnd(barWidth, '-')}]` : line;
@@ -152,9 +156,9 @@ export function buildProgress(context: CommandContext, options: BuildProgressOpt
     bars.set(name, multibar.create(1, 0, {
       line: () => {
         const shown = lines.get(name)!;
-        if (!shown.stage) return render(shown.text, undefined);
+        if (!shown.stage) return render(name, shown.text.slice(name.length + 2), undefined);
         const { text, fraction } = stageText(shown.stage, now());
-        return render(`${name}: ${text}`, fraction);
+        return render(name, text, fraction);
       },
     }));
   }
