@@ -10,10 +10,11 @@ import { dockerTags } from './docker.js';
 import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
 import { runTool } from './exec.js';
 import type { Backend } from './types.js';
+import { checkSecrets, passThroughArgs } from './pass-through.js';
 
 /** buildahBudArgs is the `buildah bud` command line for a generated context. */
 export function buildahBudArgs(plan: ImagePlan, contextDir: string): string[] {
-  return ['bud', '--isolation', 'chroot', '--layers', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
+  return ['bud', '--isolation', 'chroot', '--layers', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), ...passThroughArgs(plan), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
 }
 
 /** buildah builds with buildah, without a daemon. */
@@ -21,6 +22,7 @@ export const buildah: Backend = {
   name: 'buildah',
   async build(plan, context) {
     const client = context.env.KILN_BUILDAH || 'buildah';
+    await checkSecrets(plan, context.env);
     // kiln's bases reach buildah's store as an OCI layout it pulls, tagged by digest (localhost/ avoids short-name lookups).
     const generated = await prepareContext(plan, context, async (image, name) => {
       const reference = `localhost/${name}:${(await image.digest()).slice(7, 19)}`;
