@@ -6,7 +6,7 @@ export type ProgressStage = 'fetch' | 'extract' | 'compress';
 
 /**
  * ProgressEvent is one step of one task: `done` of `total` bytes. Within a task (entry, stage, what) `done` never
- * goes down and never passes `total`; the last event of a task has done === total.
+ * goes down and never passes `total`; it equals `total` only in the task's last event, so a reader knows it ended.
  */
 export interface ProgressEvent {
   entry: string;
@@ -29,10 +29,10 @@ export class ProgressTask {
     this.emit();
   }
 
-  /** add counts bytes done; a total that was an estimate stops the count at it until end(). */
+  /** add counts bytes done; the count stops short of the total (which may be an estimate) until end(). */
   add(bytes: number): void {
     if (this.ended || bytes <= 0) return;
-    const next = Math.min(this.total, this.done + bytes);
+    const next = Math.min(Math.max(0, this.total - 1), this.done + bytes);
     if (next === this.done) return;
     this.done = next;
     this.emit();
@@ -42,7 +42,7 @@ export class ProgressTask {
   grow(bytes: number): void {
     if (this.ended || bytes <= 0) return;
     this.total += bytes;
-    this.done += bytes;
+    this.done = Math.min(this.total - 1, this.done + bytes);
     this.emit();
   }
 

@@ -139,6 +139,7 @@ test('a real build emits fetch, extract and compress events whose done climbs to
         if (i) assert.ok(event.done >= list[i - 1]!.done, `${key}: done never goes down`);
       }
       assert.equal(list.at(-1)!.done, list.at(-1)!.total, `${key} ends complete`);
+      assert.ok(list.slice(0, -1).every((event) => event.done < event.total), `${key}: only the last event is complete`);
       assert.ok(list.length >= 2, `${key} has a start and an end`);
     }
     const debBytes = tasks.get('hello fetch 5 .debs')!.at(-1)!.total;
