@@ -8,7 +8,7 @@ import { generateDockerfile } from '../dockerfile/generate.js';
 import { runKiln } from '../testing/cli.js';
 import { tempDir } from '../testing/images.js';
 import { testImagePlan } from '../testing/plans.js';
-import { buildahBudArgs } from './buildah.js';
+import { buildahBudArgs, checkBuildahNetwork } from './buildah.js';
 import { dockerBuildArgs } from './docker.js';
 import { checkSecrets, mergePassThrough, parseBuildArg, parseSecret } from './pass-through.js';
 
@@ -32,6 +32,9 @@ test('flags win over kiln.yaml per build arg and secret id; the builders get the
   const plan = testImagePlan({ docker: merged });
   const pass = ['--build-arg', 'A=yaml', '--build-arg', 'B=flag', '--network', 'host', '--secret', 'id=netrc,src=/flag/netrc', '--secret', 'id=keep,env=KEEP'];
   assert.deepEqual(dockerBuildArgs(plan, '/g/demo'), ['build', '-t', 'kiln/demo:latest', ...pass, '--platform', 'linux/amd64', '-f', '/g/demo/Dockerfile', '/g/demo']);
+  checkBuildahNetwork(plan);
+  assert.throws(() => checkBuildahNetwork(testImagePlan({ docker: { ...merged, network: 'none' } })), (e) => e instanceof UsageError
+    && e.message === 'demo: --network none cannot apply with buildah: its chroot isolation runs RUN steps in the host\'s network (use --backend docker, or network host)');
   assert.deepEqual(buildahBudArgs(plan, '/g/demo'), ['bud', '--isolation', 'chroot', '--layers', '-t', 'kiln/demo:latest', ...pass, '--platform', 'linux/amd64', '-f', '/g/demo/Dockerfile', '/g/demo']);
 });
 
