@@ -250,7 +250,7 @@ async function installLayer(group: LayerGroup, python: PythonPlan, target: Targe
   const sources: WheelSource[] = [];
   // Installing a wheel is extracting it: counted by wheel file bytes, one wheel at a time.
   const sizes = progress ? await Promise.all(group.wheels.map(async (wheel) => (await stat(wheel.path!)).size)) : [];
-  const extracting = progress?.task('extract', plural(group.wheels.length, 'wheel'), sizes.reduce((sum, size) => sum + size, 0));
+  const extracting = progress?.task('extract', `${group.comment} (${plural(group.wheels.length, 'wheel')})`, sizes.reduce((sum, size) => sum + size, 0));
   try {
     for (const [i, wheel] of group.wheels.entries()) {
       const source = await WheelSource.open(wheel.path!);
