@@ -147,7 +147,10 @@ export function buildProgress(context: CommandContext, options: BuildProgressOpt
     format: (_options: unknown, _params: unknown, payload: { line: () => string }) => payload.line(),
     clearOnComplete: false,
     hideCursor: false,
-    linewrap: null,
+    // Lines fit a terminal of known width, so its wrapping stays on (an interrupted build leaves the terminal as it
+    // was). Without a width, wrapping is off while the lines are drawn: a long line is clipped by the terminal
+    // instead of wrapping onto a second row, which would break the redraw.
+    linewrap: columns() > 0,
   } as unknown as ConstructorParameters<typeof MultiBar>[0]);
   const lines = new Map<string, { text: string; stage?: StageState }>();
   const bars = new Map<string, SingleBar>();
