@@ -2,6 +2,7 @@
 // can name these types without importing the map that imports them.
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
+import type { ProgressSink } from '../progress.js';
 
 /** BaseContext is what resolving a base may use. */
 export interface BaseContext {
@@ -10,6 +11,8 @@ export interface BaseContext {
   /** manifestDir is where kiln.yaml (and kiln.lock) live. */
   manifestDir: string;
   log?: (line: string) => void;
+  /** progress receives fetch, extract and compress events, under the entry's name. */
+  progress?: ProgressSink;
 }
 
 /** ResolvedBase is a base image and how to describe it. */

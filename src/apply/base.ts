@@ -5,6 +5,7 @@ import { checkDiffIds, type ContentMemo, type LayerContent } from '../oci/valida
 import { readImage } from '../places/index.js';
 import { InputError, IntegrityError, UsageError } from '../errors.js';
 import { distroBase } from '../debian/base-source.js';
+import { entryProgress, type ProgressTask } from '../progress.js';
 import type { BaseContext, ResolvedBase } from './base-context.js';
 import type { BaseRef, ImagePlan } from '../plan/index.js';
 
@@ -23,7 +24,14 @@ export const baseSources: Record<BaseRef['kind'], BaseSource> = {
       // A registry base is pulled by the digest the plan pinned; the image records base.name and base.digest.
       const { pullFromContext, formatReference } = await import('../registry/index.js');
       const reference = pinned?.kind === 'registry' ? pinned.reference : base.place;
-      const pulled = await pullFromContext(reference, { store: context.store, platform: plan.platform, env: context.env });
+      // Base blobs are counted whole as they land (or are found in the cache): a task of the image's size.
+      let fetching: ProgressTask | undefined;
+      const progress = context.progress ? entryProgress(context.progress, plan.name) : undefined;
+      const pulled = await pullFromContext(reference, {
+        store: context.store, platform: plan.platform, env: context.env,
+        ...(progress ? { onProgress: (event: { size: number; imageBytes: number }) => { (fetching ??= progress.task('fetch', 'base blobs', event.imageBytes)).add(event.size); } } : {}),
+      });
+      fetching?.end();
       if (pinned?.kind === 'registry' && pinned.imageDigest && pulled.imageDigest !== pinned.imageDigest) {
         throw new IntegrityError(`${plan.name}: base ${reference} gives ${pulled.imageDigest} for ${plan.platform.os}/${plan.platform.architecture}, the plan pins ${pinned.imageDigest}`);
       }

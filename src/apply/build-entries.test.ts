@@ -9,6 +9,7 @@ import { reportImage } from './build-image.js';
 import { buildEntries } from './build-entries.js';
 import { planBuild } from '../plan/index.js';
 import { outputPublisher } from './publish.js';
+import type { ProgressEvent } from '../progress.js';
 
 async function project(parts: string[]): Promise<string> {
   const dir = await tempDir();
@@ -99,4 +100,57 @@ test('an entry whose pinned inputs are unchanged takes its image from the cache;
   const manifest = JSON.parse((await store.read(index.manifests.at(-1)!.digest)).toString()) as { layers: Array<{ digest: `sha256:${string}` }> };
   await rm(store.path(manifest.layers.at(-1)!.digest));
   assert.deepEqual(await build(), { digest: edited.digest, recalled: false });
+});
+
+test('a real build emits fetch, extract and compress events whose done climbs to total within each task', async () => {
+  const { createAptRepo } = await import('../testing/apt-repo.js');
+  const { randomBytes } = await import('node:crypto');
+  const basics = ['base-files', 'ca-certificates', 'netbase', 'tzdata'].map((name) => ({ name, version: '1' }));
+  // Incompressible bytes, so the layers are big enough to take more than one chunk.
+  const repo = await createAptRepo({
+    suite: 'bookworm',
+    packages: [...basics, { name: 'hello', version: '1.0-1', files: { 'usr/share/hello/data.bin': randomBytes(600_000) } }],
+    suites: [{ suite: 'bookworm-updates', packages: [] }, { suite: 'bookworm-security', packages: [] }],
+  });
+  try {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'app'));
+    await writeFile(join(dir, 'app', 'blob.bin'), randomBytes(300_000));
+    await writeFile(join(dir, 'kiln.yaml'), [
+      'images:',
+      '  hello:',
+      `    base: {distro: debian, release: bookworm, packages: [hello], mirror: "${repo.url}", security_mirror: "${repo.url}", keyring: "${repo.keyring}"}`,
+      '    app: { src: app }',
+      '',
+    ].join('\n'));
+    const plan = await planBuild({ manifestFile: join(dir, 'kiln.yaml'), cwd: dir, env: {} });
+    const events: ProgressEvent[] = [];
+    const results = await buildEntries(plan, { store: new BlobStore(join(dir, 'cache')), env: {}, log: () => undefined, progress: (event) => events.push(event) });
+    assert.deepEqual(results.map((r) => [r.name, r.status, r.error]), [['hello', 'built', undefined]]);
+    const tasks = new Map<string, ProgressEvent[]>();
+    for (const event of events) {
+      const key = `${event.entry} ${event.stage} ${event.what}`;
+      tasks.set(key, [...(tasks.get(key) ?? []), event]);
+    }
+    // Base layers compress side by side, so only the stages' order is fixed.
+    assert.deepEqual([...tasks.keys()].sort(), [
+      'hello compress app layer', 'hello compress layer core', 'hello compress layer kiln', 'hello compress layer rest', 'hello extract 5 .debs', 'hello fetch 5 .debs',
+    ]);
+    assert.deepEqual([...new Set(events.map((event) => event.stage))], ['fetch', 'extract', 'compress']);
+    for (const [key, list] of tasks) {
+      for (const [i, event] of list.entries()) {
+        assert.ok(event.done <= event.total, `${key}: ${event.done} <= ${event.total}`);
+        if (i) assert.ok(event.done >= list[i - 1]!.done, `${key}: done never goes down`);
+      }
+      assert.equal(list.at(-1)!.done, list.at(-1)!.total, `${key} ends complete`);
+      assert.ok(list.slice(0, -1).every((event) => event.done < event.total), `${key}: only the last event is complete`);
+      assert.ok(list.length >= 2, `${key} has a start and an end`);
+    }
+    const debBytes = tasks.get('hello fetch 5 .debs')!.at(-1)!.total;
+    assert.ok(debBytes > 600_000, `the .debs' bytes are counted (${debBytes})`);
+    assert.ok(tasks.get('hello compress app layer')!.at(-1)!.total > 300_000);
+    assert.ok(tasks.get('hello compress app layer')!.length > 3, 'the app layer reports while it compresses');
+  } finally {
+    await repo.close();
+  }
 });

@@ -13,6 +13,7 @@ import type { BuildContext } from './build-image.js';
 import { reportImage, reportIndex, type ImageReport } from './image-report.js';
 import { imageKey } from './image-key.js';
 import { formatPlatform, platformEntries, type BuildPlan, type ImagePlan } from '../plan/index.js';
+import type { ProgressSink } from '../progress.js';
 
 /** EntryResult is what happened to one entry. */
 export interface EntryResult {
@@ -36,8 +37,8 @@ export interface BuiltEntry {
   report: ImageReport;
 }
 
-/** EntryBuilder builds one single-platform entry into an Image; it never writes outputs. */
-export type EntryBuilder = (entry: ImagePlan, log: (line: string) => void) => Promise<BuiltEntry>;
+/** EntryBuilder builds one single-platform entry into an Image; it never writes outputs. `progress` gets its byte counts. */
+export type EntryBuilder = (entry: ImagePlan, log: (line: string) => void, progress?: ProgressSink) => Promise<BuiltEntry>;
 
 /** EntryPublisher writes a built image or index (and its attachments) to the entry's outputs and returns the places written. */
 export type EntryPublisher = (entry: ImagePlan, image: ImageOrIndex, attachments: Attachment[]) => Promise<string[]>;
@@ -53,10 +54,11 @@ interface BuiltArtifact {
  * buildArtifact runs the builder once per platform of the entry. A multi-platform entry becomes an OCI image
  * index over its platforms' images, in the order kiln.yaml lists them; each platform's SBOM names its child.
  */
-async function buildArtifact(entry: ImagePlan, builder: EntryBuilder, log: (line: string) => void, store: BlobStore): Promise<BuiltArtifact> {
+async function buildArtifact(entry: ImagePlan, builder: EntryBuilder, context: BuildContext): Promise<BuiltArtifact> {
+  const { log, store, progress } = context;
   const parts = platformEntries(entry);
   if (parts.length === 1) {
-    const built = await builder(entry, log);
+    const built = await builder(entry, log, progress);
     return { ...built, attachments: await entryAttachments(entry, store) };
   }
   const children: PlatformImage[] = [];
@@ -65,7 +67,7 @@ async function buildArtifact(entry: ImagePlan, builder: EntryBuilder, log: (line
   // One platform after another: they share the app layer and the cache, and the machine's cores.
   for (const part of parts) {
     log(`${entry.name}: building ${formatPlatform(part.platform)}`);
-    const built = await builder(part, log);
+    const built = await builder(part, log, progress);
     const digest = await built.image.digest();
     children.push({ platform: { ...part.platform }, image: built.image });
     reports.push({ ...built.report, platform: formatPlatform(part.platform) });
@@ -95,7 +97,7 @@ export interface BuildEntriesOptions {
  * assembly code is not even loaded.
  */
 export function nativeBuilder(manifestFile: string, context: BuildContext): EntryBuilder {
-  return async (entry, log) => {
+  return async (entry, log, progress) => {
     const key = await imageKey(entry);
     const known = key ? await recalledImage(context.store, key) : undefined;
     if (known) {
@@ -103,7 +105,7 @@ export function nativeBuilder(manifestFile: string, context: BuildContext): Entr
       return { image: known, report: await reportImage(entry.name, known, [], context.store) };
     }
     const { assembleImage } = await import('./build-image.js');
-    const image = await assembleImage(entry, manifestFile, { ...context, log });
+    const image = await assembleImage(entry, manifestFile, { ...context, log, ...(progress ? { progress } : {}) });
     if (key) await rememberImage(context.store, key, image, entry.name);
     return { image, report: await reportImage(entry.name, image, [], context.store) };
   };
@@ -114,8 +116,8 @@ export function nativeBuilder(manifestFile: string, context: BuildContext): Entr
  * zstd`): every builder builds gzip layers, and the digest reported, written and pushed is the re-encoded image's.
  */
 export function storedAsPlanned(builder: EntryBuilder, store: BlobStore): EntryBuilder {
-  return async (entry, log) => {
-    const built = await builder(entry, log);
+  return async (entry, log, progress) => {
+    const built = await builder(entry, log, progress);
     if (!entry.compression) return built;
     log(`${entry.name}: storing layers as ${entry.compression}`);
     const { withCompression } = await import('../layer/recompress.js');
@@ -133,7 +135,7 @@ export async function buildEntries(plan: BuildPlan, context: BuildContext, optio
     if (failed && options.failFast) return { name: entry.name, status: 'cancelled', seconds: 0 };
     const started = performance.now();
     try {
-      const built = await buildArtifact(entry, builder, context.log, context.store);
+      const built = await buildArtifact(entry, builder, context);
       const attachments = built.attachments;
       const outputs = options.publisher ? await options.publisher(entry, built.image, attachments) : [];
       const stats = { size: built.report.size, unpackedSize: built.report.unpackedSize, seconds: (performance.now() - started) / 1000 };

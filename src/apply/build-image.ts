@@ -11,14 +11,17 @@ import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
 import type { BuildPlan, ImagePlan } from '../plan/index.js';
+import { entryProgress, type ProgressSink } from '../progress.js';
 
 export { reportImage, reportIndex, type ImageReport, type LayerReport } from './image-report.js';
 
-/** BuildContext carries the cache and logging. */
+/** BuildContext carries the cache, logging and where progress events go. */
 export interface BuildContext {
   store: BlobStore;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** progress receives fetch, extract and compress events; without it nothing is counted. */
+  progress?: ProgressSink;
 }
 
 /**
@@ -29,7 +32,7 @@ export async function assembleImage(entry: ImagePlan, manifestFile: string, cont
   if (entry.unresolved) throw new InputError(entry.unresolved);
   const plan = entry.pinned ? entry : await resolveImage(entry, manifestFile, context);
   context.log(`${plan.name}: base ${plan.base.kind === 'distro' ? `${plan.base.spec.distro}/${plan.base.spec.release}` : plan.base.kind === 'place' ? plan.base.place : 'scratch'}`);
-  const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log });
+  const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log, ...(context.progress ? { progress: context.progress } : {}) });
   if (plan.pinned?.python?.target.from === 'packages') await checkTarget(plan, base.image, context);
   // The venv goes between base and app: it changes with the lock, the app with every edit.
   const additions: Addendum[] = await pythonLayers(plan, context);
@@ -38,7 +41,8 @@ export async function assembleImage(entry: ImagePlan, manifestFile: string, cont
     // The pinned digest covers every path, mode and byte the layer copies: the same digest gives the same layer.
     const pinned = plan.pinned?.app;
     const cacheKey = pinned && pinned.dir === plan.app.dir && pinned.dest === plan.app.dest ? `app\0${pinned.digest}\0${pinned.dest}` : undefined;
-    const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch, ...(cacheKey ? { cacheKey } : {}) });
+    const progress = context.progress ? { progress: entryProgress(context.progress, plan.name), what: 'app layer' } : {};
+    const built = await buildLayer(await appEntries(plan.app), { store: context.store, epoch: plan.epoch, ...(cacheKey ? { cacheKey } : {}), ...progress });
     additions.push({ layer: built.layer, history: { created: plan.created, created_by: `kiln: app ${plan.app.dest}`, comment: 'app' } });
   }
   const withApp = additions.length ? await appendLayers(base.image, ...additions) : base.image;

@@ -9,11 +9,24 @@ import { writeImage } from '../places/index.js';
 import { dockerTags } from './docker.js';
 import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
 import { runTool } from './exec.js';
+import { UsageError } from '../errors.js';
 import type { Backend } from './types.js';
+import { checkSecrets, passThroughArgs } from './pass-through.js';
 
 /** buildahBudArgs is the `buildah bud` command line for a generated context. */
 export function buildahBudArgs(plan: ImagePlan, contextDir: string): string[] {
-  return ['bud', '--isolation', 'chroot', '--layers', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
+  return ['bud', '--isolation', 'chroot', '--layers', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), ...passThroughArgs(plan), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
+}
+
+/**
+ * checkBuildahNetwork refuses a network buildah cannot give: with --isolation chroot, RUN steps share the host's
+ * network, and buildah refuses any other (said here in one line, before bases are assembled for nothing).
+ */
+export function checkBuildahNetwork(plan: Pick<ImagePlan, 'name' | 'docker'>): void {
+  const network = plan.docker?.network;
+  if (network && network !== 'host') {
+    throw new UsageError(`${plan.name}: --network ${network} cannot apply with buildah: its chroot isolation runs RUN steps in the host's network (use --backend docker, or network host)`);
+  }
 }
 
 /** buildah builds with buildah, without a daemon. */
@@ -21,6 +34,8 @@ export const buildah: Backend = {
   name: 'buildah',
   async build(plan, context) {
     const client = context.env.KILN_BUILDAH || 'buildah';
+    await checkSecrets(plan, context.env);
+    checkBuildahNetwork(plan);
     // kiln's bases reach buildah's store as an OCI layout it pulls, tagged by digest (localhost/ avoids short-name lookups).
     const generated = await prepareContext(plan, context, async (image, name) => {
       const reference = `localhost/${name}:${(await image.digest()).slice(7, 19)}`;

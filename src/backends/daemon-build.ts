@@ -46,7 +46,7 @@ export async function prepareContext(plan: ImagePlan, context: BackendContext, h
   const dir = join(context.generatedDir, plan.name);
   const kilnBase = plan.base.kind === 'place' ? !plan.base.place.startsWith('docker://') : plan.base.kind === 'distro' && baseMode(context.env) === 'kiln';
   if (!kilnBase) return writeDockerContext(plan, dir, { manifestDir, syntax, store: context.store });
-  const baseContext = { store: context.store, env: context.env, manifestDir, log: context.log };
+  const baseContext = { store: context.store, env: context.env, manifestDir, log: context.log, ...(context.progress ? { progress: context.progress } : {}) };
   const base = await resolveBase(plan, baseContext);
   const baseImage = await handoff(base.image, `kiln-base/${plan.name}`);
   let builderImage: string | undefined;

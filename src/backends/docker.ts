@@ -8,6 +8,7 @@ import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
 import { dockerClient, loadIntoDocker } from './docker-load.js';
 import { runTool, ToolError } from './exec.js';
 import type { Backend, BackendContext } from './types.js';
+import { checkSecrets, passThroughArgs } from './pass-through.js';
 
 export { dockerClient };
 
@@ -25,7 +26,7 @@ export function dockerTags(plan: ImagePlan): string[] {
 
 /** dockerBuildArgs is the `docker build` command line for a generated context. */
 export function dockerBuildArgs(plan: ImagePlan, contextDir: string): string[] {
-  return ['build', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
+  return ['build', ...dockerTags(plan).flatMap((tag) => ['-t', tag]), ...passThroughArgs(plan), '--platform', `${plan.platform.os}/${plan.platform.architecture}${plan.platform.variant ? `/${plan.platform.variant}` : ''}`, '-f', join(contextDir, 'Dockerfile'), contextDir];
 }
 
 function buildEnv(context: BackendContext): NodeJS.ProcessEnv {
@@ -37,6 +38,7 @@ export const docker: Backend = {
   name: 'docker',
   async build(plan, context) {
     const client = dockerClient(context.env);
+    await checkSecrets(plan, context.env);
     const generated = await prepareContext(plan, context, (image, name) => loadIntoDocker(image, name, { ...context, tempDir: join(context.generatedDir, '.archives') }));
     const args = dockerBuildArgs(plan, generated.dir);
     context.log(`${plan.name}: DOCKER_BUILDKIT=1 ${client} ${args.join(' ')}`);

@@ -11,7 +11,7 @@ import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
 import type { BlobStore } from '../cache/blob-store.js';
 import type { PlatformWanted } from '../places/index.js';
 import { errorMessage, KilnError, OutputError, UsageError } from '../errors.js';
-import { formatBytes, progressLogger } from './progress.js';
+import { buildProgress, formatBytes, progressLogger } from './progress.js';
 import { summaryTable } from './summary.js';
 
 /** RunPlanOptions are the flags both commands take. */
@@ -79,16 +79,22 @@ function printDetails(results: EntryResult[], context: CommandContext): void {
 
 /** runPlan builds a plan, writes every entry's outputs, maybe publishes, and returns the exit code. */
 export async function runPlan(plan: BuildPlan, context: CommandContext, options: RunPlanOptions): Promise<number> {
-  const progress = progressLogger(context, options.quiet);
   for (const notice of plan.notices) context.stderr.write(`kiln: ${notice}\n`);
+  const progress = buildProgress(context, { entries: plan.images.map((entry) => entry.name), quiet: options.quiet });
   const store = context.cache();
-  const results = await buildEntries(plan, { store, env: context.env, log: progress.log }, {
-    jobs: options.jobs,
-    failFast: options.failFast,
-    publisher: outputPublisher({ store, env: context.env, log: progress.log, ...(options.platform ? { platform: options.platform } : {}) }),
-    ...(options.builder ? { builder: options.builder } : {}),
-  });
-  return finish(plan, results, context, options, progress);
+  try {
+    const results = await buildEntries(plan, { store, env: context.env, log: progress.log, progress: progress.progress }, {
+      jobs: options.jobs,
+      failFast: options.failFast,
+      publisher: outputPublisher({ store, env: context.env, log: progress.log, ...(options.platform ? { platform: options.platform } : {}) }),
+      ...(options.builder ? { builder: options.builder } : {}),
+      onResult: (result) => progress.finished(result.name, result.status, result.seconds),
+    });
+    return await finish(plan, results, context, options, progress);
+  } finally {
+    // On a terminal the entries' lines redraw on a timer until done, which would keep the process alive.
+    progress.done();
+  }
 }
 
 /**

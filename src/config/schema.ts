@@ -90,6 +90,28 @@ const annotationsSchema = z.object({
   description: z.string().optional(),
 }).strict();
 
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name (letters, digits, "_")');
+
+/** dockerSecretSchema: a secret `docker build --secret` passes to RUN steps, from a file or an environment variable (never its value). */
+const dockerSecretSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a secret id is letters, digits, ".", "_" and "-"'),
+  /** src is a file (relative to kiln.yaml) holding the secret. */
+  src: z.string().min(1).optional(),
+  /** env names the variable holding the secret when kiln runs. */
+  env: variableName.optional(),
+  /** target is where RUN steps read it (default /run/secrets/<id>), e.g. /root/.netrc for pip. */
+  target: z.string().regex(/^\//, 'target is an absolute path').optional(),
+}).strict().refine((secret) => (secret.src === undefined) !== (secret.env === undefined), 'a secret takes one of src (a file) or env (a variable)');
+
+/** dockerSchema: what the docker and buildah backends pass to their builder; the native backend runs no Dockerfile. */
+export const dockerSchema = z.object({
+  /** build_args are `--build-arg`s: the generated Dockerfile declares them, so its RUN steps (apt, pip) see them. */
+  build_args: z.record(variableName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  /** network is `--network` for RUN steps (host, none, or a network name). */
+  network: z.string().min(1).optional(),
+  secrets: z.array(dockerSecretSchema).default([]),
+}).strict();
+
 /** imageSchema: one image of the manifest. */
 export const imageSchema = z.object({
   base: baseSchema,
@@ -108,6 +130,7 @@ export const imageSchema = z.object({
   python: pythonSchema.optional(),
   /** compression of the layers kiln writes: gzip (default; every runtime reads it) or zstd (OCI tar+zstd). */
   compression: z.enum(['gzip', 'zstd']).optional(),
+  docker: dockerSchema.optional(),
 }).strict();
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -133,6 +156,7 @@ const imageLayerShape = {
   app: appSchema.partial().optional(),
   python: pythonSchema.partial().optional(),
   annotations: annotationsSchema.partial().optional(),
+  docker: dockerSchema.partial().optional(),
 };
 
 /** scanPolicySchema: which findings stop publishing, as trivy's --severity, --ignore-unfixed and --ignorefile. */
@@ -251,4 +275,6 @@ export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(annotationsSchema.shape),
   ...Object.keys(pythonSchema.shape),
   ...Object.keys(sourceSchema.shape),
+  ...Object.keys(dockerSchema.shape),
+  'id', 'src', 'target',
 ];

@@ -24,6 +24,7 @@ import { SLIM_MEMO } from '../plan/slim-rules.js';
 import { rfc3339 } from '../oci/timestamp.js';
 import { limiter } from '../limit.js';
 import { threadCount } from '../threads.js';
+import { plural, type Progress, type ProgressTask } from '../progress.js';
 
 /** DebInput is one resolved package and where its downloaded .deb is. */
 export interface DebInput {
@@ -49,6 +50,8 @@ export interface AssembleOptions {
   slim?: SlimPolicy;
   /** concurrency of .deb reads (decompression) and of layer builds; defaults to KILN_THREADS or the cores. */
   concurrency?: number;
+  /** progress is told the .deb bytes extracted and each layer's bytes compressed. */
+  progress?: Progress;
 }
 
 /** AssembledLayer is one built layer and the history entry that explains it. */
@@ -180,7 +183,7 @@ async function readVerified(input: DebInput, slim: SlimPolicy, spillTo: string):
 }
 
 /** readAll reads the packages `concurrency` at a time, each one's data.tar spilled to a file in `spillDir`. */
-async function readAll(inputs: readonly DebInput[], concurrency: number, slim: SlimPolicy, spillDir: string): Promise<Map<string, ReadPackage>> {
+async function readAll(inputs: readonly DebInput[], concurrency: number, slim: SlimPolicy, spillDir: string, task?: ProgressTask): Promise<Map<string, ReadPackage>> {
   const results = new Map<string, ReadPackage>();
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -190,6 +193,7 @@ async function readAll(inputs: readonly DebInput[], concurrency: number, slim: S
       const input = inputs[index]!;
       try {
         results.set(input.pkg.name, await readVerified(input, slim, join(spillDir, `${index}.tar`)));
+        task?.add(input.pkg.size);
       } catch (error) {
         failure ??= { error };
       }
@@ -199,6 +203,7 @@ async function readAll(inputs: readonly DebInput[], concurrency: number, slim: S
   // which a read still writing into it would make fail, hiding the real error.
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   if (failure) throw failure.error;
+  task?.end();
   return results;
 }
 
@@ -304,7 +309,8 @@ export async function assembleDebianBase(all: readonly DebInput[], options: Asse
     const spillDir = await options.store.tempPath();
     try {
       await mkdir(spillDir, { recursive: true });
-      const reads = await readAll(wanted, concurrency, options.slim ?? DEFAULT_SLIM, spillDir);
+      const extracting = options.progress?.task('extract', plural(wanted.length, '.deb'), wanted.reduce((sum, input) => sum + input.pkg.size, 0));
+      const reads = await readAll(wanted, concurrency, options.slim ?? DEFAULT_SLIM, spillDir, extracting);
       const zips = zipStdlib(plans, reads, options);
       const full = needAll ? treeOf(inputs.map((input) => reads.get(input.pkg.name)!)) : undefined;
       if (full && options.layering === 'grouped') checkAcrossGroups(plans.filter((plan) => !plan.stacked), full, reads);
@@ -322,7 +328,7 @@ export async function assembleDebianBase(all: readonly DebInput[], options: Asse
             ? withOverrides(own, [...(zip ? [zip] : []), ...topEntries(inputs.map((input) => reads.get(input.pkg.name)!), full!, options)])
             : [...own.values()].map((owned) => owned.entry).concat(zip ? [zip] : []);
         }
-        const layer = await buildLayer(orderHardlinks(entries), layerOptions(plan));
+        const layer = await buildLayer(orderHardlinks(entries), { ...layerOptions(plan), ...(options.progress ? { progress: options.progress, what: `layer ${plan.name}` } : {}) });
         // What the rules removed, found again by diffId when the build is reported (a warm build opens no .deb).
         const removed = addReports(plan.packages.map((input) => reads.get(input.pkg.name)!.removed));
         if (Object.keys(removed).length) await options.store.setMemo(SLIM_MEMO, layer.diffId.replace(':', '-'), removed);

@@ -13,6 +13,7 @@ import { slimPolicy } from './slim.js';
 import { limiter } from '../limit.js';
 import { InputError } from '../errors.js';
 import type { ResolvedPackage } from './types.js';
+import { entryProgress, plural } from '../progress.js';
 
 /** lockPath is where kiln.lock lives: beside kiln.yaml. */
 export function lockPath(manifestDir: string): string {
@@ -155,10 +156,15 @@ async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context
   const [{ debianBaseImage }, { fetchDeb }] = await Promise.all([import('./assemble.js'), import('./mirror.js')]);
   context.log?.(`${plan.name}: fetching ${packages.length} packages`);
   const slot = limiter(4);
+  const progress = context.progress ? entryProgress(context.progress, plan.name) : undefined;
+  // Counted a whole .deb at a time: most are small, and four download at once.
+  const fetching = progress?.task('fetch', plural(packages.length, '.deb'), packages.reduce((sum, pkg) => sum + pkg.size, 0));
   const inputs: DebInput[] = await Promise.all(packages.map((pkg) => slot(async () => {
     await fetchDeb(pkg, context.store);
+    fetching?.add(pkg.size);
     return { pkg, debPath: context.store.path(`sha256:${pkg.sha256}`) };
   })));
+  fetching?.end();
   context.log?.(`${plan.name}: assembling ${spec.distro} ${spec.release} (${spec.variant})`);
   const os = OS_RELEASES[`${spec.distro}/${spec.release}`] ?? { id: spec.distro, versionId: '', codename: spec.release, prettyName: `${spec.distro} ${spec.release}` };
   const image = await debianBaseImage(inputs, {
@@ -170,6 +176,7 @@ async function assembleDistroBase(spec: DistroBaseSpec, plan: ImagePlan, context
     stack: Object.keys(spec.layers ?? {}),
     os,
     architecture: plan.platform.architecture,
+    ...(progress ? { progress } : {}),
   });
   return { image, description: `${spec.distro}/${spec.release} ${spec.variant} (${packages.length} packages)`, annotations: {} };
 }

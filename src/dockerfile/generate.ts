@@ -199,5 +199,22 @@ export function generateDockerfile(plan: ImagePlan, options: DockerfileOptions =
   out.push(...runtimeLines(plan), '');
 
   const contextFiles = [...appFiles.map((file) => `app/${file}`), ...(python?.files ?? [])].sort();
-  return { dockerfile: out.join('\n'), contextFiles: ['Dockerfile', ...contextFiles] };
+  return { dockerfile: withPassThrough(out, plan).join('\n'), contextFiles: ['Dockerfile', ...contextFiles] };
+}
+
+/**
+ * withPassThrough declares the entry's build args after every FROM (an ARG is scoped to its stage), so RUN steps
+ * (apt-get, pip) see them as variables, and mounts its secrets into every RUN step, read from where the builder
+ * keeps them for the step only: a secret is never in a layer.
+ */
+function withPassThrough(lines: string[], plan: ImagePlan): string[] {
+  const pass = plan.docker;
+  if (!pass) return lines;
+  const args = Object.keys(pass.buildArgs).map((name) => `ARG ${name}`);
+  const mounts = pass.secrets.map((secret) => `--mount=type=secret,id=${secret.id}${secret.target ? `,target=${secret.target}` : ''}`).join(' ');
+  return lines.flatMap((line) => {
+    if (line.startsWith('FROM ')) return [line, ...args];
+    if (line.startsWith('RUN ') && mounts) return [`RUN ${mounts} ${line.slice(4)}`];
+    return [line];
+  });
 }

@@ -1,6 +1,7 @@
 // buildLayer: entries -> deterministic tar -> gzip, hashed in one streaming pass into the blob store.
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobStore } from '../cache/blob-store.js';
 import { HashingStream, sha256, type Digest } from '../oci/digest.js';
@@ -8,7 +9,8 @@ import { blobLayer, type Layer } from '../oci/layer.js';
 import { MediaType } from '../oci/media-types.js';
 import type { TarEntry } from '../tar/entry.js';
 import { GZIP_FORMAT, parallelGzip } from './gzip.js';
-import { writeTar } from '../tar/write.js';
+import { tarSizeEstimate, writeTar } from '../tar/write.js';
+import type { Progress } from '../progress.js';
 
 /** BuiltLayer is a Layer kiln made, with the facts the CLI reports about it. */
 export interface BuiltLayer {
@@ -30,6 +32,9 @@ export interface BuildLayerOptions {
   addParents?: boolean;
   /** gzipLevel 1..9; part of the output, so it is fixed per kiln version. */
   gzipLevel?: number;
+  /** progress is told the tar bytes compressed (a `compress` task named `what`); a cache hit tells nothing. */
+  progress?: Progress;
+  what?: string;
 }
 
 interface LayerMemo {
@@ -98,10 +103,12 @@ export async function buildLayer(entries: readonly TarEntry[], options: BuildLay
   const temp = await store.tempPath();
   const tarHash = new HashingStream();
   const gzipHash = new HashingStream();
+  const task = options.progress?.task('compress', options.what ?? 'layer', tarSizeEstimate(entries));
   try {
     await pipeline(
       writeTar(entries, { epoch: options.epoch, addParents: options.addParents ?? true }),
       tarHash,
+      ...(task ? [counting((bytes) => task.add(bytes))] : []),
       parallelGzip({ level: options.gzipLevel ?? GZIP_LEVEL }),
       gzipHash,
       createWriteStream(temp),
@@ -111,8 +118,19 @@ export async function buildLayer(entries: readonly TarEntry[], options: BuildLay
     else await store.commit(temp, memo.digest);
     if (memoKey) await store.setMemo('layer', memoKey, memo);
     if ((options.gzipLevel ?? GZIP_LEVEL) === GZIP_LEVEL) await rememberGzip(store, memo);
+    task?.end(memo.uncompressedSize);
     return { ...memo, layer: layerFromMemo(store, memo), fromCache: false };
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+// counting passes chunks through and reports their sizes.
+function counting(onBytes: (bytes: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
 }

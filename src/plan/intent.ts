@@ -5,7 +5,7 @@ import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
-import type { BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PythonPlan } from './types.js';
+import type { BaseRef, BuildPlan, Destination, ImagePlan, DockerPassThrough, PinnedSource, PlanOptions, PythonPlan } from './types.js';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
 import { formatPlace, parsePlace } from '../places/place.js';
@@ -157,6 +157,24 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     epoch: options.epoch,
     ...(spec.compression === 'zstd' ? { compression: 'zstd' as const } : {}),
     outputs: expandOutputs(outputs, entrySlug(name), options.outputSharers, outputBase),
+    ...planDocker(spec.docker, manifestDir),
+  };
+}
+
+// The docker section names secrets by file (made absolute) or variable: their content never enters the plan.
+function planDocker(docker: ImageSpec['docker'], manifestDir: string): { docker?: DockerPassThrough } {
+  if (!docker || (!Object.keys(docker.build_args).length && !docker.network && !docker.secrets.length)) return {};
+  return {
+    docker: {
+      buildArgs: { ...docker.build_args },
+      ...(docker.network ? { network: docker.network } : {}),
+      secrets: docker.secrets.map((secret) => ({
+        id: secret.id,
+        ...(secret.src ? { src: resolve(manifestDir, secret.src) } : {}),
+        ...(secret.env ? { env: secret.env } : {}),
+        ...(secret.target ? { target: secret.target } : {}),
+      })),
+    },
   };
 }
 

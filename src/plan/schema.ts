@@ -135,6 +135,11 @@ const imagePlanSchema = z.object({
   epoch: z.number().int(),
   compression: z.literal('zstd').optional(),
   outputs: z.array(z.string()),
+  docker: z.object({
+    buildArgs: stringMap,
+    network: z.string().optional(),
+    secrets: z.array(z.object({ id: z.string(), src: z.string().optional(), env: z.string().optional(), target: z.string().optional() }).strict()),
+  }).strict().optional(),
   /** pinned is absent only for a multi-platform entry, whose platforms carry the pins. */
   pinned: pinsSchema.optional(),
 }).strict().refine((entry) => (entry.platforms ? !entry.pinned : !!entry.pinned), 'an entry pins its inputs in `pinned`, or per platform in `platforms` (not both)');

@@ -213,6 +213,8 @@ export interface ImagePlan {
   /** compression is set when the layers are stored as zstd (OCI tar+zstd); absent means gzip. */
   compression?: 'zstd';
   outputs: string[];
+  /** docker is what the docker and buildah backends pass to their builder (kiln.yaml `docker:`, kiln build flags). */
+  docker?: DockerPassThrough;
   /** pinned holds the resolved inputs; absent until the plan is resolved. */
   pinned?: Pins;
   /** unresolved is why resolving this entry failed (one line): building it fails with it, the other entries build. */
@@ -261,4 +263,21 @@ export interface PlanOptions {
   /** locked refuses a source kiln.lock does not pin (or pins for another ref or series). */
   locked?: boolean;
   log?: (line: string) => void;
+}
+
+/** DockerSecret names a secret for `--secret`: a file or a variable, never its content. */
+export interface DockerSecret {
+  id: string;
+  /** src is an absolute file path. */
+  src?: string;
+  env?: string;
+  /** target is where RUN steps of the generated Dockerfile read it (default /run/secrets/<id>). */
+  target?: string;
+}
+
+/** DockerPassThrough is what a Dockerfile builder is given besides the context: build args, network, secrets. */
+export interface DockerPassThrough {
+  buildArgs: Record<string, string>;
+  network?: string;
+  secrets: DockerSecret[];
 }

@@ -1,5 +1,6 @@
 import { testImagePlan } from '../testing/plans.js';
 import { test } from 'node:test';
+import type { ProgressEvent } from '../progress.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -103,7 +104,8 @@ test('pythonLayers: venv, dependencies with a split package, path dependencies, 
   const base = await imageWithLayers(store, debianLike);
   const { dir, wheels } = await fixtureProject();
   const logs: string[] = [];
-  const context = { store, env: {}, log: (line: string) => logs.push(line) };
+  const events: ProgressEvent[] = [];
+  const context = { store, env: {}, log: (line: string) => logs.push(line), progress: (event: ProgressEvent) => events.push(event) };
   const plan = imagePlan(pythonPlan(dir, wheels, { split: ['TinyFormat'] }));
   const pinned = await pin(plan, base, store);
   const layers = await pythonLayers(pinned, context);
@@ -120,6 +122,15 @@ test('pythonLayers: venv, dependencies with a split package, path dependencies, 
   assert.match(project.get('opt/venv/bin/demo-server')!.data.toString(), /^#!\/opt\/venv\/bin\/python\n/);
   assert.equal(project.get('opt/venv/bin/demo-server')!.mode & 0o777, 0o755);
   assert.ok(project.has(`${site}/demo_server-0.3.0.dist-info/RECORD`));
+  // Progress: the index wheels fetched as one task, then each layer's wheels extracted and compressed, each task climbing to its total.
+  const tasks = [...new Set(events.map((event) => `${event.stage} ${event.what}`))];
+  assert.deepEqual(tasks, ['fetch 2 wheels', ...['python dependencies', 'python package tinyformat', 'python path dependencies', 'python project'].flatMap((group) => [`extract ${group} (1 wheel)`, `compress layer ${group}`])]);
+  for (const task of tasks) {
+    const list = events.filter((event) => `${event.stage} ${event.what}` === task);
+    assert.ok(list.every((event, i) => event.done <= event.total && (i === 0 || event.done >= list[i - 1]!.done)), task);
+    assert.ok(list.at(-1)!.done === list.at(-1)!.total && list.at(-1)!.total > 0, task);
+  }
+  events.length = 0;
 
   // Warm: same digests although the find-links folder is gone, since no wheel is fetched or unpacked again.
   await rm(wheels, { recursive: true });
@@ -127,6 +138,7 @@ test('pythonLayers: venv, dependencies with a split package, path dependencies, 
   const again = await pythonLayers(pinned, context);
   assert.deepEqual(await Promise.all(again.map((a) => a.layer.digest())), await Promise.all(layers.map((a) => a.layer.digest())));
   assert.ok(!logs.some((line) => /fetching|installing python dependencies|installing python package/.test(line)), logs.join('\n'));
+  assert.deepEqual(events, [], 'a warm build fetches, extracts and compresses nothing');
 });
 
 test('pythonLayers: a split name that is not installed is a one-line error; another prefix moves everything', async () => {

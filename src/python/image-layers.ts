@@ -2,7 +2,7 @@
 // third-party wheels (one layer, plus one per `split` package), local path dependencies, the project.
 // It installs what the plan pinned and never reads the lock or selects wheels itself.
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,12 +23,15 @@ import { installWheel } from './wheel/install.js';
 import { WheelSource } from './wheel/source.js';
 import { TarDestination } from './wheel/tar-destination.js';
 import { venvEntries } from './wheel/venv.js';
+import { entryProgress, plural, type Progress, type ProgressSink } from '../progress.js';
 
 /** PythonLayerContext is what building the Python layers uses: the blob cache, environment (credentials) and log. */
 export interface PythonLayerContext {
   store: BlobStore;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** progress receives the wheels' fetch, extract (install) and compress events under the entry's name. */
+  progress?: ProgressSink;
 }
 
 // Bumped whenever the way a layer is made from the same wheels changes.
@@ -90,7 +93,8 @@ export async function pythonLayers(plan: ImagePlan, context: PythonLayerContext)
       // Unhashed wheels are known by their content only after fetching.
       const key = unhashed ? layerKey(python, target, group) : pinnedKey;
       context.log(`${plan.name}: installing ${group.comment} (${group.wheels.length} wheel${group.wheels.length === 1 ? '' : 's'})`);
-      built.set(group, await installLayer(group, python, target, key, plan.epoch, context.store));
+      const progress = context.progress ? entryProgress(context.progress, plan.name) : undefined;
+      built.set(group, await installLayer(group, python, target, key, plan.epoch, context.store, progress));
     }
     for (const group of groups) {
       additions.push({ layer: built.get(group)!.layer, history: { created: plan.created, created_by: group.createdBy, comment: group.comment } });
@@ -207,14 +211,23 @@ async function fetchWheels(plan: ImagePlan, wheels: WheelItem[], python: PythonP
   }
   context.log(`${plan.name}: fetching ${requests.length} wheel${requests.length === 1 ? '' : 's'}`);
   let fetched;
+  // A wheel whose size the lock does not state counts once it is here.
+  const fetching = context.progress ? entryProgress(context.progress, plan.name).task('fetch', plural(requests.length, 'wheel'), requests.reduce((sum, request) => sum + (request.size ?? 0), 0)) : undefined;
   try {
     fetched = await downloadAll(requests, {
       store: context.store,
       concurrency: DOWNLOAD_CONCURRENCY,
       allowUnhashed: python.allowUnhashed,
       headersFor: (url) => locator.headersFor(url),
-      onProgress: (progress) => { if (!progressQuiet(progress.done, progress.total)) context.log(`${plan.name}: fetched ${progress.done}/${progress.total} ${progress.file}`); },
+      onProgress: (progress) => {
+        const request = requests.find((r) => r.filename === progress.file);
+        if (request?.size) fetching?.add(request.size);
+        else fetching?.grow(progress.size);
+        // Without a progress sink the log still says how far the fetching got.
+        if (!fetching && !progressQuiet(progress.done, progress.total)) context.log(`${plan.name}: fetched ${progress.done}/${progress.total} ${progress.file}`);
+      },
     });
+    fetching?.end();
   } catch (error) {
     if (error instanceof IntegrityError) throw new IntegrityError(`${plan.name}: ${error.message}`, { cause: error });
     throw error;
@@ -232,16 +245,21 @@ function progressQuiet(done: number, total: number): boolean {
   return total > 20 && done % 10 !== 0 && done !== total;
 }
 
-async function installLayer(group: LayerGroup, python: PythonPlan, target: TargetEnvironment, cacheKey: string, epoch: number, store: BlobStore): Promise<BuiltLayer> {
+async function installLayer(group: LayerGroup, python: PythonPlan, target: TargetEnvironment, cacheKey: string, epoch: number, store: BlobStore, progress?: Progress): Promise<BuiltLayer> {
   const destination = new TarDestination(group.comment);
   const sources: WheelSource[] = [];
+  // Installing a wheel is extracting it: counted by wheel file bytes, one wheel at a time.
+  const sizes = progress ? await Promise.all(group.wheels.map(async (wheel) => (await stat(wheel.path!)).size)) : [];
+  const extracting = progress?.task('extract', `${group.comment} (${plural(group.wheels.length, 'wheel')})`, sizes.reduce((sum, size) => sum + size, 0));
   try {
-    for (const wheel of group.wheels) {
+    for (const [i, wheel] of group.wheels.entries()) {
       const source = await WheelSource.open(wheel.path!);
       sources.push(source);
       await installWheel(source, destination, { pythonVersion: target.pythonVersion, prefix: python.prefix });
+      extracting?.add(sizes[i] ?? 0);
     }
-    return await buildLayer(destination.entries, { store, epoch, cacheKey });
+    extracting?.end();
+    return await buildLayer(destination.entries, { store, epoch, cacheKey, ...(progress ? { progress, what: `layer ${group.comment}` } : {}) });
   } finally {
     await Promise.all(sources.map((source) => source.close()));
   }

@@ -2,7 +2,7 @@
 import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { dockerConfigCredentials } from './docker-config.js';
-import { pullImage, type PlatformWanted, type PulledImage } from './pull.js';
+import { pullImage, type PlatformWanted, type PulledImage, type PullOptions } from './pull.js';
 import { pullArtifact, type PulledArtifact } from './pull-artifact.js';
 import { pushImage, pushIndex, type PushOptions, type PushResult } from './push.js';
 import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
@@ -35,11 +35,12 @@ export function insecureRegistries(env: NodeJS.ProcessEnv = process.env): string
 }
 
 /** pullFromContext pulls with Docker's config.json credentials and the context's insecure list. */
-export function pullFromContext(reference: string, context: RegistryContext): Promise<PulledImage> {
+export function pullFromContext(reference: string, context: RegistryContext & { onProgress?: PullOptions['onProgress'] }): Promise<PulledImage> {
   const env = context.env ?? process.env;
   return pullImage(stripDockerScheme(reference), {
     store: context.store,
     platform: context.platform,
+    ...(context.onProgress ? { onProgress: context.onProgress } : {}),
     credentials: dockerConfigCredentials(env),
     insecure: insecureRegistries(env),
   });

@@ -26,6 +26,8 @@ export interface PullProgress {
   digest: Digest;
   size: number;
   state: 'cached' | 'fetched';
+  /** imageBytes is the size of the config and every layer: what all events of this pull add up to. */
+  imageBytes: number;
 }
 
 /** PullOptions configure pullImage; `registries` lets several pulls and pushes share clients. */
@@ -114,8 +116,9 @@ export async function pullImage(ref: string | Reference, options: PullOptions): 
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new IntegrityError(`manifest ${where}: missing config or layers`);
 
   const { store } = options;
-    const configState = await fetchBlob(client, repository, manifest.config, store);
-  options.onProgress?.({ digest: manifest.config.digest, size: manifest.config.size, state: configState });
+  const imageBytes = manifest.layers.reduce((sum, layer) => sum + layer.size, manifest.config.size);
+  const configState = await fetchBlob(client, repository, manifest.config, store);
+  options.onProgress?.({ digest: manifest.config.digest, size: manifest.config.size, state: configState, imageBytes });
   const rawConfig = checkedConfig(where, await store.read(manifest.config.digest), manifest.config);
   const config = parseJson<ImageConfig>(rawConfig, `config of ${where}`);
   const diffIds = config.rootfs?.diff_ids ?? [];
@@ -127,7 +130,7 @@ export async function pullImage(ref: string | Reference, options: PullOptions): 
   await Promise.all(manifest.layers.map((descriptor) => limit(async () => {
     const state = await fetchBlob(client, repository, descriptor, store);
     await recordBlobOrigin(store, descriptor.digest, reference.registry, repository);
-    options.onProgress?.({ digest: descriptor.digest, size: descriptor.size, state });
+    options.onProgress?.({ digest: descriptor.digest, size: descriptor.size, state, imageBytes });
   })));
   await recordBlobOrigin(store, manifest.config.digest, reference.registry, repository);
 

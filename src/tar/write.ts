@@ -76,6 +76,19 @@ function contentSize(entry: TarEntry): number {
   return entry.size;
 }
 
+/**
+ * tarSizeEstimate is about how many bytes writeTar gives for the entries: a header each, content padded to 512
+ * and the end marker. Parents it adds and PAX headers for long names come on top, so it is a floor, for progress.
+ */
+export function tarSizeEstimate(entries: readonly TarEntry[]): number {
+  let bytes = 1024;
+  for (const entry of entries) {
+    const size = entry.type === 'file' ? (entry.content?.kind === 'buffer' ? entry.content.data.length : entry.size ?? 0) : 0;
+    bytes += 512 + Math.ceil(size / 512) * 512;
+  }
+  return bytes;
+}
+
 // Ranges up to this size are read whole into memory; bigger ones are streamed.
 const RANGE_READ_LIMIT = 1 << 20;
 

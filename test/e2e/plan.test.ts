@@ -17,7 +17,7 @@ const ENTRY = 'numpy-server/cpu';
 
 function refused(result: CliResult, pattern: RegExp): void {
   assert.notEqual(result.code, 0, result.stdout);
-  const lines = result.stderr.trim().split('\n').filter((line) => line.startsWith('kiln: ') || (!line.startsWith('  ') && !/^\S+: (resolving|base|fetching|assembling|writing|installing|failed|Python|\d+ pinned)/.test(line)));
+  const lines = result.stderr.trim().split('\n').filter((line) => line.startsWith('kiln: ') || (!line.startsWith('  ') && !/^\S+: (resolving|base|fetching|extracting|compressing|assembling|writing|installing|failed|Python|\d+ pinned)/.test(line)));
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0]!, pattern);
 }

@@ -25,8 +25,8 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
   const { loadBackend } = await import('../../backends/index.js');
   const backend = await loadBackend(name);
   const generatedDir = context.env.KILN_GENERATED_DIR ?? join(dirname(plan.manifestFile), 'generated');
-  return async (entry: ImagePlan, log) => backend.build(entry, {
-    store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir,
+  return async (entry: ImagePlan, log, progress) => backend.build(entry, {
+    store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir, ...(progress ? { progress } : {}),
     print: (text) => context.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   });
 }
@@ -69,8 +69,8 @@ async function planFromContext(reference: string, values: { output?: string[]; o
 }
 
 export const command: Command = {
-  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend. An entry with several platforms builds one image each under an OCI image index; a docker-archive output takes one of them (--platform, default the host platform). Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
-  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--platform OS/ARCH] [--json] [--quiet]',
+  summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend (docker and buildah take --build-arg, --network and --secret, as docker build does). An entry with several platforms builds one image each under an OCI image index; a docker-archive output takes one of them (--platform, default the host platform). Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
+  usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--build-arg K=V]... [--network MODE] [--secret id=ID,src=FILE|env=VAR]... [--platform OS/ARCH] [--json] [--quiet]',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -92,6 +92,9 @@ export const command: Command = {
         locked: { type: 'boolean', default: false },
         context: { type: 'string' },
         platform: { type: 'string' },
+        'build-arg': { type: 'string', multiple: true },
+        network: { type: 'string' },
+        secret: { type: 'string', multiple: true },
       },
     });
     if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
@@ -101,11 +104,22 @@ export const command: Command = {
     if (byDigest) values.push = true;
     if (values.db && !values.push) throw new UsageError('--db is the OSV database the scan gate reads when publishing: it only makes sense with --push');
     const jobs = parseJobs(values.jobs);
-    const plan = values.context
+    const { isEmpty, mergePassThrough, parseBuildArg, parseSecret } = await import('../../backends/pass-through.js');
+    const passThrough = {
+      buildArgs: Object.fromEntries((values['build-arg'] ?? []).map(parseBuildArg)),
+      ...(values.network ? { network: values.network } : {}),
+      secrets: (values.secret ?? []).map((text) => parseSecret(text, context.cwd)),
+    };
+    // Refused before planning: the native backend (and kaniko's printed command) would silently drop them.
+    if (!isEmpty(passThrough) && values.backend !== 'docker' && values.backend !== 'buildah') {
+      throw new UsageError(`--build-arg, --network and --secret go to docker build: give --backend docker or buildah (the ${values.backend} backend runs no docker build)`);
+    }
+    const planned = values.context
       ? await planFromContext(values.context, values, positionals, context)
       : values.plan
       ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
       : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context);
+    const plan = isEmpty(passThrough) ? planned : { ...planned, images: planned.images.map((entry) => ({ ...entry, docker: mergePassThrough(entry.docker, passThrough) })) };
     for (const image of plan.images) {
       if (image.outputs.length === 0 && !(values.push && image.publish)) {
         throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);

@@ -1,6 +1,7 @@
 // Downloads distribution files into the content-addressed BlobStore, a few at a time, each checked
 // against the hash the lock vouches for before it is kept.
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../../cache/blob-store.js';
 import { IntegrityError, KilnError, NetworkError, errorMessage } from '../../errors.js';
@@ -24,6 +25,8 @@ export interface Downloaded {
   digest: Digest;
   path: string;
   fromCache: boolean;
+  /** size is the file's length in bytes. */
+  size: number;
 }
 
 /** DownloadProgress is reported after every finished file. */
@@ -32,6 +35,8 @@ export interface DownloadProgress {
   total: number;
   bytes: number;
   file: string;
+  /** size is this file's length in bytes. */
+  size: number;
 }
 
 /** DownloadOptions: where to keep files, how many at once, and whether unhashed files are allowed. */
@@ -61,13 +66,16 @@ async function downloadOne(request: DownloadRequest, options: DownloadOptions): 
   if (!expected && !options.allowUnhashed) {
     throw new IntegrityError(`${request.packageName}: the lock has no sha256 for ${request.filename}; refusing an unverified download`);
   }
-  if (expected && (await options.store.has(expected))) return { request, digest: expected, path: options.store.path(expected), fromCache: true };
+  if (expected && (await options.store.has(expected))) {
+    const path = options.store.path(expected);
+    return { request, digest: expected, path, fromCache: true, size: request.size ?? (await stat(path)).size };
+  }
   const what = `${request.packageName}: ${request.filename}`;
   const want = expected ? { digest: expected, ...(request.size ? { size: request.size } : {}) } : undefined;
   const url = new URL(request.url);
   if (url.protocol === 'file:') {
     const info = await withLocalContext(what, () => options.store.write(createReadStream(fileURLToPath(url)), want, what));
-    return { request, digest: info.digest, path: options.store.path(info.digest), fromCache: false };
+    return { request, digest: info.digest, path: options.store.path(info.digest), fromCache: false, size: info.size };
   }
   const http = options.http ?? (defaultClient ??= new HttpClient());
   // Written inside the retry loop: a reset or a stall mid-file starts the file again.
@@ -75,7 +83,7 @@ async function downloadOne(request: DownloadRequest, options: DownloadOptions): 
     if (response.status !== 200) throw new NetworkError(redact(`${request.packageName}: downloading ${request.filename}: GET ${redactUrl(response.url)}: HTTP ${response.status}`));
     return options.store.write(response.body, want, what);
   });
-  return { request, digest: info.digest, path: options.store.path(info.digest), fromCache: false };
+  return { request, digest: info.digest, path: options.store.path(info.digest), fromCache: false, size: info.size };
 }
 
 async function withLocalContext<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -102,7 +110,7 @@ export async function downloadAll(requests: readonly DownloadRequest[], options:
         results[index] = result;
         done++;
         bytes += requests[index]!.size ?? 0;
-        options.onProgress?.({ done, total: requests.length, bytes, file: result.request.filename });
+        options.onProgress?.({ done, total: requests.length, bytes, file: result.request.filename, size: result.size });
       } catch (error) {
         failed ??= error;
       }
