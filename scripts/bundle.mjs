@@ -21,9 +21,10 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'kiln-[hash]',
-  // A native addon, and a library that reads its own resource files by __dirname (and requires optional plugins
-  // that may be absent): both stay in node_modules.
-  external: ['@napi-rs/lzma', '@cyclonedx/cyclonedx-library'],
+  // Stay in node_modules: a native addon; a library that reads its own resource files by __dirname (and requires
+  // optional plugins that may be absent); and the packages kiln imports with import(), which a bundle would hand
+  // over as a default export only (CommonJS ones), where Node gives their named exports. All are loaded lazily.
+  external: ['@napi-rs/lzma', '@cyclonedx/cyclonedx-library', 'undici', 'openpgp', 'fzstd', 'yazl'],
   // CommonJS dependencies call require() for Node's modules.
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
   logLevel: 'warning',
