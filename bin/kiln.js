@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Entry script: the only place that exits the process (see src/cli/main.ts).
-import { main, onBrokenPipe } from '../dist/cli/main.js';
+// Entry script: the only place that exits the process (see src/cli/main.ts). It runs kiln's bundle (dist/bundle/,
+// made by `npm run build`): one file per lazily loaded part instead of hundreds of modules to resolve at start-up.
+import { onBrokenPipe } from '../dist/bundle/broken-pipe.js';
+import { replayUnchanged } from '../dist/bundle/unchanged.js';
 
 // `kiln plan | head -1`: the reader went away; end quietly with 0, as other CLIs do.
 onBrokenPipe(process.stdout, () => process.exit(0));
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// A build with nothing changed since the last one ends here, before the planner is loaded (src/cli/unchanged.ts).
+const replayed = await replayUnchanged(argv, process);
+process.exitCode = replayed ?? await (await import('../dist/bundle/main.js')).main(argv);

@@ -30,6 +30,12 @@ export function kilnFingerprint(): Promise<string> {
       // A copy without package.json: the code fingerprint below still tells versions apart.
     }
     if (root.split(sep).includes('node_modules')) return `kiln ${version}`;
+    // The bundle (dist/bundle/, what bin/kiln.js runs) carries a digest of its own files, written with them.
+    try {
+      return `kiln ${version} ${readFileSync(fileURLToPath(new URL('fingerprint', import.meta.url)), 'utf8').trim()}`;
+    } catch {
+      // Not the bundle: tsc's dist/ or the sources under tsx.
+    }
     try {
       const files = (await readdir(root, { recursive: true })).filter((name) => /\.[cm]?[jt]s$/.test(name) && !/\.(test|d)\.[cm]?[jt]s$/.test(name)).sort();
       const stats = await Promise.all(files.map(async (name) => {

@@ -4,8 +4,10 @@ import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { createContext } from './context.js';
 import { redact } from '../http/redact.js';
+import { onBrokenPipe } from './broken-pipe.js';
 
 export type { Command };
+export { onBrokenPipe };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import('./commands/build.js'),
@@ -89,17 +91,6 @@ export async function main(argv: string[], context: CommandContext = createConte
     const badArguments = error instanceof UsageError || String((error as NodeJS.ErrnoException)?.code ?? '').startsWith('ERR_PARSE_ARGS');
     return badArguments ? 2 : 1;
   }
-}
-
-/**
- * onBrokenPipe calls `end` when the reader of `stream` went away (`kiln plan | head -1`): EPIPE means nobody wants
- * the rest, which is not an error, as in other CLIs. Any other stream error is rethrown.
- */
-export function onBrokenPipe(stream: NodeJS.WritableStream, end: () => void): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    end();
-  });
 }
 
 // When run directly (tests and `npm run kiln` use tsx), behave like bin/kiln.js.

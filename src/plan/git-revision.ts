@@ -51,7 +51,8 @@ function resolveRef(git: string, ref: string): string | undefined {
 function fromFiles(dir: string): string | undefined | null {
   if (process.env.GIT_DIR || process.env.GIT_WORK_TREE) return null;
   const git = gitDir(dir);
-  if (!git) return null;
+  // No .git from here to the root: not a work tree, as git itself would find (spawning it costs a build ~20 ms).
+  if (!git) return undefined;
   const head = read(join(git, 'HEAD'))?.trim();
   if (!head) return null;
   if (HASH.test(head)) return head;

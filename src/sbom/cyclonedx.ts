@@ -8,6 +8,7 @@ import type { ImagePlan } from '../plan/types.js';
 import { inventoryFromPlan, type Inventory, type InventoryDeb, type InventoryOs, type InventoryPython } from './inventory.js';
 import { parseReference } from '../registry/reference.js';
 import { OS_RELEASES, osReleaseByCodename } from '../debian/os-releases.js';
+import { SERIAL_STAND_IN, uuidUrn, type SbomTemplate } from './template.js';
 
 /** CYCLONEDX_MEDIA_TYPE is the media type of the JSON documents cycloneDxFromPlan writes. */
 export const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
@@ -62,10 +63,25 @@ export function registryBaseName(base: { reference: string }): string {
 
 /** cycloneDxFromPlan writes a CycloneDX 1.6 JSON BOM of a pinned entry: its distro packages, Python packages and base. */
 export function cycloneDxFromPlan(entry: ImagePlan, options: CycloneDxOptions): string {
+  checkRelease(entry);
+  return cycloneDxFromInventory(inventoryFromPlan(entry), options);
+}
+
+function checkRelease(entry: ImagePlan): void {
   if (entry.pinned?.base.kind === 'distro' && !osReleaseByCodename(entry.pinned.base.codename)) {
     throw new InputError(`entry "${entry.name}": no purl distro is known for release "${entry.pinned.base.codename}" (known: ${Object.values(OS_RELEASES).map((release) => release.codename).join(', ')})`);
   }
-  return cycloneDxFromInventory(inventoryFromPlan(entry), options);
+}
+
+/** cycloneDxTemplate renders an entry's BOM as a template (see sbom/template.ts): the entry's digests are stand-ins. */
+export function cycloneDxTemplate(entry: ImagePlan, options: CycloneDxOptions): SbomTemplate {
+  checkRelease(entry);
+  const bom = cycloneDxBom(inventoryFromPlan(entry), options);
+  const render = renderer(bom);
+  bom.serialNumber = undefined;
+  const withoutSerial = render();
+  bom.serialNumber = SERIAL_STAND_IN;
+  return { withoutSerial, withSerial: render() };
 }
 
 /** cycloneDxFromInventory writes a CycloneDX 1.6 JSON BOM of what an image holds. Same inventory in, same bytes out. */
@@ -98,12 +114,17 @@ export function cycloneDxBom(inventory: Inventory, options: CycloneDxOptions): M
 
 /** serializeBom renders a BOM as CycloneDX 1.6 JSON with its lists sorted. */
 export function serializeBom(bom: Models.Bom): string {
-  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
-  const render = (): string => `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
+  const render = renderer(bom);
   // The serial number names this content: hash the document without it, so the same BOM gives the same number.
   bom.serialNumber = undefined;
   bom.serialNumber = uuidUrn(createHash('sha256').update(render()).digest());
   return render();
+}
+
+// renderer renders `bom` as it stands when called: CycloneDX 1.6 JSON, lists sorted.
+function renderer(bom: Models.Bom): () => string {
+  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
+  return () => `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
 }
 
 function baseComponents(inventory: Inventory): Models.Component[] {
@@ -158,13 +179,4 @@ function addDigest(component: Models.Component, digest: string): void {
   const [algorithm, hex] = digest.split(':');
   if (algorithm === 'sha256') component.hashes.set(Enums.HashAlgorithm['SHA-256'], hex!);
   else if (algorithm === 'sha512') component.hashes.set(Enums.HashAlgorithm['SHA-512'], hex!);
-}
-
-// A name-based UUID (version 5 layout, RFC 4122 variant) from a hash: CycloneDX's schema accepts only versions 1-5.
-function uuidUrn(hash: Buffer): string {
-  const bytes = Buffer.from(hash.subarray(0, 16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -39,7 +39,7 @@ test('another Node project imports kiln from its packed tarball and builds hello
   const [tarball] = (await readdir(work)).filter((name) => name.endsWith('.tgz'));
   assert.ok(tarball, 'npm pack wrote a tarball');
   const { stdout: listing } = await exec('tar', ['-tzf', join(work, tarball)]);
-  for (const file of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js', 'package/bin/kiln.js']) assert.match(listing, new RegExp(`^${file}$`, 'm'));
+  for (const file of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js', 'package/dist/bundle/main.js', 'package/dist/bundle/fingerprint', 'package/bin/kiln.js']) assert.match(listing, new RegExp(`^${file}$`, 'm'));
   assert.doesNotMatch(listing, /\.test\.(js|ts)$|^package\/src\//m, 'no tests or sources in the package');
 
   const consumer = join(work, 'consumer');

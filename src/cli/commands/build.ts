@@ -20,6 +20,21 @@ export async function manifestPath(argument: string | undefined, cwd: string, fi
   return info.isDirectory() ? join(target, 'kiln.yaml') : target;
 }
 
+/** teeStream passes every write through to `stream` and hands text written to `seen`. */
+function teeStream<T extends NodeJS.WritableStream>(stream: T, seen: (text: string) => void): T {
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) => {
+          seen(typeof chunk === 'string' ? chunk : String(chunk));
+          return (target.write as (...args: unknown[]) => boolean)(chunk, ...rest);
+        };
+      }
+      return Reflect.get(target, property, target) as unknown;
+    },
+  });
+}
+
 /** backendBuilder builds entries with `--backend NAME`; generated contexts go to generated/ beside kiln.yaml. */
 async function backendBuilder(name: string, plan: BuildPlan, context: CommandContext): Promise<EntryBuilder> {
   const { loadBackend } = await import('../../backends/index.js');
@@ -125,7 +140,11 @@ export const command: Command = {
         throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
       }
     }
-    return runPlan(plan, context, {
+    // What this build prints is kept for the no-change fast path (src/cli/unchanged.ts) to print again.
+    let printed = '';
+    const recording = !values.context && !values.plan && !values.push && values.backend === 'native';
+    const stdout = recording ? teeStream(context.stdout, (text) => (printed += text)) : context.stdout;
+    const code = await runPlan(plan, { ...context, stdout }, {
       jobs,
       failFast: values['fail-fast'],
       push: values.push,
@@ -137,5 +156,10 @@ export const command: Command = {
       quiet: values.quiet,
       ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),
     });
+    if (code === 0 && recording) {
+      const { recordUnchanged } = await import('../unchanged.js');
+      await recordUnchanged(['build', ...args], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
+    }
+    return code;
   },
 };

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Bundles the CLI (after tsc) into dist/bundle/ for bin/kiln.js: kiln's modules and its pure-JS dependencies in a
+// few files, split where the code imports lazily (a command, openpgp, the registry client) so that start-up reads
+// and links only what a command uses, instead of resolving some 300 modules one by one. dist/ from tsc stays the
+// library (package.json "exports"). dist/bundle/ sits two levels below the package, like dist/cli/, so the paths
+// kiln finds relative to its own code (package.json, the checkout) are the same from both.
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { build } from 'esbuild';
+
+const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { main: 'src/cli/main.ts', unchanged: 'src/cli/unchanged.ts', 'broken-pipe': 'src/cli/broken-pipe.ts' },
+  absWorkingDir: new URL('..', import.meta.url).pathname,
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'kiln-[hash]',
+  // Stay in node_modules: a native addon; a library that reads its own resource files by __dirname (and requires
+  // optional plugins that may be absent); and the packages kiln imports with import(), which a bundle would hand
+  // over as a default export only (CommonJS ones), where Node gives their named exports. All are loaded lazily.
+  external: ['@napi-rs/lzma', '@cyclonedx/cyclonedx-library', 'undici', 'openpgp', 'fzstd', 'yazl'],
+  // CommonJS dependencies call require() for Node's modules.
+  banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+  write: false,
+});
+// fingerprint names this bundle's code (src/apply/image-key.ts), so that kiln need not stat its files at start-up.
+const hash = createHash('sha256');
+for (const file of [...result.outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+  hash.update(`${relative(outdir, file.path)}\0`).update(file.contents);
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, file.contents);
+}
+writeFileSync(`${outdir}fingerprint`, `sha256:${hash.digest('hex')}\n`);

@@ -1,0 +1,220 @@
+// The no-change fast path of `kiln build`. After a build that succeeded, the files it depended on (the tree of the
+// folder holding kiln.yaml, the app and Python sources and local bases planned from outside it, the outputs written)
+// are recorded by stat, as git's index records a work tree. The next identical invocation (same arguments, folder,
+// environment, day, kiln and git revision) whose recorded files all stat the same prints what that build printed and
+// stops, before the planner is even loaded. Directories are recorded too: adding or removing a file changes its
+// folder's mtime, so no listing is needed. Anything else (another flag, a push, sources synced from git, a registry
+// or daemon output, a file changed within the racy window) takes the full build, which records again.
+import { lstat, readdir } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
+import { RACY_WINDOW_NS } from '../cache/file-digests.js';
+import { digestHex, sha256 } from '../oci/digest.js';
+import { kilnFingerprint } from '../apply/image-key.js';
+import { gitRevision } from '../plan/git-revision.js';
+import type { BuildPlan, ImagePlan } from '../plan/types.js';
+
+/** UNCHANGED_FORMAT changes whenever what is recorded changes meaning. */
+const UNCHANGED_FORMAT = 1;
+
+/** MAX_PATHS bounds the files recorded: a project folder bigger than this is not worth stat-ing on every build. */
+export const MAX_PATHS = 20_000;
+
+// The build flags the fast path knows; any other (a push, --plan, --context, a backend, --debug) takes the full build.
+const OPTIONS = {
+  output: { type: 'string', short: 'o', multiple: true },
+  file: { type: 'string', short: 'f' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  only: { type: 'string', multiple: true },
+  jobs: { type: 'string', short: 'j' },
+  'fail-fast': { type: 'boolean' },
+  locked: { type: 'boolean' },
+  platform: { type: 'string' },
+} as const;
+
+interface Invocation {
+  manifestFile: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** Recorded is what a build left for the next one: each file's stat and what the build printed. */
+interface Recorded {
+  files: Array<[path: string, stat: string]>;
+  stdout: string;
+}
+
+// invocation reads a `kiln build` command line the fast path may answer, or undefined.
+function invocation(argv: string[], cwd: string): Invocation | undefined {
+  if (argv[0] !== 'build') return undefined;
+  try {
+    const { values, positionals } = parseArgs({ args: argv.slice(1), allowPositionals: true, options: OPTIONS, strict: true });
+    if (positionals.length > 1) return undefined;
+    const target = resolve(cwd, positionals[0] ?? '.');
+    const manifestFile = values.file ? resolve(cwd, values.file) : target.endsWith('.yaml') || target.endsWith('.yml') ? target : join(target, 'kiln.yaml');
+    return { manifestFile, json: values.json === true, quiet: values.quiet === true };
+  } catch {
+    // Not parseable here: the full build reports the problem.
+    return undefined;
+  }
+}
+
+function statKey(info: BigIntStats): string {
+  return [info.mode, info.size, info.mtimeNs, info.ctimeNs, info.ino, info.dev].join(':');
+}
+
+// Variables a shell sets per command or per folder, which no build reads ({env.NAME} reads any other; cwd is keyed apart).
+const SHELL_BOOKKEEPING = new Set(['_', 'OLDPWD', 'PWD', 'SHLVL', 'COLUMNS', 'LINES']);
+
+// The record's key: everything besides files that can change what a build does or prints.
+async function recordKey(argv: string[], cwd: string, env: NodeJS.ProcessEnv, manifestFile: string): Promise<string> {
+  const environment = Object.entries(env).filter(([name]) => !SHELL_BOOKKEEPING.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return digestHex(sha256(JSON.stringify({
+    format: UNCHANGED_FORMAT,
+    kiln: await kilnFingerprint(),
+    argv,
+    cwd,
+    environment,
+    // {date} in tags: a new day is a new build.
+    day: new Date().toISOString().slice(0, 10),
+    // The revision annotation and {git.sha} tags.
+    revision: gitRevision(resolve(manifestFile, '..')) ?? null,
+  })));
+}
+
+/**
+ * replayUnchanged answers a `kiln build` whose recorded files all stat as the last successful build of the same
+ * invocation left them: it prints what that build printed and returns 0. It returns undefined (build normally) in
+ * every other case, and never throws.
+ */
+export async function replayUnchanged(argv: string[], process: { env: NodeJS.ProcessEnv; cwd(): string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number | undefined> {
+  try {
+    if (process.env.KILN_NO_FAST_PATH === '1') return undefined;
+    const cwd = process.cwd();
+    const call = invocation(argv, cwd);
+    if (!call) return undefined;
+    const store = new BlobStore(defaultCacheDir(process.env));
+    const key = await recordKey(argv, cwd, process.env, call.manifestFile);
+    const recorded = await store.getMemo<Recorded>('unchanged-build', key);
+    if (!recorded) return undefined;
+    const now = await Promise.all(recorded.files.map(async ([path]) => lstat(path, { bigint: true }).then(statKey, () => '')));
+    if (recorded.files.some(([, stat], i) => stat !== now[i])) return undefined;
+    process.stdout.write(recorded.stdout);
+    if (!call.quiet && !call.json) process.stderr.write(`kiln: nothing changed since the last build of ${call.manifestFile}\n`);
+    return 0;
+  } catch {
+    // A record that cannot be read is no record: the full build decides.
+    return undefined;
+  }
+}
+
+/** RecordContext is what recording needs besides the plan. */
+export interface RecordContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  store: BlobStore;
+  /** clock is nanoseconds since the epoch (tests cannot wait out the racy window). */
+  clock?: () => bigint;
+}
+
+/**
+ * recordUnchanged records, after `argv` built `plan` successfully and printed `stdout`, what replayUnchanged needs.
+ * It records nothing when the build depended on anything it cannot stat (sources synced from git, registry or daemon
+ * outputs, an entry left unresolved), when an input changed within the racy window (it might change again without
+ * its stat moving), or when there are too many files. It never throws: a build is not failed by its shortcut.
+ */
+export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: string, context: RecordContext): Promise<boolean> {
+  try {
+    const call = invocation(argv, context.cwd);
+    if (!call || call.manifestFile !== plan.manifestFile || plan.sources?.length) return false;
+    const cacheRoot = resolve(context.store.root);
+    const inputs = new Set<string>([plan.manifestFile]);
+    const roots = new Set<string>([resolve(plan.manifestFile, '..')]);
+    const outputs = new Set<string>();
+    const versionFile = /^version_file:\s*["']?([^"'\n#]+?)["']?\s*(?:#.*)?$/m.exec(readFileSync(plan.manifestFile, 'utf8'))?.[1];
+    if (versionFile) inputs.add(resolve(plan.manifestFile, '..', versionFile));
+    for (const entry of plan.images) {
+      for (const part of entry.platforms ? entry.platforms.map((platform) => ({ ...entry, pinned: platform.pinned })) : [entry]) {
+        if (!localInputs(part as ImagePlan, roots, inputs, context.cwd)) return false;
+      }
+      for (const output of entry.outputs) {
+        const path = localOutput(output, context.cwd);
+        if (!path) return false;
+        outputs.add(path);
+      }
+    }
+    const files = new Map<string, BigIntStats>();
+    for (const root of [...roots, ...outputs]) if (!(await walk(root, files, cacheRoot))) return false;
+    for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }));
+    const now = (context.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
+    // An input changed just now could change again within the same timestamp: the next build reads it again.
+    // Outputs, what is under them and the folders holding them were written by this build, so they are recent by
+    // nature; a change by anyone else moves their stat.
+    const written = (path: string): boolean => [...outputs].some((output) => inside(path, output) || inside(output, path));
+    for (const [path, info] of files) if (!written(path) && latest(info) + RACY_WINDOW_NS >= now) return false;
+    const recorded: Recorded = { files: [...files].map(([path, info]) => [path, statKey(info)]), stdout: call.json ? withoutTimes(stdout) : stdout };
+    await context.store.setMemo('unchanged-build', await recordKey(argv, context.cwd, context.env, plan.manifestFile), recorded);
+    return true;
+  } catch {
+    // A file vanished or could not be read while recording: no record, the next build is a full one.
+    return false;
+  }
+}
+
+// localInputs adds the folders and files an entry was planned from outside the project folder; false when one is remote.
+function localInputs(entry: ImagePlan, roots: Set<string>, inputs: Set<string>, cwd: string): boolean {
+  const pins = entry.pinned;
+  if (!pins || entry.unresolved) return false;
+  if (pins.app) roots.add(resolve(cwd, pins.app.dir));
+  if (pins.base.kind === 'place') {
+    const path = localOutput(pins.base.place, cwd);
+    if (!path) return false;
+    roots.add(path);
+  }
+  if (pins.python) {
+    inputs.add(resolve(cwd, pins.python.lock.path));
+    for (const link of pins.python.findLinks) if (!link.includes('://')) roots.add(resolve(cwd, link.replace(/^file:\/\//, '')));
+    for (const pkg of pins.python.packages) if (pkg.source && !pkg.source.dir.includes('://')) roots.add(resolve(cwd, pkg.source.dir));
+  }
+  return true;
+}
+
+// localOutput is the file or folder of an oci: or docker-archive: place, or undefined for any other place.
+function localOutput(place: string, cwd: string): string | undefined {
+  const match = /^(oci|docker-archive):([^:]+)/.exec(place);
+  return match ? resolve(cwd, match[2]!) : undefined;
+}
+
+// walk stats `root` and everything under it but .git folders and the cache; false past MAX_PATHS.
+async function walk(root: string, files: Map<string, BigIntStats>, cacheRoot: string): Promise<boolean> {
+  if (inside(root, cacheRoot)) return true;
+  const info = await lstat(root, { bigint: true });
+  files.set(root, info);
+  if (files.size > MAX_PATHS) return false;
+  if (!info.isDirectory()) return true;
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.name === '.git') continue;
+    if (!(await walk(join(root, entry.name), files, cacheRoot))) return false;
+  }
+  return true;
+}
+
+function inside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+function latest(info: BigIntStats): bigint {
+  return info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
+}
+
+// withoutTimes zeroes the seconds each entry took in a --json report: a replay took none of them.
+function withoutTimes(stdout: string): string {
+  const report = JSON.parse(stdout) as { entries?: Array<{ seconds?: number }> };
+  for (const entry of report.entries ?? []) entry.seconds = 0;
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
