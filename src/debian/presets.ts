@@ -14,6 +14,8 @@ export interface Preset {
   codename: string;
   architectures: string[];
   keyring: string;
+  /** python is the version of the release's python3 (its point release when the release came out). */
+  python: string;
 }
 
 /** MirrorOverrides replaces the preset's default mirrors (e.g. a local cache or snapshot.debian.org). */
@@ -28,10 +30,15 @@ const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const UBUNTU_KEYRING = '/usr/share/keyrings/ubuntu-archive-keyring.gpg';
 
 const PRESETS: Preset[] = [
-  { distro: 'debian', release: 'bookworm', codename: 'bookworm', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING },
-  { distro: 'debian', release: 'trixie', codename: 'trixie', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING },
-  { distro: 'ubuntu', release: 'noble', codename: 'noble', architectures: ['amd64', 'arm64'], keyring: UBUNTU_KEYRING },
+  { distro: 'debian', release: 'bookworm', codename: 'bookworm', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING, python: '3.11.2' },
+  { distro: 'debian', release: 'trixie', codename: 'trixie', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING, python: '3.13.5' },
+  { distro: 'ubuntu', release: 'noble', codename: 'noble', architectures: ['amd64', 'arm64'], keyring: UBUNTU_KEYRING, python: '3.12.3' },
 ];
+
+/** presetsOf lists a distro's presets, oldest release first. */
+export function presetsOf(distro: Distro): readonly Preset[] {
+  return PRESETS.filter((p) => p.distro === distro);
+}
 
 /** presetNames lists `distro/release` for every preset, for help texts and errors. */
 export function presetNames(): string[] {
