@@ -84,6 +84,9 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
   }
   const app = platformEntries(image)[0]!.pinned?.app;
   if (app) lines.push(`  app: ${app.dir} -> ${app.dest}  ${app.digest}`);
+  // kiln's own outputs under the app folder stay out of the app layer (their paths are relative to it).
+  const outputs = (app ?? image.app)?.exclude ?? [];
+  if (outputs.length) lines.push(`  app leaves out kiln's outputs: ${outputs.join(', ')}`);
   const command = [...(image.runtime.Entrypoint ?? []), ...(image.runtime.Cmd ?? [])];
   if (command.length) lines.push(`  command: ${command.join(' ')}`);
   lines.push(`  tags: ${image.tags.join(' ')}${image.immutableTags ? ' (immutable)' : ''}${image.scan ? `  scan gate: ${image.scan.severity.join(',')}${image.scan.ignoreUnfixed ? ' (fixed only)' : ''}` : ''}`);
