@@ -39,8 +39,8 @@ export async function appEntries(source: AppSource): Promise<TarEntry[]> {
   const ignore = await loadDockerignore(source.dir);
   const exclude = source.exclude ?? [];
   const outputOfKiln = (path: string): boolean => exclude.some((out) => path === out || path.startsWith(`${out}/`));
-  // An excluded directory is walked only when an exception may bring back something under it, as docker does.
-  const skip = (path: string, isDirectory: boolean): boolean => outputOfKiln(path) || (ignore.excludes(path) && (!isDirectory || !ignore.hasExceptions));
+  // An excluded directory is walked only when an exception names a path in it, as docker does.
+  const skip = (path: string, isDirectory: boolean): boolean => outputOfKiln(path) || (ignore.excludes(path) && (!isDirectory || !ignore.descends(path)));
   let entries = await directoryEntries(source.dir, { prefix: dest, skip });
   // The folders holding kiln's outputs (out/ for out/demo.tar) go only for what else they hold: a first build
   // must not change the second one's app layer by creating them.

@@ -1,13 +1,19 @@
 // .dockerignore as docker build reads it: @balena/dockerignore is a port of moby's pattern matcher (Go's
 // filepath.Match per path part, `**`, `!` exceptions, last match wins, a pattern matching a parent directory
-// excludes what is under it). What it leaves to the caller is the walk: docker still descends into an excluded
-// directory when there are exceptions, and sends that directory only for what it holds.
+// excludes what is under it). What it leaves to the caller is the walk: docker descends into an excluded
+// directory only when an exception names a path in it, and sends that directory only for what it keeps.
+import { posix } from 'node:path';
 import dockerignore from '@balena/dockerignore';
 
 /** DockerIgnore answers, for a context-relative path (`/` separated), whether docker build leaves it out. */
 export interface DockerIgnore {
   excludes(path: string): boolean;
-  /** hasExceptions is true when a `!` pattern may bring back something under an excluded directory. */
+  /**
+   * descends tells whether docker still walks into an excluded directory: only when an exception pattern starts
+   * with the directory's path (`!sub/keep.txt` for `sub`; `!**\/keep.txt` does not bring anything back from `sub`).
+   */
+  descends(dir: string): boolean;
+  /** hasExceptions is true when the file has `!` patterns. */
   hasExceptions: boolean;
 }
 
@@ -15,7 +21,7 @@ export interface DockerIgnore {
 const BOM = '\uFEFF';
 
 /** NO_IGNORE is a context without a .dockerignore. */
-export const NO_IGNORE: DockerIgnore = { excludes: () => false, hasExceptions: false };
+export const NO_IGNORE: DockerIgnore = { excludes: () => false, descends: () => false, hasExceptions: false };
 
 /** parseDockerignore compiles the text of a .dockerignore file. */
 export function parseDockerignore(text: string): DockerIgnore {
@@ -23,9 +29,18 @@ export function parseDockerignore(text: string): DockerIgnore {
   // Docker on Linux compares case-sensitively; the library's default is to ignore case.
   // The package is CommonJS with `exports.default` set to itself: under NodeNext its type is that namespace.
   const matcher = dockerignore.default({ ignorecase: false }).add(lines);
-  // As moby reads them: a comment is a line starting with "#", other lines are trimmed, "!" negates.
-  const hasExceptions = lines.some((line) => !line.startsWith('#') && line.trim().startsWith('!') && line.trim().length > 1);
-  return { excludes: (path) => matcher.ignores(path), hasExceptions };
+  // The exception patterns as moby keeps them: a comment starts with "#"; other lines are trimmed, "!" taken off
+  // and trimmed again, cleaned like Go's filepath.Clean, a leading "/" dropped.
+  const exceptions = lines
+    .filter((line) => !line.startsWith('#') && line.trim().startsWith('!'))
+    .map((line) => posix.normalize(line.trim().slice(1).trim()).replace(/(.)\/$/, '$1').replace(/^\/(.)/, '$1'))
+    .filter((pattern) => pattern !== '' && pattern !== '.');
+  return {
+    excludes: (path) => matcher.ignores(path),
+    // moby's archive walk (and BuildKit's fsutil after it): an exception pattern with the directory as prefix.
+    descends: (dir) => exceptions.some((pattern) => `${pattern}/`.startsWith(`${dir}/`)),
+    hasExceptions: exceptions.length > 0,
+  };
 }
 
 /**
