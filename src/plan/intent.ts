@@ -8,6 +8,7 @@ import { Annotation, type RuntimeConfig } from '../oci/spec.js';
 import type { AppPlan, BaseRef, BuildPlan, Destination, ImagePlan, PinnedSource, PlanOptions, PythonPlan } from './types.js';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
+import { excludedRequests } from '../debian/presets.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/epoch.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -119,6 +120,15 @@ function planApp(spec: ImageSpec, manifestDir: string, outputs: string[], option
   return { dir, dest: spec.app.dest, ...(exclude.length ? { exclude } : {}) };
 }
 
+// A package named in packages (or a layer) and in exclude is left out: exclude wins, but never silently.
+function excludedRequestWarning(image: ImagePlan): string[] {
+  if (image.base.kind !== 'distro') return [];
+  const both = excludedRequests(image.base.spec);
+  if (!both.length) return [];
+  const [them, are] = both.length === 1 ? ['it', 'is'] : ['them', 'are'];
+  return [`warning: ${image.image}: ${both.join(', ')} ${are} in both packages and exclude, so left out of the image (take ${them} out of one list)`];
+}
+
 /** selectEntries keeps the entries an `--only` pattern names: an image name, an entry name or a glob. */
 export function selectEntries<T extends { name: string; image: string }>(entries: T[], only: string[] | undefined): T[] {
   if (!only?.length) return entries;
@@ -216,6 +226,9 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const outputSharers = new Map<string, number>();
   for (const entry of entries) for (const raw of new Set(rawOutputs(entry.spec, options))) outputSharers.set(raw, (outputSharers.get(raw) ?? 0) + 1);
   const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, outputSharers, epoch }));
-  const notices = [...new Set(images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)))];
+  const notices = [...new Set([
+    ...images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)),
+    ...images.flatMap(excludedRequestWarning),
+  ])];
   return { manifestFile: resolve(options.manifestFile), ...(sources ? { sources } : {}), images, notices };
 }
