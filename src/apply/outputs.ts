@@ -27,8 +27,15 @@ export function keyedQueue(): <T>(key: string, task: () => Promise<T>) => Promis
 }
 
 /**
+ * DEFAULT_OCI_TAG names the image of an `oci:PATH` output given without a tag: tools that open a layout only by tag
+ * (umoci unpack --image PATH means PATH:latest) find it, and a rebuild replaces it instead of adding a second image.
+ */
+export const DEFAULT_OCI_TAG = 'latest';
+
+/**
  * outputPublisher writes each entry's image to its outputs (oci:, docker-archive:, docker://), in order, and its
  * attachments beside it (a tagged oci: layout keeps them untagged in index.json; a docker-archive has no room for them).
+ * An oci: output without a tag is tagged DEFAULT_OCI_TAG.
  */
 export function outputPublisher(context: PublishContext): (entry: ImagePlan, image: ImageOrIndex, attachments?: Attachment[]) => Promise<string[]> {
   const queue = keyedQueue();
@@ -36,15 +43,16 @@ export function outputPublisher(context: PublishContext): (entry: ImagePlan, ima
     const written: string[] = [];
     const artifacts = await artifactsFor(image, attachments);
     for (const output of entry.outputs) {
-      const place = parsePlace(output);
+      const named = parsePlace(output);
+      const place = named.transport === 'oci' && !named.tag ? { ...named, tag: DEFAULT_OCI_TAG } : named;
       context.log(`${entry.name}: writing ${output}`);
       const placeContext = { store: context.store, env: context.env, defaultName: entry.name, ...(context.platform ? { platform: context.platform } : {}) };
       let took: string | undefined;
       await queue(place.transport === 'docker' ? output : place.path, async () => {
         took = (await writeImage(place, image, placeContext)).platform;
-        // An untagged layout holding the image and its SBOM would hold two manifests, and `skopeo copy oci:DIR`
-        // could no longer pick the image: the SBOM goes only beside a tagged image.
-        if (place.transport !== 'oci' || place.tag) await writeReferrers(place, artifacts, placeContext);
+        // skopeo (containers/image) opens `oci:DIR` without a tag only when index.json holds one manifest, whatever its
+        // tag: the SBOM goes only beside an image whose tag the user wrote, so `skopeo copy oci:DIR` keeps working.
+        if (named.transport !== 'oci' || named.tag) await writeReferrers(place, artifacts, placeContext);
       });
       // A docker-archive holds one platform of an index: say which.
       if (took) context.log(`${entry.name}: ${output} holds ${took} only (a docker-archive takes one platform)`);

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   why: () => import('./commands/why.js'),
   diff: () => import('./commands/diff.js'),
   report: () => import('./commands/report.js'),
+  init: () => import('./commands/init.js'),
 };
 
 function help(): string {
@@ -35,6 +36,7 @@ function help(): string {
     'usage: kiln <command> [options]',
     '',
     'commands:',
+    '  init [DIR] [--force]                write kiln.yaml for a poetry, uv or requirements project, then plan it',
     '  plan [DIR] [--only GLOB] [--json]   print every entry (matrices expanded) with tags and destinations',
     '  build [DIR] [-o DEST]... [--json]   build the images described by DIR/kiln.yaml (--push to publish)',
     '  push [DIR] [--only GLOB]            publish the images the last build of DIR/kiln.yaml produced',

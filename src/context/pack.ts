@@ -136,7 +136,7 @@ export async function packContext(plan: BuildPlan, options: { store: BlobStore; 
     if (pins.app) {
       const at = toContext(pins.app.dir);
       addFolder(pins.app.dir);
-      for (const file of await appEntries({ dir: pins.app.dir, dest: '/' })) {
+      for (const file of await appEntries({ dir: pins.app.dir, dest: '/', ...(pins.app.exclude ? { exclude: pins.app.exclude } : {}) })) {
         // An absolute link means something only inside the image; unpacked on another machine it would point at that machine.
         if (file.type === 'symlink' && file.linkTarget!.startsWith('/')) {
           throw new InputError(`${entry.name}: ${join(pins.app.dir, file.path)} is a symlink to an absolute path (${file.linkTarget}), which a context cannot carry; make it relative`);

@@ -93,9 +93,16 @@ export interface ResolveBaseOptions extends HttpOptions {
   now?: Date;
 }
 
+// Every package the request names, the base's and its layers'.
+function requestedPackages(request: BaseRequest): string[] {
+  return [...request.packages, ...Object.values(request.layers ?? {}).flat()];
+}
+
 /** requestHash digests the parts of a request that change the result, in a canonical form. */
 export function requestHash(request: BaseRequest): string {
   const variant = request.variant ?? 'distroless';
+  // Named packages the variant would leave out are installed: a lock made when they were dropped is out of date.
+  const { kept } = variantPackages(variant, requestedPackages(request));
   const canonical = {
     distro: request.distro,
     release: request.release,
@@ -107,6 +114,7 @@ export function requestHash(request: BaseRequest): string {
     mirrors: { mirror: request.mirrors?.mirror ?? null, securityMirror: request.mirrors?.securityMirror ?? null },
     // Only the runtime closure is named, so locks made before closures existed (full ones) still match `full`.
     ...((request.closure ?? 'runtime') === 'runtime' ? { closure: 'runtime' } : {}),
+    ...(kept.length ? { kept } : {}),
     // Left out at their defaults, so locks written before kiln knew about them stay current.
     ...(sameSet(components(request), defaultComponents(request)) ? {} : { components: [...new Set(components(request))].sort() }),
     ...(Object.keys(request.layers ?? {}).length
@@ -150,7 +158,7 @@ export async function resolveBase(request: BaseRequest, options: ResolveBaseOpti
       records.push(...index.packages);
     }
   }
-  const extra = variantPackages(variant);
+  const extra = variantPackages(variant, requestedPackages(request));
   const { packages: resolved, omitted } = resolveLayers(records, request.layers ?? {}, {
     packages: [...request.packages, ...extra.add],
     architecture: request.architecture,

@@ -14,6 +14,8 @@ export interface Preset {
   codename: string;
   architectures: string[];
   keyring: string;
+  /** python is the version of the release's python3 (its point release when the release came out). */
+  python: string;
 }
 
 /** MirrorOverrides replaces the preset's default mirrors (e.g. a local cache or snapshot.debian.org). */
@@ -28,10 +30,15 @@ const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const UBUNTU_KEYRING = '/usr/share/keyrings/ubuntu-archive-keyring.gpg';
 
 const PRESETS: Preset[] = [
-  { distro: 'debian', release: 'bookworm', codename: 'bookworm', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING },
-  { distro: 'debian', release: 'trixie', codename: 'trixie', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING },
-  { distro: 'ubuntu', release: 'noble', codename: 'noble', architectures: ['amd64', 'arm64'], keyring: UBUNTU_KEYRING },
+  { distro: 'debian', release: 'bookworm', codename: 'bookworm', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING, python: '3.11.2' },
+  { distro: 'debian', release: 'trixie', codename: 'trixie', architectures: ['amd64', 'arm64'], keyring: DEBIAN_KEYRING, python: '3.13.5' },
+  { distro: 'ubuntu', release: 'noble', codename: 'noble', architectures: ['amd64', 'arm64'], keyring: UBUNTU_KEYRING, python: '3.12.3' },
 ];
+
+/** presetsOf lists a distro's presets, oldest release first. */
+export function presetsOf(distro: Distro): readonly Preset[] {
+  return PRESETS.filter((p) => p.distro === distro);
+}
 
 /** presetNames lists `distro/release` for every preset, for help texts and errors. */
 export function presetNames(): string[] {
@@ -157,9 +164,32 @@ export function omitFromRuntime(name: string, chain: readonly string[]): boolean
   return PYTHON_EXTRAS.has(name) && /^libpython3\.\d+-stdlib$/.test(chain[chain.length - 1] ?? '');
 }
 
-/** variantPackages says what a variant adds to the request and what it leaves out. */
-export function variantPackages(variant: Variant): { add: string[]; exclude: string[] } {
-  if (variant === 'distroless') return { add: [...DISTROLESS_PACKAGES], exclude: [...DISTROLESS_EXCLUDE] };
-  const slim = new Set(SLIM_PACKAGES);
-  return { add: [...DISTROLESS_PACKAGES, ...SLIM_PACKAGES], exclude: DISTROLESS_EXCLUDE.filter((name) => !slim.has(name)) };
+/** requestedName is the package a request names (`python3 (>= 3.11)` -> python3); an alternative `a | b` names none. */
+export function requestedName(request: string): string | undefined {
+  if (request.includes('|')) return undefined;
+  return /^\s*([a-z0-9][a-z0-9+.-]*)/.exec(request)?.[1];
+}
+
+/**
+ * variantPackages says what a variant adds to the request and what it leaves out. A package the user names
+ * (`requested`) is never left out by the variant: it comes back as `kept`, for the plan to say so.
+ */
+export function variantPackages(variant: Variant, requested: readonly string[] = []): { add: string[]; exclude: string[]; kept: string[] } {
+  const slim = new Set(variant === 'slim' ? SLIM_PACKAGES : []);
+  const named = new Set(requested.map(requestedName).filter((name): name is string => name !== undefined));
+  const excluded = DISTROLESS_EXCLUDE.filter((name) => !slim.has(name));
+  return {
+    add: [...DISTROLESS_PACKAGES, ...slim],
+    exclude: excluded.filter((name) => !named.has(name)),
+    kept: excluded.filter((name) => named.has(name)),
+  };
+}
+
+/**
+ * excludedRequests lists the packages a base both names (in packages or layers) and excludes: exclude wins, and
+ * the plan warns, since the user asked for both.
+ */
+export function excludedRequests(spec: { packages: readonly string[]; layers?: Record<string, readonly string[]>; exclude: readonly string[] }): string[] {
+  const named = new Set([...spec.packages, ...Object.values(spec.layers ?? {}).flat()].map(requestedName));
+  return [...new Set(spec.exclude)].filter((name) => named.has(name)).sort();
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import type { ImagePlan, PinnedPython, PinnedPythonPackage, PythonPlan } from '../plan/index.js';
-import { appEntries } from '../apply/app-layer.js';
+import { appEntries, type AppSource } from '../apply/app-layer.js';
 import { errorMessage, InputError, IntegrityError, KilnError, OutputError, UsageError } from '../errors.js';
 import { buildLocalWheel } from '../python/local-wheel/wheel.js';
 import { namingDependency } from '../python/pin.js';
@@ -72,13 +72,13 @@ async function replaceDir(temp: string, dir: string): Promise<void> {
 }
 
 /** copyApp copies the app's files as `COPY` would see them (.dockerignore applied) and lists them. */
-async function copyApp(app: { dir: string; dest: string }, to: string, outputDir: string): Promise<string[]> {
+async function copyApp(app: AppSource, to: string, outputDir: string): Promise<string[]> {
   await mkdir(to, { recursive: true });
   const listed: string[] = [];
   // The generated folder may sit inside the app (generated/ beside kiln.yaml): it never copies itself.
   const inside = relative(app.dir, outputDir);
   const skip = inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : undefined;
-  for (const entry of await appEntries({ dir: app.dir, dest: '/' })) {
+  for (const entry of await appEntries({ ...app, dest: '/' })) {
     if (skip && (entry.path === skip || entry.path.startsWith(`${skip}/`))) continue;
     const target = join(to, entry.path);
     if (entry.type === 'directory') {

@@ -1,13 +1,14 @@
 // planBuild: kiln.yaml + command-line choices -> a BuildPlan of intent (plain data), before any input is pinned.
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
-import type { BaseRef, BuildPlan, Destination, ImagePlan, DockerPassThrough, PinnedSource, PlanOptions, PythonPlan } from './types.js';
+import type { AppPlan, BaseRef, BuildPlan, Destination, DockerPassThrough, ImagePlan, PinnedSource, PlanOptions, PythonPlan } from './types.js';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
+import { excludedRequests } from '../debian/presets.js';
 import { formatPlace, parsePlace } from '../places/place.js';
 import { sourceDateEpoch } from '../tar/epoch.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -96,6 +97,38 @@ function planDestinations(entry: EntrySpec, manifest: KilnManifest, env: NodeJS.
   });
 }
 
+/**
+ * kilnOutputsIn lists what kiln writes inside the app folder, relative to it: the dockerfile command's generated/
+ * beside kiln.yaml (or $KILN_GENERATED_DIR) and the entry's oci: and docker-archive: outputs. Packing them into
+ * the app layer would grow it with every build and change its digest.
+ */
+function kilnOutputsIn(appDir: string, manifestDir: string, outputs: string[], options: Pick<PlanOptions, 'env' | 'cwd'>): string[] {
+  const generated = options.env.KILN_GENERATED_DIR;
+  const paths = [generated ? resolve(options.cwd, generated) : join(manifestDir, 'generated')];
+  for (const output of outputs) {
+    const place = parsePlace(output);
+    if (place.transport !== 'docker') paths.push(place.path);
+  }
+  const inside = paths.map((path) => relative(appDir, path)).filter((path) => path && !path.startsWith('..') && !isAbsolute(path));
+  return [...new Set(inside.map((path) => path.split(sep).join('/')))].sort();
+}
+
+function planApp(spec: ImageSpec, manifestDir: string, outputs: string[], options: Pick<PlanOptions, 'env' | 'cwd'>): AppPlan | undefined {
+  if (!spec.app) return undefined;
+  const dir = resolve(manifestDir, spec.app.src);
+  const exclude = kilnOutputsIn(dir, manifestDir, outputs, options);
+  return { dir, dest: spec.app.dest, ...(exclude.length ? { exclude } : {}) };
+}
+
+// A package named in packages (or a layer) and in exclude is left out: exclude wins, but never silently.
+function excludedRequestWarning(image: ImagePlan): string[] {
+  if (image.base.kind !== 'distro') return [];
+  const both = excludedRequests(image.base.spec);
+  if (!both.length) return [];
+  const [them, are] = both.length === 1 ? ['it', 'is'] : ['them', 'are'];
+  return [`warning: ${image.image}: ${both.join(', ')} ${are} in both packages and exclude, so left out of the image (take ${them} out of one list)`];
+}
+
 /** selectEntries keeps the entries an `--only` pattern names: an image name, an entry name or a glob. */
 export function selectEntries<T extends { name: string; image: string }>(entries: T[], only: string[] | undefined): T[] {
   if (!only?.length) return entries;
@@ -112,7 +145,8 @@ export function selectEntries<T extends { name: string; image: string }>(entries
 export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir: string, options: PlanOptions & { outputSharers: ReadonlyMap<string, number>; epoch: number }): ImagePlan {
   const { name, spec } = entry;
   const created = rfc3339(options.epoch);
-  const app = spec.app ? { dir: resolve(manifestDir, spec.app.src), dest: spec.app.dest } : undefined;
+  const outputs = expandOutputs(rawOutputs(spec, options), entrySlug(name), options.outputSharers, options.outputs?.length ? options.cwd : manifestDir);
+  const app = planApp(spec, manifestDir, outputs, options);
   const annotations: Record<string, string> = { [Annotation.created]: created, [Annotation.title]: entry.image };
   const revision = spec.annotations.revision ?? gitRevision(manifestDir);
   if (spec.annotations.source) annotations[Annotation.source] = spec.annotations.source;
@@ -130,8 +164,6 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     ...(spec.workdir ?? app?.dest ? { WorkingDir: spec.workdir ?? app?.dest } : {}),
     Labels: { ...spec.labels },
   };
-  const outputs = rawOutputs(spec, options);
-  const outputBase = options.outputs?.length ? options.cwd : manifestDir;
   const python = planPython(spec, manifestDir, app?.dir);
   const destinations = planDestinations(entry, manifest, options.env);
   // A list of one platform is that platform: an index is made only for two or more.
@@ -156,7 +188,7 @@ export function planImage(entry: EntrySpec, manifest: KilnManifest, manifestDir:
     created,
     epoch: options.epoch,
     ...(spec.compression === 'zstd' ? { compression: 'zstd' as const } : {}),
-    outputs: expandOutputs(outputs, entrySlug(name), options.outputSharers, outputBase),
+    outputs,
     ...planDocker(spec.docker, manifestDir),
   };
 }
@@ -213,6 +245,9 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const outputSharers = new Map<string, number>();
   for (const entry of entries) for (const raw of new Set(rawOutputs(entry.spec, options))) outputSharers.set(raw, (outputSharers.get(raw) ?? 0) + 1);
   const images = entries.map((entry) => planImage(entry, manifest, manifestDir, { ...options, outputSharers, epoch }));
-  const notices = [...new Set(images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)))];
+  const notices = [...new Set([
+    ...images.flatMap((image) => image.destinations.filter((d) => d.skipped).map((d) => `registry "${d.registry}" skipped: ${d.skipped}`)),
+    ...images.flatMap(excludedRequestWarning),
+  ])];
   return { manifestFile: resolve(options.manifestFile), ...(sources ? { sources } : {}), images, notices };
 }

@@ -107,7 +107,7 @@ const pinnedPythonSchema = z.object({
 const pinsSchema = z.object({
   base: pinnedBaseSchema,
   python: pinnedPythonSchema.optional(),
-  app: z.object({ dir: z.string(), dest: z.string(), digest }).strict().optional(),
+  app: z.object({ dir: z.string(), dest: z.string(), exclude: z.array(z.string()).optional(), digest }).strict().optional(),
 }).strict();
 
 const imagePlanSchema = z.object({
@@ -127,7 +127,7 @@ const imagePlanSchema = z.object({
   base: baseRefSchema,
   platform: platformSchema,
   platforms: z.array(z.object({ platform: platformSchema, pinned: pinsSchema }).strict()).min(2).optional(),
-  app: z.object({ dir: z.string(), dest: z.string() }).strict().optional(),
+  app: z.object({ dir: z.string(), dest: z.string(), exclude: z.array(z.string()).optional() }).strict().optional(),
   python: pythonPlanSchema.optional(),
   runtime: runtimeSchema,
   annotations: stringMap,

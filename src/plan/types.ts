@@ -163,10 +163,18 @@ export interface PinnedPython {
   packages: PinnedPythonPackage[];
 }
 
-/** PinnedApp is the app layer's input: the folder, where it goes, and a digest of what is copied (.dockerignore applied). */
-export interface PinnedApp {
+/**
+ * AppPlan is the app layer's folder and where it goes. `exclude` lists kiln's own outputs inside the folder (paths
+ * relative to it: generated/, oci: layouts, docker-archive files), which never go into the layer.
+ */
+export interface AppPlan {
   dir: string;
   dest: string;
+  exclude?: string[];
+}
+
+/** PinnedApp is the app layer's input: the folder, where it goes, and a digest of what is copied (.dockerignore applied). */
+export interface PinnedApp extends AppPlan {
   digest: string;
 }
 
@@ -202,7 +210,7 @@ export interface ImagePlan {
    * as an OCI image index. Each carries its own pins; the entry's `pinned` is then absent.
    */
   platforms?: PlatformPlan[];
-  app?: { dir: string; dest: string };
+  app?: AppPlan;
   python?: PythonPlan;
   runtime: RuntimeConfig;
   /** annotations go on the manifest and, as labels, into the config. */

@@ -12,7 +12,7 @@ import { FileDigests } from '../cache/file-digests.js';
 export async function appDigest(app: AppSource, store?: BlobStore): Promise<string> {
   const hash = createHash('sha256');
   const files = await FileDigests.open(store, app.dir);
-  for (const entry of await appEntries({ dir: app.dir, dest: '/' })) {
+  for (const entry of await appEntries({ dir: app.dir, dest: '/', ...(app.exclude ? { exclude: app.exclude } : {}) })) {
     const content = entry.type === 'file' && entry.content?.kind === 'host-file' ? await files.sha256(entry.content.path) : '';
     hash.update(JSON.stringify([entry.path, entry.type, entry.mode, entry.linkTarget ?? '', content]));
     hash.update('\n');

@@ -26,9 +26,10 @@ console.log(JSON.stringify({ digests: results.map((result) => result.report.dige
 `;
 
 async function layoutDigest(layout: string): Promise<string> {
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; artifactType?: string }> };
-  // An untagged layout holds the image alone (its SBOM goes only beside a tagged image), so skopeo can pick it.
-  assert.deepEqual(index.manifests.map((m) => m.artifactType), [undefined]);
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; artifactType?: string; annotations?: Record<string, string> }> };
+  // A layout named without a tag holds the image alone, tagged latest (its SBOM goes only beside a tag the user
+  // wrote), so skopeo can pick it untagged and umoci by its default tag.
+  assert.deepEqual(index.manifests.map((m) => [m.artifactType, m.annotations?.['org.opencontainers.image.ref.name']]), [[undefined, 'latest']]);
   return index.manifests[0]!.digest;
 }
 

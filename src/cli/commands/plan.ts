@@ -7,6 +7,7 @@ import { formatPlanFile, formatPlatform, isMultiPlatform, planBuild, platformEnt
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { slimPolicy } from '../../debian/slim.js';
+import { excludedRequests, variantPackages } from '../../debian/presets.js';
 import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
@@ -25,6 +26,11 @@ function sizeLines(image: ImagePlan): string[] {
   const slim = (pinned?.kind === 'distro' ? pinned.slim : undefined) ?? slimPolicy(image.base.spec.slim);
   const globs = [...slim.keep.map((glob) => `keep ${glob}`), ...slim.drop.map((glob) => `drop ${glob}`)];
   const lines = [`  slim: ${slim.rules.length ? slim.rules.join(', ') : 'off'}${globs.length ? `; ${globs.join(', ')}` : ''}`];
+  const { packages, layers, variant } = image.base.spec;
+  const { kept } = variantPackages(variant, [...packages, ...Object.values(layers ?? {}).flat()]);
+  if (kept.length) lines.push(`  variant: ${variant} leaves out ${kept.join(', ')}; installed because packages names ${kept.length === 1 ? 'it' : 'them'}`);
+  const excluded = excludedRequests(image.base.spec);
+  if (excluded.length) lines.push(`  exclude: ${excluded.join(', ')} left out although packages names ${excluded.length === 1 ? 'it' : 'them'}`);
   const omitted = pinned?.kind === 'distro' ? pinned.omitted ?? [] : [];
   lines.push(`  closure: ${closure}${omitted.length ? `, ${omitted.length} ${omitted.length === 1 ? 'package' : 'packages'} left out (name one in packages to keep it):` : ''}`);
   for (const { chain } of omitted) lines.push(`    Omit ${chain.join(' -> ')}`);
@@ -84,6 +90,9 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
   }
   const app = platformEntries(image)[0]!.pinned?.app;
   if (app) lines.push(`  app: ${app.dir} -> ${app.dest}  ${app.digest}`);
+  // kiln's own outputs under the app folder stay out of the app layer (their paths are relative to it).
+  const outputs = (app ?? image.app)?.exclude ?? [];
+  if (outputs.length) lines.push(`  app leaves out kiln's outputs: ${outputs.join(', ')}`);
   const command = [...(image.runtime.Entrypoint ?? []), ...(image.runtime.Cmd ?? [])];
   if (command.length) lines.push(`  command: ${command.join(' ')}`);
   lines.push(`  tags: ${image.tags.join(' ')}${image.immutableTags ? ' (immutable)' : ''}${image.scan ? `  scan gate: ${image.scan.severity.join(',')}${image.scan.ignoreUnfixed ? ' (fixed only)' : ''}` : ''}`);

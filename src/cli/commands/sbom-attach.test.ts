@@ -126,13 +126,15 @@ test('build --push attaches the SBOM under sha256-<hex> and in the oci: layout; 
   assert.equal(rebuilt.code, 0, rebuilt.err);
   assert.deepEqual(JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')), layoutIndex, 'the layout too keeps one entry');
 
-  // An untagged layout gets the image alone, so `skopeo copy oci:DIR` still finds exactly one image in it.
+  // A layout named without a tag gets the image alone, tagged latest: `skopeo copy oci:DIR` still finds exactly one
+  // image in it, and tools that open a layout by tag only (umoci) find latest.
   const untagged = join(work, 'attached-untagged');
   const plain = await kiln(['build', dir, '-q', '-o', `oci:${untagged}`], store);
   assert.equal(plain.code, 0, plain.err);
   const untaggedIndex = JSON.parse(await readFile(join(untagged, 'index.json'), 'utf8')) as Index;
-  assert.deepEqual(untaggedIndex.manifests.map((m) => m.digest), [digest]);
+  assert.deepEqual(untaggedIndex.manifests.map((m) => [m.digest, m.annotations?.['org.opencontainers.image.ref.name']]), [[digest, 'latest']]);
   assert.equal(sha256(await skopeoRaw(`oci:${untagged}`)), digest);
+  assert.equal(sha256(await skopeoRaw(`oci:${untagged}:latest`)), digest);
 
   // Copying the image elsewhere does not change it.
   await run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${repository}:latest`, `docker://${registry.host}/attached/copy:latest`]);
