@@ -21,10 +21,11 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'kiln-[hash]',
-  // Stay in node_modules: a native addon; a library that reads its own resource files by __dirname (and requires
-  // optional plugins that may be absent); and the packages kiln imports with import(), which a bundle would hand
-  // over as a default export only (CommonJS ones), where Node gives their named exports. All are loaded lazily.
-  external: ['@napi-rs/lzma', '@cyclonedx/cyclonedx-library', 'undici', 'openpgp', 'fzstd', 'yazl'],
+  // Stay in node_modules: a native addon; libraries that read their own files by __dirname (CycloneDX's resources,
+  // which also requires optional plugins that may be absent; the zstd and xz WebAssembly modules); and the packages
+  // kiln imports with import(), which a bundle would hand over as a default export only (CommonJS ones), where Node
+  // gives their named exports. All are loaded lazily.
+  external: ['@napi-rs/lzma', '@cyclonedx/cyclonedx-library', '@bokuweb/zstd-wasm', 'xz-decompress', 'undici', 'openpgp', 'fzstd', 'yazl'],
   // CommonJS dependencies call require() for Node's modules.
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -4,7 +4,6 @@
 // a function of (input, level, the pinned zstd build) only. The compressor is zstd compiled to WebAssembly, so
 // every machine and architecture runs the very same code: a native build could differ between platforms.
 import { Transform, type TransformCallback } from 'node:stream';
-import { createRequire } from 'node:module';
 
 /** ZSTD_FRAME_SIZE is the input size of each frame; part of the output, so fixed per kiln version. */
 export const ZSTD_FRAME_SIZE = 4 * 1024 * 1024;
@@ -29,9 +28,11 @@ let loaded: Promise<ZstdWasm> | undefined;
 // Loaded on first use: only entries that ask for zstd pay for instantiating the WebAssembly module.
 function zstdWasm(): Promise<ZstdWasm> {
   loaded ??= (async () => {
-    const module = createRequire(import.meta.url)('@bokuweb/zstd-wasm') as ZstdWasm;
-    await module.init();
-    return module;
+    // A CommonJS package: its API is the default export (named ones depend on Node's export detection).
+    const imported = await import('@bokuweb/zstd-wasm') as unknown as { default?: ZstdWasm } & ZstdWasm;
+    const zstd = imported.default ?? imported;
+    await zstd.init();
+    return zstd;
   })();
   return loaded;
 }
