@@ -10,6 +10,8 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
   version: string;
+  /** overrides are the `--set PATH=VALUE` options, applied to kiln.yaml before validation wherever it is read. */
+  overrides?: readonly string[];
   /** cache returns the content-addressed blob store ($KILN_CACHE_DIR or the XDG cache dir). */
   cache(): BlobStore;
 }

@@ -3,8 +3,7 @@
 // working tree with one commit per patch, refresh writes the commits back as the series.
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { readManifest } from '../../config/load.js';
 import type { KilnManifest, SourceSpec } from '../../config/schema.js';
@@ -20,6 +19,7 @@ import { mirrorWithCommit } from '../../source/mirror.js';
 import { lockedSource, pinFor, seriesOf, syncSource, type SyncOptions } from '../../source/sync.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
+import { jsonOption, manifestOptions } from '../options.js';
 
 const USAGE = [
   'kiln source sync [NAME] [-f kiln.yaml] [--locked]',
@@ -133,26 +133,27 @@ async function refresh(loaded: Loaded, name: string | undefined, dir: string | u
   return 0;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Upstream sources (kiln.yaml sources:): sync checks out every pinned commit with its patch series applied and records new pins in kiln.lock; bump moves a pin to the newest commit of its ref (or --to REF) when the series still applies, printing how each patch applies (cleanly, by 3-way merge, or the conflicting file and hunk); checkout makes a git working tree with one commit per patch; refresh writes those commits back as the series.',
   usage: USAGE,
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        to: { type: 'string' },
-        locked: { type: 'boolean', default: false },
-      },
-    });
-    const [action, name, dir, ...extra] = positionals;
-    if (!action || !['sync', 'bump', 'checkout', 'refresh'].includes(action)) throw new UsageError(`usage: ${USAGE}`);
-    if (extra.length || (action === 'sync' && dir) || (action === 'bump' && dir)) throw new UsageError(`too many arguments for kiln source ${action}`);
+  arguments: [
+    { name: 'ACTION', required: true, choices: ['sync', 'bump', 'checkout', 'refresh'], description: 'sync, bump, checkout or refresh' },
+    { name: 'NAME', description: 'a source of kiln.yaml sources:' },
+    { name: 'DIR', description: 'checkout/refresh: the working tree' },
+  ],
+  options: {
+    ...manifestOptions,
+    to: { type: 'string', value: 'REF', description: 'bump: move to this ref instead of the newest commit of the current one' },
+    locked: { type: 'boolean', default: false, description: 'sync: refuse a source kiln.lock does not pin, and write nothing to it' },
+    ...jsonOption,
+  },
+  async run(values, positionals, context) {
+    const [action, name, dir] = positionals;
+    if ((action === 'sync' && dir) || (action === 'bump' && dir)) throw new UsageError(`too many arguments for kiln source ${action}`);
     if (values.to !== undefined && action !== 'bump') throw new UsageError('--to goes with kiln source bump');
     if (values.locked && action !== 'sync') throw new UsageError('--locked goes with kiln source sync');
     const manifestFile = await manifestPath(undefined, context.cwd, values.file);
-    const { manifest } = await readManifest(manifestFile);
+    const { manifest } = await readManifest(manifestFile, context.overrides);
     const manifestDir = dirname(manifestFile);
     const loaded: Loaded = { manifestFile, manifestDir, manifest, lockFile: join(manifestDir, 'kiln.lock') };
     const progress = progressLogger(context);
@@ -173,4 +174,4 @@ export const command: Command = {
       progress.done();
     }
   },
-};
+});
