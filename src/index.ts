@@ -23,6 +23,11 @@ export { validateImage } from './oci/validate.js';
 export { pushContext, pullContext, type ContextOptions, type PushedContext, type PulledContext } from './context/index.js';
 export { inspectImage, diffImages, debianGraph, pythonGraph, why, formatSummary, formatWhy, formatDiff } from './inspect/index.js';
 export type { ImageSummary, LayerSummary, ReadImage, ImageDiff, FileChange, ConfigChange, PackageChanges, WhyResult, PackageGraph } from './inspect/index.js';
+// The documents `kiln ... --json` prints (the README's table maps each command to its type).
+export type { ValidateJson, LockJson, SourceSyncJson, SourceBumpJson, BuildJson } from './cli/json-shapes.js';
+export type { PushResult } from './registry/push.js';
+export type { TagResult } from './apply/tag.js';
+export type { ScanJson } from './scan/format/json.js';
 export { KilnError, ConfigError, UsageError, InputError, IntegrityError, OutputError, NetworkError, ResolutionError } from './errors.js';
 
 /** CommonOptions are what every step may be given: the environment, the cache and a log line sink. */

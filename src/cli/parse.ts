@@ -42,7 +42,8 @@ export function commanderCommand(name: string, command: Command, write: (text: s
     const option = new Option(optionFlags(key, spec), spec.description);
     const parser = valueParser(key, spec);
     if (parser) option.argParser(parser);
-    if (spec.default !== undefined && !key.startsWith('no-')) option.default(spec.default);
+    // A boolean's default (false) goes without saying in help; it is filled in below.
+    if (spec.default !== undefined && spec.type === 'string') option.default(spec.default);
     sub.addOption(option);
   }
   return program;
@@ -65,7 +66,7 @@ export async function parseCommand(name: string, command: Command, args: string[
     for (const [key, spec] of Object.entries(command.options)) {
       // commander reads `--no-x` as x=false; kiln declares such flags as plain booleans named `no-x`.
       if (key.startsWith('no-')) values[key] = options[camel(key.slice(3))] === false ? true : spec.default ?? undefined;
-      else values[key] = options[camel(key)];
+      else values[key] = options[camel(key)] ?? spec.default;
     }
     parsed = { help: false, values: values as OptionValues<Record<string, OptionSpec>>, positionals: sub.args };
   });

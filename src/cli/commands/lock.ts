@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import { registryLockKey, tagDigest } from '../../resolve/registry-base.js';
 import { manifestPath } from './build.js';
 import { jsonOption, manifestOptions } from '../options.js';
+import type { LockJson } from '../json-shapes.js';
 import { lockedSource } from '../../source/sync.js';
 import { progressLogger } from '../progress.js';
 
@@ -22,7 +23,7 @@ export const command = defineCommand({
   },
   async run(values, positionals, context) {
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const progress = progressLogger(context);
+    const progress = progressLogger(context, values.json);
     const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, store: context.cache(), log: progress.log });
     const path = lockPath(dirname(manifestFile));
     const lock = await readLock(path);
@@ -78,6 +79,16 @@ export const command = defineCommand({
     for (const name of Object.keys(sources)) if (!plan.sources?.some((source) => source.name === name)) delete sources[name];
     await writeLock(path, { version: 1, bases, registry, sources });
     progress.done();
+    if (values.json) {
+      const document: LockJson = {
+        lockFile: path,
+        changed,
+        bases: Object.fromEntries(Object.entries(bases).sort().map(([name, base]) => [name, { distro: base.distro, release: base.release, architecture: base.architecture, variant: base.variant, packages: base.packages.length }])),
+        registry: Object.fromEntries(Object.entries(registry).sort()),
+      };
+      context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      return 0;
+    }
     for (const [name, base] of Object.entries(bases).sort()) {
       context.stdout.write(`${name}: ${base.distro} ${base.release} ${base.architecture} ${base.variant}, ${base.packages.length} packages\n`);
     }
