@@ -53,7 +53,8 @@ export interface PlanOptions extends CommonOptions {
   /** locked refuses any base kiln.lock does not pin yet (for CI), like `kiln plan --locked`. */
   locked?: boolean;
   /** writeLock records newly resolved bases in kiln.lock, as `kiln build` does (default false, as `kiln plan`). */
-  writeLock?: boolean;
+  writeLock?: boolean;  /** overrides are `PATH=VALUE` changes to kiln.yaml applied before validation, as `kiln --set` (`images.x.tags=[a]`). */
+  overrides?: string[];
 }
 
 /** BuildOptions choose the backend and parallelism. */
@@ -99,7 +100,7 @@ export async function plan(options: PlanOptions): Promise<BuildPlan> {
   const env = options.env ?? process.env;
   const target = resolve(cwd, options.manifest);
   const manifestFile = (await stat(target)).isDirectory() ? join(target, 'kiln.yaml') : target;
-  const intent = await planBuild({ manifestFile, cwd, env, ...(options.only ? { only: options.only } : {}), ...(options.outputs ? { outputs: options.outputs } : {}) });
+  const intent = await planBuild({ manifestFile, cwd, env, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.only ? { only: options.only } : {}), ...(options.outputs ? { outputs: options.outputs } : {}) });
   const { resolvePlan } = await import('./resolve/index.js');
   const resolved = await resolvePlan(intent, { store: storeOf(options), env, locked: options.locked ?? false, writeLock: options.writeLock ?? false, ...(options.log ? { log: options.log } : {}) });
   return resolved.plan;

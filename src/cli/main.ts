@@ -6,7 +6,6 @@ import { createContext } from './context.js';
 import { redact } from '../http/redact.js';
 import { suggest } from '../config/suggest.js';
 import { COMMANDS, helpText } from './registry.js';
-import { parseCommand } from './parse.js';
 
 export type { Command };
 
@@ -34,7 +33,8 @@ export async function main(argv: string[], context: CommandContext = createConte
       const hint = name.startsWith('-') ? undefined : suggest(name, Object.keys(COMMANDS));
       throw new UsageError(name.startsWith('-') ? `error: unknown option '${name}' (options follow the command: kiln <command> ${name}; try kiln --help)` : `unknown command "${name}" (${hint ? `did you mean ${hint}? ` : ''}try kiln --help)`);
     }
-    const { command } = await entry.load();
+    // The parser is loaded with the command: --help and --version need neither.
+    const [{ command }, { parseCommand }] = await Promise.all([entry.load(), import('./parse.js')]);
     const parsed = await parseCommand(name, command, args.slice(1), (text) => context.stdout.write(text));
     if (parsed.help) return 0;
     const overrides = parsed.values.set as string[] | undefined;
