@@ -14,7 +14,7 @@ import { progressLogger } from '../progress.js';
 
 export const command = defineCommand({
   summary: 'Resolve the distro packages of every image and pin them (name, version, sha256, size) in kiln.lock, with the digest each registry base\'s tag names. --update re-resolves everything (follows moved tags).',
-  usage: 'kiln lock [DIR|FILE] [-f kiln.yaml] [--update]',
+  usage: 'kiln lock [DIR|FILE] [-f kiln.yaml] [--update] [--json]',
   arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
   options: {
     ...manifestOptions,

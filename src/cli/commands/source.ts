@@ -23,8 +23,8 @@ import { jsonOption, manifestOptions } from '../options.js';
 import type { SourceBumpJson, SourceSyncJson } from '../json-shapes.js';
 
 const USAGE = [
-  'kiln source sync [NAME] [-f kiln.yaml] [--locked]',
-  '       kiln source bump NAME [--to REF] [-f kiln.yaml]',
+  'kiln source sync [NAME] [-f kiln.yaml] [--locked] [--json]',
+  '       kiln source bump NAME [--to REF] [-f kiln.yaml] [--json]',
   '       kiln source checkout NAME DIR [-f kiln.yaml]',
   '       kiln source refresh NAME [DIR] [-f kiln.yaml]',
 ].join('\n');

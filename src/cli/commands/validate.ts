@@ -9,7 +9,7 @@ import type { ValidateJson } from '../json-shapes.js';
 
 export const command = defineCommand({
   summary: 'Re-check every digest, size and diffId of an image (oci:, docker-archive: or docker:// place). --json prints a ValidateJson list.',
-  usage: 'kiln validate IMAGE...',
+  usage: 'kiln validate IMAGE... [--json]',
   arguments: [{ name: 'IMAGE', required: true, variadic: true, description: 'an image place: oci:PATH[:TAG], docker-archive:PATH, docker://REF' }],
   options: {
     ...jsonOption,
