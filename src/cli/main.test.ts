@@ -72,13 +72,14 @@ test('kiln CMD --help and kiln help CMD print the command\'s arguments and optio
   assert.equal((await kiln(['help', 'plan'])).stdout, help.stdout);
   const { COMMANDS } = await import('./registry.js');
   const top = await kiln(['--help']);
-  for (const name of Object.keys(COMMANDS)) assert.match(top.stdout, new RegExp(`^  ${name} `, 'm'));
+  for (const name of [...Object.keys(COMMANDS), 'completion']) assert.match(top.stdout, new RegExp(`^  ${name} `, 'm'));
 });
 
 test('every registered command declares described options and arguments (the contract help and completion rely on)', async () => {
   const { COMMANDS } = await import('./registry.js');
-  for (const [name, entry] of Object.entries(COMMANDS)) {
-    const { command } = await entry.load();
+  const loaders = [...Object.entries(COMMANDS).map(([name, entry]) => [name, entry.load] as const), ['completion', () => import('./commands/completion.js')] as const];
+  for (const [name, load] of loaders) {
+    const { command } = await load();
     assert.ok(command.summary.length > 20, name);
     for (const [key, spec] of Object.entries(command.options)) {
       assert.match(key, /^[a-z][a-z0-9-]*$/, `${name} --${key}`);

@@ -5,9 +5,12 @@ import type { CommandContext } from './context.js';
 import { createContext } from './context.js';
 import { redact } from '../http/redact.js';
 import { suggest } from '../config/suggest.js';
-import { COMMANDS, helpText } from './registry.js';
+import { COMMANDS as LISTED, COMPLETION_LINE, helpText, type CommandEntry } from './registry.js';
 
 export type { Command };
+
+// Every command: the registry's, and completion, which reads the registry (so the registry cannot load it).
+const COMMANDS: Record<string, CommandEntry> = { ...LISTED, completion: { ...COMPLETION_LINE, load: () => import('./commands/completion.js') } };
 
 /** main runs one kiln invocation and returns the exit code; it never calls process.exit. */
 export async function main(argv: string[], context: CommandContext = createContext()): Promise<number> {
@@ -20,7 +23,7 @@ export async function main(argv: string[], context: CommandContext = createConte
     args.splice(0, 2, name, '--help');
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    context.stdout.write(helpText() + '\n');
+    context.stdout.write(helpText(COMMANDS) + '\n');
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {

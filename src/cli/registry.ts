@@ -9,7 +9,10 @@ export interface CommandEntry {
   load: () => Promise<{ command: Command }>;
 }
 
-/** COMMANDS maps every command name to its help line and module, in the order `kiln --help` lists them. */
+/**
+ * COMMANDS maps every command name to its help line and module, in the order `kiln --help` lists them. `completion`
+ * is added by main.ts (COMPLETION): it reads this table, so listing it here would make a circle of imports.
+ */
 export const COMMANDS: Record<string, CommandEntry> = {
   plan: { synopsis: 'plan [DIR] [--only GLOB] [--json]', line: 'print every entry (matrices expanded) with tags and destinations', load: () => import('./commands/plan.js') },
   build: { synopsis: 'build [DIR] [-o DEST]... [--json]', line: 'build the images described by DIR/kiln.yaml (--push to publish)', load: () => import('./commands/build.js') },
@@ -28,17 +31,19 @@ export const COMMANDS: Record<string, CommandEntry> = {
   inspect: { synopsis: 'inspect PLACE|DIR[/ENTRY] [--json]', line: 'an image\'s config, layers (sizes, what each holds) and packages', load: () => import('./commands/inspect.js') },
   why: { synopsis: 'why PACKAGE [PLACE|DIR[/ENTRY]]', line: 'the dependency chains that pulled a package in, and what removing it saves', load: () => import('./commands/why.js') },
   diff: { synopsis: 'diff A B [--json]', line: 'layers, packages, files and config changed between two images', load: () => import('./commands/diff.js') },
-  completion: { synopsis: 'completion bash|zsh|fish', line: 'print a shell completion script (source it, or see the README)', load: () => import('./commands/completion.js') },
 };
 
+/** COMPLETION_LINE is `kiln completion`'s row, without its loader. */
+export const COMPLETION_LINE = { synopsis: 'completion bash|zsh|fish', line: 'print a shell completion script (source it, or see the README)' };
+
 /** helpText is `kiln --help`: one line per command, from the table (no command module is imported). */
-export function helpText(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((entry) => entry.synopsis.length)) + 2;
+export function helpText(commands: Record<string, Omit<CommandEntry, 'load'>>): string {
+  const width = Math.max(...Object.values(commands).map((entry) => entry.synopsis.length)) + 2;
   return [
     'usage: kiln <command> [options]',
     '',
     'commands:',
-    ...Object.values(COMMANDS).map((entry) => `  ${entry.synopsis.padEnd(width)}${entry.line}`),
+    ...Object.values(commands).map((entry) => `  ${entry.synopsis.padEnd(width)}${entry.line}`),
     '',
     'kiln <command> --help shows its arguments and options; kiln help <command> does the same.',
     'global options: --debug (stack traces), --help, --version',
