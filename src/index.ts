@@ -25,6 +25,11 @@ export { inspectImage, diffImages, debianGraph, pythonGraph, why, formatSummary,
 export type { ImageSummary, LayerSummary, ReadImage, ImageDiff, FileChange, ConfigChange, PackageChanges, WhyResult, PackageGraph } from './inspect/index.js';
 export { gatherReport, renderReport } from './report/index.js';
 export type { ReportData, EntryReport, EntryImage, ReportPackage, GatherOptions } from './report/index.js';
+// The documents `kiln ... --json` prints (the README's table maps each command to its type).
+export type { ValidateJson, LockJson, SourceSyncJson, SourceBumpJson, BuildJson } from './cli/json-shapes.js';
+export type { PushResult } from './registry/push.js';
+export type { TagResult } from './apply/tag.js';
+export type { ScanJson } from './scan/format/json.js';
 export { KilnError, ConfigError, UsageError, InputError, IntegrityError, OutputError, NetworkError, ResolutionError } from './errors.js';
 
 /** CommonOptions are what every step may be given: the environment, the cache and a log line sink. */
@@ -50,7 +55,8 @@ export interface PlanOptions extends CommonOptions {
   /** locked refuses any base kiln.lock does not pin yet (for CI), like `kiln plan --locked`. */
   locked?: boolean;
   /** writeLock records newly resolved bases in kiln.lock, as `kiln build` does (default false, as `kiln plan`). */
-  writeLock?: boolean;
+  writeLock?: boolean;  /** overrides are `PATH=VALUE` changes to kiln.yaml applied before validation, as `kiln --set` (`images.x.tags=[a]`). */
+  overrides?: string[];
 }
 
 /** BuildOptions choose the backend and parallelism. */
@@ -96,7 +102,7 @@ export async function plan(options: PlanOptions): Promise<BuildPlan> {
   const env = options.env ?? process.env;
   const target = resolve(cwd, options.manifest);
   const manifestFile = (await stat(target)).isDirectory() ? join(target, 'kiln.yaml') : target;
-  const intent = await planBuild({ manifestFile, cwd, env, ...(options.only ? { only: options.only } : {}), ...(options.outputs ? { outputs: options.outputs } : {}) });
+  const intent = await planBuild({ manifestFile, cwd, env, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.only ? { only: options.only } : {}), ...(options.outputs ? { outputs: options.outputs } : {}) });
   const { resolvePlan } = await import('./resolve/index.js');
   const resolved = await resolvePlan(intent, { store: storeOf(options), env, locked: options.locked ?? false, writeLock: options.writeLock ?? false, ...(options.log ? { log: options.log } : {}) });
   return resolved.plan;

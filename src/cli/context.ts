@@ -10,6 +10,10 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
   version: string;
+  /** argv is the command line after `kiln` (`build`, `DIR`, ...), as given. */
+  argv?: readonly string[];
+  /** overrides are the `--set PATH=VALUE` options, applied to kiln.yaml before validation wherever it is read. */
+  overrides?: readonly string[];
   /** cache returns the content-addressed blob store ($KILN_CACHE_DIR or the XDG cache dir). */
   cache(): BlobStore;
 }

@@ -40,7 +40,7 @@ export async function openTarget(text: string | undefined, context: CommandConte
   const { dir, entry } = await splitDirEntry(text ?? '.', context.cwd);
   const manifestFile = await manifestPath(dir, context.cwd);
   if (!(await exists(manifestFile))) throw new UsageError(`${text ?? '.'}: not an image place (oci:, docker-archive:, docker://) and no kiln.yaml at ${manifestFile}`);
-  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, store: context.cache() });
+  const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, store: context.cache() });
   const names = plan.images.map((image) => image.name);
   const chosen = entry === undefined
     ? (plan.images.length === 1 ? plan.images[0] : undefined)

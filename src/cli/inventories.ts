@@ -18,12 +18,12 @@ export interface PlanSource {
 /** pinnedPlan reads `--plan FILE`, or plans and resolves the manifest (a directory argument or -f). */
 export async function pinnedPlan(source: PlanSource, directory: string | undefined, context: CommandContext): Promise<BuildPlan> {
   if (source.plan) {
-    if (directory || source.file) throw new UsageError('--plan describes the plan file\'s entries: give no directory or -f with it');
+    if (directory || source.file || context.overrides) throw new UsageError('--plan describes the plan file\'s entries: give no directory, -f or --set with it');
     const plan = await readPlanFile(source.plan);
     return { ...plan, images: selectEntries(plan.images, source.only) };
   }
   const manifestFile = await manifestPath(directory, context.cwd, source.file);
-  const intent = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: source.only, store: context.cache() });
+  const intent = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, only: source.only, store: context.cache() });
   const progress = progressLogger(context, true);
   const { resolvePlan } = await import('../resolve/index.js');
   const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, log: progress.log });

@@ -27,6 +27,8 @@ export interface LoadOptions {
   now?: Date;
   sources?: SourceTree[];
   syncSources?: (manifest: KilnManifest, source: YamlSource) => Promise<SourceTree[]>;
+  /** overrides are `PATH=VALUE` changes (`kiln --set`), applied before validation. */
+  overrides?: readonly string[];
 }
 
 function describeIssue(raw: z.core.$ZodIssue, source: YamlSource): ConfigError {
@@ -39,7 +41,8 @@ function describeIssue(raw: z.core.$ZodIssue, source: YamlSource): ConfigError {
     return new ConfigError(`unknown key "${key}"${dotted ? ` in ${dotted}` : ''}${hint ? ` (did you mean "${hint}"?)` : ''}`, { where });
   }
   const where = source.locate(path);
-  return new ConfigError(`${dotted || 'manifest'}: ${issue.message}`, { where });
+  // A value from --set is named by the flag already: `--set images.hello.tags: expected array`.
+  return new ConfigError(where.line === undefined && where.file.startsWith('--set ') ? issue.message : `${dotted || 'manifest'}: ${issue.message}`, { where });
 }
 
 /**
@@ -53,10 +56,10 @@ function tooLarge(file: string, size: number): ConfigError {
 }
 
 /** validateManifest checks YAML text against the manifest schema, before any entry is expanded. */
-export function validateManifest(file: string, text: string): { manifest: KilnManifest; source: YamlSource } {
+export function validateManifest(file: string, text: string, overrides: readonly string[] = []): { manifest: KilnManifest; source: YamlSource } {
   const size = Buffer.byteLength(text);
   if (size > MANIFEST_LIMIT) throw tooLarge(file, size);
-  const source = parseYamlSource(file, text);
+  const source = parseYamlSource(file, text, overrides);
   if (source.value === null || typeof source.value !== 'object') {
     throw new ConfigError('kiln.yaml must be a mapping with an "images" key', { where: { file, line: 1, column: 1 } });
   }
@@ -77,11 +80,11 @@ function expand(file: string, validated: { manifest: KilnManifest; source: YamlS
 
 /** parseManifest validates YAML text as a kiln manifest. */
 export function parseManifest(file: string, text: string, options: LoadOptions = {}): LoadedManifest {
-  return expand(file, validateManifest(file, text), options, options.sources);
+  return expand(file, validateManifest(file, text, options.overrides), options, options.sources);
 }
 
-/** readManifest reads and validates a kiln.yaml file without expanding its entries (no variable is read). */
-export async function readManifest(file: string): Promise<{ manifest: KilnManifest; source: YamlSource }> {
+/** readManifest reads and validates a kiln.yaml file, with any `--set` overrides, without expanding its entries (no variable is read). */
+export async function readManifest(file: string, overrides: readonly string[] = []): Promise<{ manifest: KilnManifest; source: YamlSource }> {
   let text: string;
   try {
     // Checked before reading, so a huge file is neither read nor parsed.
@@ -92,12 +95,12 @@ export async function readManifest(file: string): Promise<{ manifest: KilnManife
     if (error instanceof ConfigError) throw error;
     throw new InputError(`${file}: cannot read the manifest (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-  return validateManifest(file, text);
+  return validateManifest(file, text, overrides);
 }
 
 /** loadManifest reads and validates a kiln.yaml file. */
 export async function loadManifest(file: string, options: LoadOptions = {}): Promise<LoadedManifest> {
-  const validated = await readManifest(file);
+  const validated = await readManifest(file, options.overrides);
   const sources = options.sources ?? (options.syncSources && validated.manifest.sources ? await options.syncSources(validated.manifest, validated.source) : undefined);
   return expand(file, validated, options, sources);
 }

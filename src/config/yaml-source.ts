@@ -1,6 +1,7 @@
 // Parsing YAML while keeping positions, so every config error can say file:line:column.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
+import { applyOverrides, overrideAt } from './overrides.js';
 
 /** YamlSource is a parsed YAML file that can locate any path in it. */
 export interface YamlSource {
@@ -10,8 +11,11 @@ export interface YamlSource {
   locate(path: ReadonlyArray<string | number>, key?: string): SourceLocation;
 }
 
-/** parseYamlSource parses text; a syntax error becomes a ConfigError with file:line:column. */
-export function parseYamlSource(file: string, text: string): YamlSource {
+/**
+ * parseYamlSource parses text; a syntax error becomes a ConfigError with file:line:column. `overrides` (`--set
+ * PATH=VALUE`) are applied to the document, and a location inside an overridden value is the `--set` that wrote it.
+ */
+export function parseYamlSource(file: string, text: string, overrides: readonly string[] = []): YamlSource {
   const lineCounter = new LineCounter();
   // The library's own duplicate-key check compares each key with every earlier one (a 32,000-key map
   // takes most of a minute), so keys are checked here with one set per map instead.
@@ -27,10 +31,13 @@ export function parseYamlSource(file: string, text: string): YamlSource {
   }
   const duplicate = firstDuplicateKey(doc);
   if (duplicate) throw new ConfigError(`YAML syntax: duplicate key "${String(duplicate.value)}" (map keys must be unique)`, { where: position(duplicate.range?.[0] ?? 0) });
+  const applied = applyOverrides(doc, overrides);
   return {
     file,
     value: doc.toJS({ maxAliasCount: 100 }),
     locate(path, key) {
+      const override = overrideAt(applied, key === undefined ? path : [...path, key]);
+      if (override) return { file: override.flag };
       const { node, depth } = deepestNode(doc, path);
       let target: Node | undefined = node;
       if (key !== undefined && depth === path.length && isMap(node)) {

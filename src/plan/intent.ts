@@ -219,6 +219,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const manifestDir = dirname(resolve(options.manifestFile));
   const loaded = await loadManifest(options.manifestFile, {
     env: options.env,
+    ...(options.overrides ? { overrides: options.overrides } : {}),
     syncSources: async (manifest, yaml) => {
       const { syncSources } = await import('../source/sync.js');
       const lock = await readLock(join(manifestDir, 'kiln.lock'));

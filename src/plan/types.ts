@@ -260,6 +260,8 @@ export interface BuildPlan {
 export interface PlanOptions {
   /** manifestFile is the kiln.yaml path. */
   manifestFile: string;
+  /** overrides are `PATH=VALUE` changes to kiln.yaml (`kiln --set`), applied before validation. */
+  overrides?: readonly string[] | undefined;
   /** outputs from -o; `{name}` expands to the image name. They override the manifest's outputs. */
   outputs?: string[];
   cwd: string;

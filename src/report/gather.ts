@@ -97,6 +97,8 @@ export interface GatherOptions {
   env: NodeJS.ProcessEnv;
   kilnVersion?: string;
   now?: Date;
+  /** overrides are `--set PATH=VALUE` changes to kiln.yaml, as the build that is reported was given them. */
+  overrides?: readonly string[];
 }
 
 /** CHAINS is how many chains a package shows, as many as `kiln why` prints by default. */
@@ -221,7 +223,7 @@ export async function entryImage(image: Image, entry: ImagePlan, platform?: { na
  */
 export async function gatherReport(options: GatherOptions): Promise<ReportData> {
   const { manifestFile, store } = options;
-  const plan = await planBuild({ manifestFile, cwd: options.cwd, env: options.env, store });
+  const plan = await planBuild({ manifestFile, cwd: options.cwd, env: options.env, store, ...(options.overrides ? { overrides: options.overrides } : {}) });
   const entries: EntryReport[] = [];
   for (const entry of plan.images) {
     const key = { manifestFile: plan.manifestFile, name: entry.name };

@@ -1,8 +1,8 @@
 // kiln build [DIR] [-o DEST]... [--json]: build the images of DIR/kiln.yaml natively.
-import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
 import { entryOutputs, planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../apply/build-entries.js';
@@ -49,7 +49,7 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
 /** resolvedPlan plans kiln.yaml and pins every input, recording new pins in kiln.lock (refused under --locked). */
 async function resolvedPlan(manifestFile: string, values: { output?: string[]; only?: string[]; locked?: boolean; quiet?: boolean; json?: boolean }, context: CommandContext): Promise<BuildPlan> {
   const progress = progressLogger(context, values.quiet || values.json);
-  const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked ?? false, log: progress.log });
+  const intent = await planBuild({ manifestFile, overrides: context.overrides, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked ?? false, log: progress.log });
   const { resolvePlan } = await import('../../resolve/index.js');
   const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: progress.log });
   progress.done();
@@ -58,7 +58,7 @@ async function resolvedPlan(manifestFile: string, values: { output?: string[]; o
 
 /** planFromFile reads a plan file, keeps the --only entries, and refuses one whose local inputs changed since. */
 async function planFromFile(file: string, values: { output?: string[]; only?: string[]; file?: string; locked?: boolean }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
-  if (positionals.length || values.file) throw new UsageError('--plan builds the plan file\'s entries: give no directory or -f with it');
+  if (positionals.length || values.file || context.overrides) throw new UsageError('--plan builds the plan file\'s entries: give no directory, -f or --set with it');
   if (values.output?.length) throw new UsageError('--plan builds to the outputs the plan names: give -o to kiln plan instead');
   const plan = await readPlanFile(file);
   const images = selectEntries(plan.images, values.only);
@@ -73,7 +73,7 @@ async function planFromFile(file: string, values: { output?: string[]; only?: st
  * entries' outputs, as it does for kiln.yaml: a context carries no paths on the packer's disk.
  */
 async function planFromContext(reference: string, values: { output?: string[]; only?: string[]; file?: string; plan?: string; locked?: boolean }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
-  if (positionals.length || values.file || values.plan) throw new UsageError('--context builds the context\'s plan: give no directory, -f or --plan with it');
+  if (positionals.length || values.file || values.plan || context.overrides) throw new UsageError('--context builds the context\'s plan: give no directory, -f, --set or --plan with it');
   const { pullContext } = await import('../../context/index.js');
   const pulled = await pullContext(reference, { store: context.cache(), env: context.env });
   const selected = selectEntries(pulled.plan.images, values.only);
@@ -83,41 +83,37 @@ async function planFromContext(reference: string, values: { output?: string[]; o
   return { ...pulled.plan, images };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend (docker and buildah take --build-arg, --network and --secret, as docker build does). An entry with several platforms builds one image each under an OCI image index; a docker-archive output takes one of them (--platform, default the host platform). Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
   usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--build-arg K=V]... [--network MODE] [--secret id=ID,src=FILE|env=VAR]... [--platform OS/ARCH] [--json] [--quiet]',
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o', multiple: true },
-        file: { type: 'string', short: 'f' },
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        backend: { type: 'string', default: 'native' },
-        only: { type: 'string', multiple: true },
-        jobs: { type: 'string', short: 'j', default: '2' },
-        'fail-fast': { type: 'boolean', default: false },
-        push: { type: 'boolean', default: false },
-        'push-by-digest': { type: 'boolean', default: false },
-        partial: { type: 'boolean', default: false },
-        db: { type: 'string' },
-        plan: { type: 'string' },
-        locked: { type: 'boolean', default: false },
-        context: { type: 'string' },
-        platform: { type: 'string' },
-        'build-arg': { type: 'string', multiple: true },
-        network: { type: 'string' },
-        secret: { type: 'string', multiple: true },
-      },
-    });
-    if (positionals.length > 1) throw new UsageError(`build takes one directory, got ${positionals.length}`);
+  arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
+  options: {
+    output: { type: 'string', short: 'o', multiple: true, value: 'DEST', description: 'write every entry here instead of its outputs (oci:DIR, docker-archive:FILE, docker://REF; {name} expands); repeatable' },
+    ...manifestOptions,
+    ...jsonOption,
+    ...quietOption,
+    backend: { type: 'string', default: 'native', choices: ['native', 'docker', 'buildah', 'kaniko'], description: 'what builds the entries' },
+    ...onlyOption,
+    jobs: { type: 'string', short: 'j', default: '2', value: 'N', description: 'entries built at once' },
+    'fail-fast': { type: 'boolean', default: false, description: 'start no entry after the first failure' },
+    push: { type: 'boolean', default: false, description: 'publish every entry to its registries (tags once all succeeded)' },
+    'push-by-digest': { type: 'boolean', default: false, description: 'upload without tags and print NAME@DIGEST per entry, for kiln tag' },
+    partial: { type: 'boolean', default: false, description: 'with --push, tag what succeeded even when another entry failed' },
+    db: { type: 'string', value: 'PATH', description: 'the OSV database the scan gate reads when publishing' },
+    plan: { type: 'string', value: 'FILE', description: 'build exactly the entries of a plan file (kiln plan --json)' },
+    locked: { type: 'boolean', default: false, description: 'refuse any input kiln.lock does not pin yet' },
+    context: { type: 'string', value: 'REF@sha256:DIGEST', description: 'build a context pushed by kiln context push' },
+    platform: { type: 'string', value: 'OS/ARCH', description: 'the platform a docker-archive output takes from an index (default the host\'s)' },
+    'build-arg': { type: 'string', multiple: true, value: 'K=V', description: 'a build arg for docker build / buildah bud (docker and buildah backends); repeatable' },
+    network: { type: 'string', value: 'MODE', description: 'the network RUN steps use (docker and buildah backends)' },
+    secret: { type: 'string', multiple: true, value: 'id=ID,src=FILE|env=VAR[,target=PATH]', description: 'a BuildKit secret for RUN steps (docker and buildah backends); repeatable' },
+  },
+  async run(values, positionals, context) {
     if (values.partial && !values.push) throw new UsageError('--partial only makes sense with --push');
     if (values['push-by-digest'] && values.partial) throw new UsageError('--push-by-digest writes no tags, so --partial has nothing to hold back');
     const byDigest = values['push-by-digest'];
-    if (byDigest) values.push = true;
-    if (values.db && !values.push) throw new UsageError('--db is the OSV database the scan gate reads when publishing: it only makes sense with --push');
+    const push = values.push || byDigest;
+    if (values.db && !push) throw new UsageError('--db is the OSV database the scan gate reads when publishing: it only makes sense with --push');
     const jobs = parseJobs(values.jobs);
     const { isEmpty, mergePassThrough, parseBuildArg, parseSecret } = await import('../../backends/pass-through.js');
     const passThrough = {
@@ -136,30 +132,30 @@ export const command: Command = {
       : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context);
     const plan = isEmpty(passThrough) ? planned : { ...planned, images: planned.images.map((entry) => ({ ...entry, docker: mergePassThrough(entry.docker, passThrough) })) };
     for (const image of plan.images) {
-      if (image.outputs.length === 0 && !(values.push && image.publish)) {
+      if (image.outputs.length === 0 && !(push && image.publish)) {
         throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
       }
     }
     // What this build prints is kept for the no-change fast path (src/cli/unchanged.ts) to print again.
     let printed = '';
-    const recording = !values.context && !values.plan && !values.push && values.backend === 'native';
+    const recording = !values.context && !values.plan && !push && values.backend === 'native';
     const stdout = recording ? teeStream(context.stdout, (text) => (printed += text)) : context.stdout;
     const code = await runPlan(plan, { ...context, stdout }, {
       jobs,
       failFast: values['fail-fast'],
-      push: values.push,
+      push,
       partial: values.partial,
       ...(values.db ? { db: resolve(context.cwd, values.db) } : {}),
       byDigest,
       ...(values.platform ? { platform: parsePlatformOption(values.platform) } : {}),
       json: values.json,
       quiet: values.quiet,
-      ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend!, plan, context) } : {}),
+      ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend, plan, context) } : {}),
     });
     if (code === 0 && recording) {
       const { recordUnchanged } = await import('../unchanged.js');
-      await recordUnchanged(['build', ...args], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
+      await recordUnchanged([...(context.argv ?? ["build", ...positionals])], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
     }
     return code;
   },
-};
+});

@@ -1,8 +1,8 @@
 // kiln db update: download the OSV exports the manifest's images need (PyPI and each Debian/Ubuntu release of a
 // distro base), or the ecosystems named, into the cache that `kiln scan` reads.
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { defineCommand, type OptionValues } from '../command.js';
+import { manifestOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../../errors.js';
 import { manifestPath } from './build.js';
@@ -16,7 +16,7 @@ async function manifestEcosystems(directory: string | undefined, file: string | 
   const { planBuild } = await import('../../plan/index.js');
   const { OS_RELEASES } = await import('../../debian/os-releases.js');
   const { osvEcosystem } = await import('../../sbom/inventory.js');
-  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env });
+  const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env });
   const ecosystems = new Set(['PyPI']);
   for (const entry of plan.images) {
     if (entry.base.kind !== 'distro') continue;
@@ -29,17 +29,13 @@ async function manifestEcosystems(directory: string | undefined, file: string | 
   return [...ecosystems];
 }
 
-async function update(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      file: { type: 'string', short: 'f' },
-      'base-url': { type: 'string' },
-      ecosystem: { type: 'string', multiple: true },
-    },
-  });
-  if (positionals.length > 1) throw new UsageError(`db update takes one directory, got ${positionals.length}`);
+const OPTIONS = {
+  ...manifestOptions,
+  'base-url': { type: 'string', value: 'URL', description: 'an OSV mirror laid out as <Ecosystem>/all.zip (default $KILN_OSV_URL, else osv.dev\'s)' },
+  ecosystem: { type: 'string', multiple: true, value: 'E', description: 'an OSV ecosystem to download (PyPI, Debian:12, Ubuntu:24.04:LTS); repeatable; default what the manifest uses' },
+} as const;
+
+async function update(values: OptionValues<typeof OPTIONS>, positionals: string[], context: CommandContext): Promise<number> {
   const { DEFAULT_OSV_URL, exportName } = await import('../../osv/db/ecosystems.js');
   const baseUrl = values['base-url'] ?? context.env.KILN_OSV_URL ?? DEFAULT_OSV_URL;
   if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--base-url ${baseUrl}: expected an http(s) URL`);
@@ -56,12 +52,15 @@ async function update(args: string[], context: CommandContext): Promise<number> 
   return 0;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Download the OSV vulnerability database kiln scan reads: the all.zip export of PyPI and of each Debian/Ubuntu release the manifest\'s distro bases use (or each --ecosystem), from --base-url or $KILN_OSV_URL (a mirror laid out as <Ecosystem>/all.zip), checked (MD5 from x-goog-hash, every entry\'s CRC) and stored in the cache.',
   usage: 'kiln db update [DIR] [-f kiln.yaml] [--ecosystem E]... [--base-url URL]',
-  async run(args, context) {
-    const [verb, ...rest] = args;
-    if (verb === 'update') return update(rest, context);
-    throw new UsageError(verb ? `unknown db command "${verb}" (kiln db update)` : 'kiln db needs a command: kiln db update');
+  arguments: [
+    { name: 'VERB', required: true, choices: ['update'], description: 'update' },
+    { name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' },
+  ],
+  options: OPTIONS,
+  async run(values, positionals, context) {
+    return update(values, positionals.slice(1), context);
   },
-};
+});

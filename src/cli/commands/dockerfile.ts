@@ -1,12 +1,12 @@
 // kiln dockerfile [DIR] [--only GLOB] [-o generated/]: a multi-stage Dockerfile and its context per entry.
-import { parseArgs } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { planBuild } from '../../plan/index.js';
 import { writeDockerContext } from '../../dockerfile/context.js';
 import { DEFAULT_SYNTAX } from '../../dockerfile/generate.js';
 import { UsageError } from '../../errors.js';
 import { manifestPath } from './build.js';
+import { manifestOptions } from '../options.js';
 
 /** globMatcher matches entry names against a shell-style glob (`*`, `?`). */
 export function globMatcher(glob: string): (name: string) => boolean {
@@ -14,24 +14,20 @@ export function globMatcher(glob: string): (name: string) => boolean {
   return (name) => pattern.test(name);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Write a multi-stage Dockerfile, its build context and context.txt for each image of kiln.yaml.',
   usage: 'kiln dockerfile [DIR|FILE] [-f kiln.yaml] [--only GLOB] [-o generated/] [--base-image REF] [--no-syntax]',
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        file: { type: 'string', short: 'f' },
-        only: { type: 'string' },
-        'base-image': { type: 'string' },
-        'no-syntax': { type: 'boolean', default: false },
-      },
-    });
-    if (positionals.length > 1) throw new UsageError(`dockerfile takes one directory, got ${positionals.length}`);
+  arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
+  options: {
+    output: { type: 'string', short: 'o', value: 'DIR', description: 'where each entry\'s folder goes (default generated/ beside kiln.yaml)' },
+    ...manifestOptions,
+    only: { type: 'string', value: 'GLOB', description: 'only the entries matching a glob' },
+    'base-image': { type: 'string', value: 'REF', description: 'the image the Dockerfile starts FROM instead of the plan\'s base' },
+    'no-syntax': { type: 'boolean', default: false, description: 'leave out the # syntax= line' },
+  },
+  async run(values, positionals, context) {
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, store: context.cache() });
+    const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, store: context.cache() });
     const wanted = values.only ? globMatcher(values.only) : () => true;
     const images = plan.images.filter((image) => wanted(image.name));
     if (images.length === 0) throw new UsageError(`no image matches --only ${values.only} (there are: ${plan.images.map((image) => image.name).join(', ')})`);
@@ -51,4 +47,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

@@ -41,5 +41,5 @@ test('kiln inspect oci:PATH prints the config, layers and packages; --json the s
   assert.deepEqual(json.debs, [{ name: 'libc6', version: '2.36-9', architecture: 'amd64', source: 'libc6', installedSize: 12000 * 1024, layer: 0 }]);
   assert.deepEqual(json.layers[1]!.folders, [{ path: '/app', size: 9, files: 1 }]);
   const none = await runKiln(['why'], { env });
-  assert.deepEqual([none.code, none.stderr], [2, 'kiln: why needs a package name: kiln why PACKAGE [PLACE|DIR[/ENTRY]]\n']);
+  assert.deepEqual([none.code, none.stderr], [2, 'kiln: error: missing required argument \'PACKAGE\'\n']);
 });

@@ -1,29 +1,30 @@
 // kiln lock [DIR] [--update]: pin every image's distro packages and registry base digests in kiln.lock.
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { isMultiPlatform, planBuild, platformEntries, platformLockName } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
 import { registryLockKey, tagDigest } from '../../resolve/registry-base.js';
 import { manifestPath } from './build.js';
+import { jsonOption, manifestOptions } from '../options.js';
+import type { LockJson } from '../json-shapes.js';
 import { lockedSource } from '../../source/sync.js';
 import { progressLogger } from '../progress.js';
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Resolve the distro packages of every image and pin them (name, version, sha256, size) in kiln.lock, with the digest each registry base\'s tag names. --update re-resolves everything (follows moved tags).',
-  usage: 'kiln lock [DIR|FILE] [-f kiln.yaml] [--update]',
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { file: { type: 'string', short: 'f' }, update: { type: 'boolean', default: false } },
-    });
-    if (positionals.length > 1) throw new UsageError(`lock takes one directory, got ${positionals.length}`);
+  usage: 'kiln lock [DIR|FILE] [-f kiln.yaml] [--update] [--json]',
+  arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
+  options: {
+    ...manifestOptions,
+    update: { type: 'boolean', default: false, description: 're-resolve everything (follows moved tags)' },
+    ...jsonOption,
+  },
+  async run(values, positionals, context) {
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const progress = progressLogger(context);
-    const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, store: context.cache(), log: progress.log });
+    const progress = progressLogger(context, values.json);
+    const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, store: context.cache(), log: progress.log });
     const path = lockPath(dirname(manifestFile));
     const lock = await readLock(path);
     const bases = { ...(values.update ? {} : lock.bases) };
@@ -78,6 +79,16 @@ export const command: Command = {
     for (const name of Object.keys(sources)) if (!plan.sources?.some((source) => source.name === name)) delete sources[name];
     await writeLock(path, { version: 1, bases, registry, sources });
     progress.done();
+    if (values.json) {
+      const document: LockJson = {
+        lockFile: path,
+        changed,
+        bases: Object.fromEntries(Object.entries(bases).sort().map(([name, base]) => [name, { distro: base.distro, release: base.release, architecture: base.architecture, variant: base.variant, packages: base.packages.length }])),
+        registry: Object.fromEntries(Object.entries(registry).sort()),
+      };
+      context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      return 0;
+    }
     for (const [name, base] of Object.entries(bases).sort()) {
       context.stdout.write(`${name}: ${base.distro} ${base.release} ${base.architecture} ${base.variant}, ${base.packages.length} packages\n`);
     }
@@ -85,4 +96,4 @@ export const command: Command = {
     context.stdout.write(`${path}: ${changed} base(s) resolved\n`);
     return 0;
   },
-};
+});

@@ -1,8 +1,7 @@
 // kiln plan [DIR] [--json] [--only GLOB] [--locked]: every entry with its inputs resolved and pinned (distro and
 // Python packages, base digests, app digest), tags and destinations, without building. --json writes the plan
 // file `kiln build --plan` applies.
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { formatPlanFile, formatPlatform, isMultiPlatform, planBuild, platformEntries, type BaseRef, type BuildPlan, type ImagePlan } from '../../plan/index.js';
 import type { LockFile } from '../../debian/lock.js';
 import { UsageError } from '../../errors.js';
@@ -10,6 +9,7 @@ import { slimPolicy } from '../../debian/slim.js';
 import { excludedRequests, variantPackages } from '../../debian/presets.js';
 import { redact, redactDeep } from '../../http/redact.js';
 import { manifestPath } from './build.js';
+import { jsonOption, manifestOptions, onlyOption } from '../options.js';
 import { progressLogger } from '../progress.js';
 
 function describeBase(base: BaseRef): string {
@@ -104,27 +104,23 @@ function describeEntry(image: ImagePlan, lock: LockFile): string {
   return lines.join('\n');
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Resolve every entry of kiln.yaml (matrices expanded) and print its pinned inputs (distro and Python packages, base and app digests), tags and destinations, without building. --json writes the plan file kiln build --plan applies. --no-resolve prints the expanded manifest only (no network, no lock; such a plan cannot be built).',
   usage: 'kiln plan [DIR|FILE] [-f kiln.yaml] [-o DEST]... [--only NAME|GLOB]... [--locked | --no-resolve] [--json]',
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        output: { type: 'string', short: 'o', multiple: true },
-        only: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        locked: { type: 'boolean', default: false },
-        'no-resolve': { type: 'boolean', default: false },
-      },
-    });
-    if (positionals.length > 1) throw new UsageError(`plan takes one directory, got ${positionals.length}`);
+  arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
+  options: {
+    ...manifestOptions,
+    output: { type: 'string', short: 'o', multiple: true, value: 'DEST', description: 'plan every entry to this output instead of its outputs; repeatable' },
+    ...onlyOption,
+    ...jsonOption,
+    locked: { type: 'boolean', default: false, description: 'refuse any input kiln.lock does not pin yet, and write nothing to it' },
+    'no-resolve': { type: 'boolean', default: false, description: 'print the expanded manifest only (no network, no lock)' },
+  },
+  async run(values, positionals, context) {
     if (values['no-resolve'] && values.locked) throw new UsageError('--no-resolve reads no lock: give it without --locked');
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
     const progress = progressLogger(context, values.json);
-    const intent = await planBuild({ manifestFile, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked, log: progress.log });
+    const intent = await planBuild({ manifestFile, overrides: context.overrides, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked, log: progress.log });
     if (values['no-resolve']) {
       // The manifest as kiln reads it (matrices, tags, destinations), with no network and no lock: for reviewing a
       // fleet's manifest. Such a plan pins nothing, so kiln build --plan refuses it.
@@ -154,4 +150,4 @@ export const command: Command = {
     context.stdout.write(`${plan.images.length} entr${plan.images.length === 1 ? 'y' : 'ies'}${added ? `; ${added} base(s) not in kiln.lock yet (kiln lock or kiln build records them)` : ''}${sources ? `; ${sources} source pin(s) not in kiln.lock yet (kiln source sync or kiln build records them)` : ''}\n`);
     return 0;
   },
-};
+});

@@ -1,8 +1,8 @@
 // kiln push SRC DEST...: copy an image from any place to one or more registries, tags last.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { Command } from '../command.js';
+import { defineCommand, type OptionValues } from '../command.js';
+import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
 import type { CommandContext } from '../context.js';
 import { parsePlace, readImage } from '../../places/index.js';
 import { UsageError } from '../../errors.js';
@@ -50,52 +50,48 @@ function reporter(context: CommandContext, quiet: boolean): PushReporter {
 }
 
 // `kiln push [DIR]`: the images the last `kiln build` recorded for the plan's entries are published, never rebuilt.
-async function pushPlan(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      file: { type: 'string', short: 'f' },
-      only: { type: 'string', multiple: true },
-      jobs: { type: 'string', short: 'j', default: '2' },
-      partial: { type: 'boolean', default: false },
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', short: 'q', default: false },
-    },
-  });
-  if (positionals.length > 1) throw new UsageError(`push takes one directory, or SRC DEST...`);
+async function pushPlan(values: OptionValues<typeof OPTIONS>, positionals: string[], context: CommandContext): Promise<number> {
+  if (positionals.length > 1) throw new UsageError('push takes one directory, or SRC DEST... (SRC an image place: oci:, docker-archive:, docker://)');
   const [{ manifestPath }, { planBuild }, { parseJobs, pushRecorded }] = await Promise.all([
     import('./build.js'), import('../../plan/index.js'), import('../run-plan.js'),
   ]);
   const jobs = parseJobs(values.jobs);
   const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-  const plan = await planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
+  const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
   const unpublished = plan.images.filter((image) => !image.publish).map((image) => image.name);
   if (unpublished.length === plan.images.length) throw new UsageError(`nothing to publish: ${unpublished.join(', ')} ${unpublished.length === 1 ? 'has' : 'have'} no registries (publish: false, or no registries: in kiln.yaml)`);
   plan.images = plan.images.filter((image) => image.publish);
   return pushRecorded(plan, context, { jobs, partial: values.partial, json: values.json, quiet: values.quiet, ...(values.db ? { db: resolve(context.cwd, values.db) } : {}) });
 }
 
+// Both forms in one declaration: the form is told by the arguments, and an option of the other form is refused.
+const OPTIONS = {
+  ...manifestOptions,
+  ...onlyOption,
+  jobs: { type: 'string', short: 'j', default: '2', value: 'N', description: 'entries pushed at once' },
+  partial: { type: 'boolean', default: false, description: 'tag what succeeded even when another entry or registry failed' },
+  db: { type: 'string', value: 'PATH', description: 'the OSV database scan gates read' },
+  ...jsonOption,
+  ...quietOption,
+  insecure: { type: 'string', multiple: true, default: [], value: 'HOST', description: 'SRC DEST form: a registry reached over plain HTTP; repeatable' },
+  concurrency: { type: 'string', default: '4', value: 'N', description: 'SRC DEST form: blobs uploaded at once' },
+} as const;
+
 function isPlace(text: string): boolean {
   return /^(oci|docker-archive|docker):/.test(text);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Publish the images the last kiln build produced for the entries of kiln.yaml to their registries (tags only once every entry is uploaded, unless --partial), or copy an image (oci:PATH[:TAG], docker-archive:PATH or docker://REF) to docker://REF destinations.',
   usage: 'kiln push [DIR|FILE] [--only NAME|GLOB]... [--partial] [--db PATH] [--jobs N] [--json]  |  kiln push SRC DEST... [--json] [--quiet] [--insecure HOST]... [--concurrency N]',
-  async run(args, context) {
-    if (!args.some(isPlace)) return pushPlan(args, context);
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        insecure: { type: 'string', multiple: true, default: [] },
-        concurrency: { type: 'string', default: '4' },
-      },
-    });
+  arguments: [{ name: 'DIR|SRC DEST', variadic: true, description: 'a kiln.yaml folder (or file), or an image place and the docker://REF destinations to copy it to' }],
+  options: OPTIONS,
+  async run(values, positionals, context) {
+    const copy = positionals.some(isPlace);
+    const given = { file: values.file !== undefined, set: !!values.set?.length, only: !!values.only?.length, partial: values.partial, db: values.db !== undefined, insecure: values.insecure.length > 0 };
+    const misplaced = (copy ? (['file', 'set', 'only', 'partial', 'db'] as const) : (['insecure'] as const)).find((key) => given[key]);
+    if (misplaced) throw new UsageError(`--${misplaced} goes with ${copy ? 'kiln push [DIR] (the entries of kiln.yaml)' : 'kiln push SRC DEST...'}`);
+    if (!copy) return pushPlan(values, positionals, context);
     const [source, ...destinations] = positionals;
     if (!source || destinations.length === 0) throw new UsageError('push needs a source and at least one docker://REF destination');
     const concurrency = Number(values.concurrency);
@@ -134,4 +130,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

@@ -17,7 +17,7 @@ test('kiln report: entries never built are listed as not built; the default outp
   assert.ok(!(await readdir(dir)).some((name) => name.includes('.tmp')), 'written atomically: no temp file left');
 
   const extra = await runKiln(['report', dir, dir], { env });
-  assert.deepEqual([extra.code, extra.stderr], [2, 'kiln: report takes one directory, got 2\n']);
+  assert.deepEqual([extra.code, extra.stderr], [2, "kiln: error: too many arguments for 'report'. Expected 1 argument but got 2.\n"]);
   const missing = await runKiln(['report', join(dir, 'nope')], { env });
   assert.deepEqual([missing.code, missing.stderr], [2, `kiln: ${join(dir, 'nope')}: no such file or directory\n`]);
 });

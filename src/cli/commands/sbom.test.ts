@@ -90,10 +90,10 @@ test('kiln sbom: several entries without --only, an unknown format or an image p
   assert.equal(one.code, 0, one.stderr);
   const unknown = await runKiln(['sbom', '--plan', planFile, '--only', 'a', '--format', 'swid']);
   assert.equal(unknown.code, 2);
-  assert.equal(unknown.stderr, 'kiln: --format swid is not one kiln writes yet: use cyclonedx, spdx\n');
+  assert.equal(unknown.stderr, "kiln: error: option '--format <FORMAT>' argument 'swid' is invalid. expected one of cyclonedx, spdx\n");
   const place = await runKiln(['sbom', 'oci:somewhere:latest', '--only', 'a']);
   assert.equal(place.code, 2);
-  assert.equal(place.stderr, 'kiln: oci:somewhere:latest: an image is read from its layers; --plan, -f and --only name plan entries\n');
+  assert.equal(place.stderr, 'kiln: oci:somewhere:latest: an image is read from its layers; --plan, -f, --set and --only name plan entries\n');
 });
 
 test('kiln sbom PLACE reads an image\'s layers: the same valid CycloneDX from oci: and docker-archive:, timestamped by its created time', async () => {

@@ -85,10 +85,16 @@ test('kiln scan: no database is one line saying to run kiln db update; a stale o
   assert.equal(stale.code, 0, stale.stderr);
   assert.match(stale.stderr, new RegExp(`^kiln: warning: the OSV data for ${db} is 30 days old \\(more than --max-db-age 7\\): run kiln db update$`, 'm'));
 
+  // --json is --format json, as on every command that prints data.
+  const viaJson = await runKiln(['scan', '--plan', planFile, '--db', db, '--json'], { env });
+  assert.deepEqual([viaJson.code, viaJson.stdout], [0, stale.stdout]);
+  const both = await runKiln(['scan', '--plan', planFile, '--db', db, '--json', '--format', 'sarif'], { env });
+  assert.deepEqual([both.code, both.stderr], [2, 'kiln: --json is --format json: give one of them, not --format sarif\n']);
+
   for (const [flag, value, message] of [
     ['--severity', 'HIGH,SEVERE', 'kiln: --severity HIGH,SEVERE: expected a comma-separated list of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN\n'],
     ['--exit-code', 'one', 'kiln: --exit-code one: expected a whole number from 0 to 255\n'],
-    ['--format', 'xml', 'kiln: --format xml: expected one of table, json, sarif, cyclonedx\n'],
+    ['--format', 'xml', "kiln: error: option '--format <FORMAT>' argument 'xml' is invalid. expected one of table, json, sarif, cyclonedx\n"],
   ] as const) {
     const bad = await runKiln(['scan', '--plan', planFile, '--db', db, flag, value], { env });
     assert.equal(bad.code, 2);

@@ -1,12 +1,12 @@
 // kiln scan [DIR|PLACE]: match every package an image holds against OSV advisories, with trivy's flags
 // (--severity, --ignore-unfixed, --exit-code, --format) meaning what a trivy user expects.
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import type { ImagePlan } from '../../plan/index.js';
 import { IMAGE_PLACE, imageInventory, pinnedPlan } from '../inventories.js';
+import { jsonOption, manifestOptions, onlyOption } from '../options.js';
 import type { Inventory } from '../../sbom/inventory.js';
 import { DEFAULT_MAX_DB_AGE_DAYS, SEVERITIES, type ScanRun, type ScanTarget, type Severity } from '../../scan/index.js';
 
@@ -59,31 +59,29 @@ async function render(format: Format, run: ScanRun, scanned: readonly Scanned[],
   return serializeBom(addVulnerabilities(cycloneDxBom(inventory, { epoch }), run.results[0]!));
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Scan images for known vulnerabilities against the OSV database (kiln db update, or --db PATH): each entry of a manifest from its pinned plan, or any image (oci:, docker-archive:, docker://) from its layers; every Debian package by its source package, every Python distribution. Exit 0 unless --exit-code N is given and findings remain. --compare PLACE counts the vulnerabilities of the entry and of another image of the same app side by side, by severity.',
   usage: 'kiln scan [DIR|PLACE] [-f kiln.yaml] [--plan plan.json] [--only NAME] [--db PATH] [--max-db-age DAYS] [--severity LIST] [--ignore-unfixed] [--ignorefile FILE] [--exit-code N] [--format table|json|sarif|cyclonedx] [-o FILE] [--compare PLACE]',
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        plan: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        db: { type: 'string' },
-        'max-db-age': { type: 'string' },
-        severity: { type: 'string', short: 's' },
-        'ignore-unfixed': { type: 'boolean', default: false },
-        ignorefile: { type: 'string' },
-        'exit-code': { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        output: { type: 'string', short: 'o' },
-        compare: { type: 'string' },
-      },
-    });
-    if (positionals.length > 1) throw new UsageError(`scan takes one directory or image, got ${positionals.length}`);
-    const format = values.format as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format ${values.format}: expected one of ${FORMATS.join(', ')}`);
+  arguments: [{ name: 'DIR|PLACE', description: 'a kiln.yaml folder or file (default .), or an image place' }],
+  options: {
+    ...manifestOptions,
+    plan: { type: 'string', value: 'FILE', description: 'the entries of a plan file (kiln plan --json)' },
+    ...onlyOption,
+    db: { type: 'string', value: 'PATH', description: 'the OSV database (a zip or folder); default the one kiln db update keeps' },
+    'max-db-age': { type: 'string', value: 'DAYS', description: `refuse a database older than this (default ${DEFAULT_MAX_DB_AGE_DAYS})` },
+    severity: { type: 'string', short: 's', value: 'LIST', description: `the severities reported, comma-separated (${SEVERITIES.join(',')})` },
+    'ignore-unfixed': { type: 'boolean', default: false, description: 'leave out vulnerabilities with no fixed version' },
+    ignorefile: { type: 'string', value: 'FILE', description: 'a .trivyignore-style file of IDs to leave out (with exp: dates)' },
+    'exit-code': { type: 'string', value: 'N', description: 'exit with N when findings remain (default 0)' },
+    format: { type: 'string', default: 'table', choices: FORMATS, value: 'FORMAT', description: 'table, json, sarif or cyclonedx' },
+    ...jsonOption,
+    output: { type: 'string', short: 'o', value: 'FILE', description: 'write the report here instead of stdout' },
+    compare: { type: 'string', value: 'PLACE', description: 'count the vulnerabilities of another image of the same app side by side' },
+  },
+  async run(values, positionals, context) {
+    // --json is --format json, as in the other commands that print data.
+    if (values.json && values.format !== 'table' && values.format !== 'json') throw new UsageError(`--json is --format json: give one of them, not --format ${values.format}`);
+    const format = (values.json ? 'json' : values.format) as Format;
     const severities = values.severity === undefined ? undefined : parseSeverities(values.severity);
     const exitCode = values['exit-code'] === undefined ? 0 : wholeNumber('--exit-code', values['exit-code'], 255);
     const maxAgeDays = values['max-db-age'] === undefined ? DEFAULT_MAX_DB_AGE_DAYS : wholeNumber('--max-db-age', values['max-db-age'], 100_000);
@@ -97,7 +95,7 @@ export const command: Command = {
     let scanned: Scanned[];
     let manifestFile: string | undefined;
     if (place && IMAGE_PLACE.test(place)) {
-      if (values.plan || values.file || values.only) throw new UsageError(`${place} is an image: --plan, -f and --only describe a manifest's entries`);
+      if (values.plan || values.file || values.only || context.overrides) throw new UsageError(`${place} is an image: --plan, -f, --set and --only describe a manifest's entries`);
       scanned = [await imageInventory(place, context)];
     } else {
       const plan = await pinnedPlan(values, place, context);
@@ -142,4 +140,4 @@ export const command: Command = {
     const remaining = gated.reduce((count, result) => count + result.findings.length, 0);
     return remaining > 0 ? exitCode : 0;
   },
-};
+});

@@ -3,8 +3,7 @@
 // working tree with one commit per patch, refresh writes the commits back as the series.
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { readManifest } from '../../config/load.js';
 import type { KilnManifest, SourceSpec } from '../../config/schema.js';
@@ -20,10 +19,12 @@ import { mirrorWithCommit } from '../../source/mirror.js';
 import { lockedSource, pinFor, seriesOf, syncSource, type SyncOptions } from '../../source/sync.js';
 import { manifestPath } from './build.js';
 import { progressLogger } from '../progress.js';
+import { jsonOption, manifestOptions } from '../options.js';
+import type { SourceBumpJson, SourceSyncJson } from '../json-shapes.js';
 
 const USAGE = [
-  'kiln source sync [NAME] [-f kiln.yaml] [--locked]',
-  '       kiln source bump NAME [--to REF] [-f kiln.yaml]',
+  'kiln source sync [NAME] [-f kiln.yaml] [--locked] [--json]',
+  '       kiln source bump NAME [--to REF] [-f kiln.yaml] [--json]',
   '       kiln source checkout NAME DIR [-f kiln.yaml]',
   '       kiln source refresh NAME [DIR] [-f kiln.yaml]',
 ].join('\n');
@@ -60,26 +61,40 @@ function checkoutMemoKey(manifestFile: string, name: string): string {
   return createHash('sha256').update(`${manifestFile}\0${name}`).digest('hex');
 }
 
-async function sync(loaded: Loaded, name: string | undefined, locked: boolean, context: CommandContext, syncOptions: SyncOptions): Promise<number> {
+async function sync(loaded: Loaded, name: string | undefined, locked: boolean, json: boolean, context: CommandContext, syncOptions: SyncOptions): Promise<number> {
   const sources = loaded.manifest.sources ?? {};
   const names = name ? [name] : Object.keys(sources).sort();
   if (name) sourceNamed(loaded, name);
   if (names.length === 0) throw new UsageError(`${loaded.manifestFile} has no sources:`);
   const pins: Record<string, LockedSource> = {};
+  const document: SourceSyncJson = [];
   for (const source of names) {
     const synced = await syncSource(source, sources[source]!, syncOptions);
+    document.push(synced);
+    pins[source] = lockedSource(synced);
+    if (json) continue;
     const patches = synced.patches.map((patch) => `${patch.name} ${patch.applied}`).join(', ');
     context.stdout.write(`${source}: ${synced.ref} ${synced.commit.slice(0, 12)}${synced.version ? ` (version ${synced.version})` : ''} -> ${synced.dir}${patches ? `\n  patches: ${patches}` : ''}\n`);
-    pins[source] = lockedSource(synced);
   }
   if (!locked) await recordPins(loaded.lockFile, pins);
+  if (json) context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   return 0;
 }
 
-async function bump(loaded: Loaded, name: string | undefined, to: string | undefined, context: CommandContext, options: SyncOptions): Promise<number> {
+async function bump(loaded: Loaded, name: string | undefined, to: string | undefined, json: boolean, context: CommandContext, options: SyncOptions): Promise<number> {
   const spec = sourceNamed(loaded, name);
   const current = pinFor(spec, options.pins[name!]) ?? options.pins[name!];
   const result = await bumpSource(name!, spec, { ...options, ...(current ? { current } : {}), ...(to ? { to } : {}) });
+  if (json) {
+    // The document is printed before a conflict fails the command: it says which patch conflicts, and where.
+    const document: SourceBumpJson = { ...result, lockFile: loaded.lockFile, ...(result.pin && result.ref !== spec.ref ? { manifestRef: result.ref } : {}) };
+    context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    const conflicts = result.outcomes.filter((outcome) => outcome.status === 'conflict').length;
+    if (!result.pin) throw new InputError(`source ${name}: ${conflicts} of ${result.outcomes.length} patches conflict at ${result.ref}; nothing changed`);
+    await recordPins(loaded.lockFile, { [name!]: result.pin });
+    if (result.ref !== spec.ref) await setSourceRef(loaded.manifestFile, name!, result.ref);
+    return 0;
+  }
   context.stdout.write(`${name}: ${result.from ? result.from.slice(0, 12) : '(not pinned)'} -> ${result.to.slice(0, 12)} (${result.ref})\n`);
   const width = Math.max(5, ...result.outcomes.map((outcome) => outcome.patch.length));
   if (result.outcomes.length) {
@@ -133,26 +148,28 @@ async function refresh(loaded: Loaded, name: string | undefined, dir: string | u
   return 0;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Upstream sources (kiln.yaml sources:): sync checks out every pinned commit with its patch series applied and records new pins in kiln.lock; bump moves a pin to the newest commit of its ref (or --to REF) when the series still applies, printing how each patch applies (cleanly, by 3-way merge, or the conflicting file and hunk); checkout makes a git working tree with one commit per patch; refresh writes those commits back as the series.',
   usage: USAGE,
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        to: { type: 'string' },
-        locked: { type: 'boolean', default: false },
-      },
-    });
-    const [action, name, dir, ...extra] = positionals;
-    if (!action || !['sync', 'bump', 'checkout', 'refresh'].includes(action)) throw new UsageError(`usage: ${USAGE}`);
-    if (extra.length || (action === 'sync' && dir) || (action === 'bump' && dir)) throw new UsageError(`too many arguments for kiln source ${action}`);
+  arguments: [
+    { name: 'ACTION', required: true, choices: ['sync', 'bump', 'checkout', 'refresh'], description: 'sync, bump, checkout or refresh' },
+    { name: 'NAME', description: 'a source of kiln.yaml sources:' },
+    { name: 'DIR', description: 'checkout/refresh: the working tree' },
+  ],
+  options: {
+    ...manifestOptions,
+    to: { type: 'string', value: 'REF', description: 'bump: move to this ref instead of the newest commit of the current one' },
+    locked: { type: 'boolean', default: false, description: 'sync: refuse a source kiln.lock does not pin, and write nothing to it' },
+    ...jsonOption,
+  },
+  async run(values, positionals, context) {
+    const [action, name, dir] = positionals;
+    if ((action === 'sync' && dir) || (action === 'bump' && dir)) throw new UsageError(`too many arguments for kiln source ${action}`);
     if (values.to !== undefined && action !== 'bump') throw new UsageError('--to goes with kiln source bump');
     if (values.locked && action !== 'sync') throw new UsageError('--locked goes with kiln source sync');
+    if (values.json && action !== 'sync' && action !== 'bump') throw new UsageError('--json goes with kiln source sync and bump');
     const manifestFile = await manifestPath(undefined, context.cwd, values.file);
-    const { manifest } = await readManifest(manifestFile);
+    const { manifest } = await readManifest(manifestFile, context.overrides);
     const manifestDir = dirname(manifestFile);
     const loaded: Loaded = { manifestFile, manifestDir, manifest, lockFile: join(manifestDir, 'kiln.lock') };
     const progress = progressLogger(context);
@@ -165,12 +182,12 @@ export const command: Command = {
       log: (line) => progress.log(redact(line)),
     };
     try {
-      if (action === 'sync') return await sync(loaded, name, values.locked, context, options);
-      if (action === 'bump') return await bump(loaded, name, values.to, context, options);
+      if (action === 'sync') return await sync(loaded, name, values.locked, values.json, context, options);
+      if (action === 'bump') return await bump(loaded, name, values.to, values.json, context, options);
       if (action === 'checkout') return await checkout(loaded, name, dir, context, options);
       return await refresh(loaded, name, dir, context, options);
     } finally {
       progress.done();
     }
   },
-};
+});

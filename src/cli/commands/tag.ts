@@ -1,11 +1,11 @@
 // kiln tag [DIR] --built NAME@DIGEST...: the last step of a build spread over pods or CI jobs, writing every tag at once.
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { OutputError, UsageError } from '../../errors.js';
 import type { BuildPlan } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
+import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
 
 async function planOf(values: { plan?: string; file?: string; only?: string[]; context?: string }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
   const { planBuild, readPlanFile, selectEntries } = await import('../../plan/index.js');
@@ -23,27 +23,23 @@ async function planOf(values: { plan?: string; file?: string; only?: string[]; c
   }
   const { manifestPath } = await import('./build.js');
   const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-  return planBuild({ manifestFile, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
+  return planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, only: values.only, store: context.cache() });
 }
 
-export const command: Command = {
+export const command = defineCommand({
   summary: 'Write the tags of entries that kiln build --push-by-digest uploaded (in pods or CI jobs, one per entry): every entry must name its digest with --built, and every manifest must be in every registry, or no tag is written.',
   usage: 'kiln tag [DIR|FILE] [-f kiln.yaml | --plan plan.json | --context REF@sha256:...] [--only NAME|GLOB]... --built NAME@sha256:DIGEST... [--json]',
-  async run(args, context) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        plan: { type: 'string' },
-        context: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        built: { type: 'string', multiple: true, default: [] },
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-      },
-    });
-    if (positionals.length > 1) throw new UsageError(`tag takes one directory, got ${positionals.length}`);
+  arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
+  options: {
+    ...manifestOptions,
+    plan: { type: 'string', value: 'FILE', description: 'tag the entries of a plan file (kiln plan --json)' },
+    context: { type: 'string', value: 'REF@sha256:DIGEST', description: 'tag the entries of a pushed context' },
+    ...onlyOption,
+    built: { type: 'string', multiple: true, default: [], value: 'NAME@sha256:DIGEST', description: 'what kiln build --push-by-digest printed for an entry; one per entry' },
+    ...jsonOption,
+    ...quietOption,
+  },
+  async run(values, positionals, context) {
     const { parseBuiltDigests, tagEntries } = await import('../../apply/tag.js');
     const digests = parseBuiltDigests(values.built ?? []);
     if (digests.size === 0) throw new UsageError('tag needs --built NAME@sha256:DIGEST for each entry (what kiln build --push-by-digest printed)');
@@ -60,4 +56,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

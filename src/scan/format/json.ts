@@ -4,7 +4,43 @@ import type { IgnoredFinding, RatedFinding, ScanResult } from '../scan.js';
 /** SCAN_REPORT_FORMAT versions the JSON report's shape. */
 export const SCAN_REPORT_FORMAT = 1;
 
-function findingJson(finding: RatedFinding): Record<string, unknown> {
+/** ScanFindingJson is one vulnerability of `kiln scan --json` (--format json). */
+export interface ScanFindingJson {
+  id: string;
+  aliases: string[];
+  records: RatedFinding['records'];
+  package: string;
+  ecosystem: RatedFinding['package']['ecosystem'];
+  source?: string;
+  installed: string;
+  sourceVersion?: string;
+  fixed: string | null;
+  severity: RatedFinding['rating']['severity'];
+  score?: number;
+  severitySource: RatedFinding['rating']['source'];
+  summary?: string;
+}
+
+/** ScanIgnoredJson is a finding an ignore file left out, with the rule that did. */
+export interface ScanIgnoredJson extends ScanFindingJson {
+  rule: { id: string; package?: string; reason: string; expires?: string; line: number };
+}
+
+/** ScanJson is the document `kiln scan --json` (--format json) prints. */
+export interface ScanJson {
+  format: typeof SCAN_REPORT_FORMAT;
+  database: { where: string; records: number };
+  results: Array<{
+    target: string;
+    packages: number;
+    vulnerabilities: ScanFindingJson[];
+    ignored: ScanIgnoredJson[];
+    expiredIgnores: ScanIgnoredJson[];
+    filtered: ScanResult['filtered'];
+  }>;
+}
+
+function findingJson(finding: RatedFinding): ScanFindingJson {
   return {
     id: finding.id,
     aliases: finding.ids.filter((id) => id !== finding.id),
@@ -22,13 +58,13 @@ function findingJson(finding: RatedFinding): Record<string, unknown> {
   };
 }
 
-function ignoredJson({ finding, rule }: IgnoredFinding): Record<string, unknown> {
+function ignoredJson({ finding, rule }: IgnoredFinding): ScanIgnoredJson {
   return { ...findingJson(finding), rule: { id: rule.id, ...(rule.package ? { package: rule.package } : {}), reason: rule.reason, ...(rule.expires ? { expires: rule.expires } : {}), line: rule.line } };
 }
 
 /** formatJson renders scans as one JSON document. */
 export function formatJson(results: readonly ScanResult[], database: { where: string; records: number }): string {
-  return `${JSON.stringify({
+  const document: ScanJson = {
     format: SCAN_REPORT_FORMAT,
     database,
     results: results.map((result) => ({
@@ -39,5 +75,6 @@ export function formatJson(results: readonly ScanResult[], database: { where: st
       expiredIgnores: result.expired.map(ignoredJson),
       filtered: result.filtered,
     })),
-  }, null, 2)}\n`;
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
