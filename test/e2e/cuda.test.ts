@@ -32,7 +32,7 @@ test('the CUDA model server: CPU layers plus a CUDA layer from Debian non-free; 
   const work = await tempDir('kiln-cuda-');
   const dir = await copyModelServers(join(work, 'example'));
   await trainModels(dir);
-  // The shared cache: model-servers builds sklearn-server/cpu from the same .debs (and, same plan, the same image).
+  // The shared cache: model-servers and inspect build the sklearn base from the same .debs into the same layers.
   const env = { KILN_CACHE_DIR: process.env.KILN_TEST_CUDA_CACHE || sharedCacheDir() };
   const tags: string[] = [];
   // Per-run tags: helpers sharing one Docker daemon must not remove each other's images.
