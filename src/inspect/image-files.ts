@@ -1,14 +1,11 @@
 // readImageFiles: one pass over an image's layers, bottom up, keeping what inspect, why and diff need: each layer's
 // members (path, type, size, mode), the final filesystem after whiteouts, and the text of package metadata files.
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
-import { extract } from 'tar-stream';
-import { errorMessage, InputError, IntegrityError, KilnError } from '../errors.js';
+import { applyWhiteout, readLimited, walkLayers, type MemberType } from '../layer/walk.js';
 import type { Image } from '../oci/image.js';
-import { FILE_LIMIT } from '../sbom/from-layers.js';
 
 /** FileType is what a tar member is; hard links share another member's bytes. */
-export type FileType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+export type FileType = MemberType;
 
 /** ImageFile is one member of the final filesystem: where it came from and what it is. */
 export interface ImageFile {
@@ -58,47 +55,13 @@ export function isMetadataPath(path: string): boolean {
   return DIST_INFO.test(path);
 }
 
-function entryPath(name: string): string {
-  const path = posix.normalize(`/${name}`).slice(1);
-  return path.endsWith('/') ? path.slice(0, -1) : path;
-}
-
-function typeOf(type: string | null | undefined): FileType {
-  switch (type) {
-    case 'file': case 'contiguous-file': case undefined: case null: return 'file';
-    case 'directory': return 'directory';
-    case 'symlink': return 'symlink';
-    case 'link': return 'hardlink';
-    default: return 'other';
-  }
-}
-
-// Removes path and everything under it ('' is the root: everything); keepSelf leaves the folder itself (opaque).
-function removeUnder<T>(map: Map<string, T>, path: string, keepSelf: boolean): void {
-  if (path === '') {
-    map.clear();
-    return;
-  }
-  if (!keepSelf) map.delete(path);
-  const prefix = `${path}/`;
-  for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
-}
-
-async function readContent(stream: AsyncIterable<unknown>, keepText: boolean, hash: boolean, path: string): Promise<{ text?: string; digest?: string }> {
-  const chunks: Buffer[] = [];
+async function readContent(content: AsyncIterable<Buffer>, keepText: boolean, hash: boolean, path: string): Promise<{ text?: string; digest?: string }> {
   const hasher = hash ? createHash('sha256') : undefined;
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = chunk as Buffer;
-    hasher?.update(buffer);
-    if (keepText) {
-      size += buffer.length;
-      if (size > FILE_LIMIT) throw new InputError(`${path} is over ${FILE_LIMIT} bytes; kiln reads package metadata files of at most that size`);
-      chunks.push(Buffer.from(buffer));
-    }
-  }
+  let text: string | undefined;
+  if (keepText) text = (await readLimited(content, path, (chunk) => hasher?.update(chunk))).toString('utf8');
+  else for await (const chunk of content) hasher?.update(chunk);
   return {
-    ...(keepText ? { text: Buffer.concat(chunks).toString('utf8') } : {}),
+    ...(text !== undefined ? { text } : {}),
     ...(hasher ? { digest: `sha256:${hasher.digest('hex')}` } : {}),
   };
 }
@@ -112,83 +75,53 @@ export async function readImageFiles(image: Image, options: ReadFilesOptions): P
   const files = new Map<string, ImageFile>();
   const texts = new Map<string, string>();
   const layers: LayerFiles[] = [];
-  for (const [index, layer] of (await image.layers()).entries()) {
-    const digest = await layer.digest();
-    const members = new Map<string, { type: FileType; size: number }>();
-    const added = new Map<string, ImageFile>();
-    const addedTexts = new Map<string, string>();
-    const whiteouts: string[] = [];
-    let uncompressedSize = 0;
-    const reader = extract();
-    try {
-      const stream = await layer.uncompressed();
-      stream.on('data', (chunk: Buffer) => { uncompressedSize += chunk.length; });
-      stream.on('error', (error) => reader.destroy(error));
-      stream.pipe(reader);
-      for await (const entry of reader) {
-        const path = entryPath(entry.header.name);
-        const base = posix.basename(path);
-        const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-        if (base === '.wh..wh..opq') {
-          whiteouts.push(`${dir}/`);
-          entry.resume();
-          continue;
-        }
-        if (base.startsWith('.wh.')) {
-          whiteouts.push(posix.join(dir, base.slice(4)));
-          entry.resume();
-          continue;
-        }
-        if (path === '') {
-          entry.resume();
-          continue;
-        }
-        const type = typeOf(entry.header.type);
-        const size = type === 'file' ? entry.header.size ?? 0 : 0;
-        members.set(path, { type, size });
-        const file: ImageFile = { type, size, mode: (entry.header.mode ?? 0) & 0o7777, layer: index };
-        if (entry.header.linkname && (type === 'symlink' || type === 'hardlink')) file.linkname = type === 'hardlink' ? entryPath(entry.header.linkname) : entry.header.linkname;
-        const keepText = type === 'file' && isMetadataPath(path);
-        if (type === 'file' && (keepText || options.digests)) {
-          const content = await readContent(entry, keepText, options.digests === true, path);
-          if (content.digest) file.digest = content.digest;
-          if (content.text !== undefined) addedTexts.set(path, content.text);
-        } else {
-          if (type === 'hardlink' && isMetadataPath(path)) {
-            const target = addedTexts.get(file.linkname ?? '') ?? texts.get(file.linkname ?? '');
-            if (target !== undefined) addedTexts.set(path, target);
-          }
-          entry.resume();
-        }
-        if (type === 'hardlink' && options.digests) {
-          const target = added.get(file.linkname ?? '') ?? files.get(file.linkname ?? '');
-          if (target?.digest) file.digest = target.digest;
-        }
-        added.set(path, file);
+  // What the layer being walked adds; it lands once the layer's whiteouts have been applied.
+  let members = new Map<string, { type: FileType; size: number }>();
+  let added = new Map<string, ImageFile>();
+  let addedTexts = new Map<string, string>();
+  await walkLayers(image, options.where, {
+    async member(member, layer) {
+      const { path, type, size } = member;
+      members.set(path, { type, size });
+      const file: ImageFile = { type, size, mode: member.mode, layer: layer.index };
+      if (member.linkname !== undefined && (type === 'symlink' || type === 'hardlink')) file.linkname = member.linkname;
+      const keepText = type === 'file' && isMetadataPath(path);
+      if (type === 'file' && (keepText || options.digests)) {
+        const content = await readContent(member.content, keepText, options.digests === true, path);
+        if (content.digest) file.digest = content.digest;
+        if (content.text !== undefined) addedTexts.set(path, content.text);
+      } else if (type === 'hardlink' && isMetadataPath(path)) {
+        const target = addedTexts.get(file.linkname ?? '') ?? texts.get(file.linkname ?? '');
+        if (target !== undefined) addedTexts.set(path, target);
       }
-    } catch (error) {
-      if (error instanceof KilnError) throw new InputError(`${options.where}: layer ${digest}: ${error.oneLine()}`, { cause: error });
-      throw new IntegrityError(`${options.where}: layer ${digest}: corrupt blob: ${errorMessage(error)}`, { cause: error });
-    }
-    for (const whiteout of whiteouts) {
-      const opaque = whiteout.endsWith('/');
-      const path = opaque ? whiteout.slice(0, -1) : whiteout;
-      removeUnder(files, path, opaque);
-      removeUnder(texts, path, opaque);
-    }
-    for (const [path, file] of added) {
-      // A file or link where a folder was hides the folder's content.
-      if (file.type !== 'directory' && files.get(path)?.type === 'directory') {
-        removeUnder(files, path, false);
-        removeUnder(texts, path, false);
+      if (type === 'hardlink' && options.digests) {
+        const target = added.get(file.linkname ?? '') ?? files.get(file.linkname ?? '');
+        if (target?.digest) file.digest = target.digest;
       }
-      // A folder entry over an existing folder keeps the folder's content (only its mode may change).
-      files.set(path, file);
-      if (file.type !== 'directory' && !addedTexts.has(path)) texts.delete(path);
-    }
-    for (const [path, text] of addedTexts) texts.set(path, text);
-    layers.push({ uncompressedSize, members, whiteouts });
-  }
+      added.set(path, file);
+    },
+    layerEnd({ uncompressedSize, whiteouts }) {
+      for (const whiteout of whiteouts) {
+        applyWhiteout(files, whiteout);
+        applyWhiteout(texts, whiteout);
+      }
+      for (const [path, file] of added) {
+        // A file or link where a folder was hides the folder's content.
+        if (file.type !== 'directory' && files.get(path)?.type === 'directory') {
+          applyWhiteout(files, { path, opaque: false });
+          applyWhiteout(texts, { path, opaque: false });
+        }
+        // A folder entry over an existing folder keeps the folder's content (only its mode may change).
+        files.set(path, file);
+        if (file.type !== 'directory' && !addedTexts.has(path)) texts.delete(path);
+      }
+      for (const [path, text] of addedTexts) texts.set(path, text);
+      layers.push({ uncompressedSize, members, whiteouts: whiteouts.map((whiteout) => (whiteout.opaque ? `${whiteout.path}/` : whiteout.path)) });
+      members = new Map();
+      added = new Map();
+      addedTexts = new Map();
+    },
+  });
   return { layers, files, texts };
 }
 

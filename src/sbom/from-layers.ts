@@ -1,9 +1,9 @@
 // inventoryFromImage: what an image holds, read from its layers the way scanners read them (dpkg's database and
 // Python's installed-distribution metadata), for images kiln did not build and has no plan for.
 import { posix } from 'node:path';
-import { extract } from 'tar-stream';
 import { parseDeb822, type Stanza } from '../debian/deb822.js';
-import { errorMessage, InputError, IntegrityError, KilnError } from '../errors.js';
+import { InputError, KilnError } from '../errors.js';
+import { applyWhiteout, readLimited, walkLayers, type Whiteout } from '../layer/walk.js';
 import type { Image } from '../oci/image.js';
 import type { ImageConfig } from '../oci/spec.js';
 import { sourceDateEpoch } from '../tar/epoch.js';
@@ -16,9 +16,6 @@ import type { Inventory, InventoryDeb, InventoryOs, InventoryPython } from './in
  * Debian (it uses /usr/local/lib/pythonX.Y/dist-packages), so anything else under site-/dist-packages is pip's.
  */
 export const DEBIAN_DIST_PACKAGES = 'usr/lib/python3/dist-packages/';
-
-/** FILE_LIMIT bounds one metadata file read into memory (a full Debian dpkg status is a few MB). */
-export const FILE_LIMIT = 64 * 1024 * 1024;
 
 const DPKG_STATUS = 'var/lib/dpkg/status';
 const DPKG_STATUS_D = 'var/lib/dpkg/status.d/';
@@ -38,28 +35,6 @@ function wanted(path: string): 'text' | 'present' | undefined {
   return undefined;
 }
 
-function entryPath(name: string): string {
-  const path = posix.normalize(`/${name}`).slice(1);
-  return path.endsWith('/') ? path.slice(0, -1) : path;
-}
-
-function removeUnder(files: Map<string, Found>, path: string, keepSelf = false): void {
-  for (const key of [...files.keys()]) {
-    if ((!keepSelf && key === path) || key.startsWith(`${path}/`) || path === '') files.delete(key);
-  }
-}
-
-async function readText(stream: AsyncIterable<unknown>, path: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > FILE_LIMIT) throw new InputError(`${path} is over ${FILE_LIMIT} bytes; kiln reads package metadata files of at most that size`);
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * wantedFiles walks the layers bottom up and returns the wanted paths of the final filesystem. Each layer's tar is
  * streamed and only the few metadata files are kept. A layer's whiteouts (`.wh.NAME`, and `.wh..wh..opq` for a
@@ -67,42 +42,31 @@ async function readText(stream: AsyncIterable<unknown>, path: string): Promise<s
  */
 async function wantedFiles(image: Image, where: string): Promise<Map<string, Found>> {
   const files = new Map<string, Found>();
-  for (const layer of await image.layers()) {
-    const digest = await layer.digest();
-    const added = new Map<string, Found>();
-    const whiteouts: Array<{ path: string; opaque: boolean }> = [];
-    // Folders holding a kept file: a layer replacing one of them with a file or link hides what it held.
-    const holders = new Set([...files.keys()].flatMap((path) => ancestors(path)));
-    const reader = extract();
-    try {
-      const stream = await layer.uncompressed();
-      stream.on('error', (error) => reader.destroy(error));
-      stream.pipe(reader);
-      for await (const entry of reader) {
-        const path = entryPath(entry.header.name);
-        const base = posix.basename(path);
-        const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-        if (base === '.wh..wh..opq') whiteouts.push({ path: dir, opaque: true });
-        else if (base.startsWith('.wh.')) whiteouts.push({ path: posix.join(dir, base.slice(4)), opaque: false });
-        else if (entry.header.type !== 'directory') {
-          if (holders.has(path) || files.has(path)) whiteouts.push({ path, opaque: false });
-          const kind = wanted(path);
-          if (kind && entry.header.type === 'file') {
-            added.set(path, kind === 'text' ? { kind: 'text', text: await readText(entry, path) } : { kind: 'present' });
-            continue;
-          }
-          if (kind && entry.header.type === 'symlink') added.set(path, { kind: 'symlink', target: entry.header.linkname ?? '' });
-          if (kind && entry.header.type === 'link') added.set(path, hardlinked(path, entryPath(entry.header.linkname ?? ''), kind, added, files));
-        }
-        entry.resume();
-      }
-    } catch (error) {
-      if (error instanceof KilnError) throw new InputError(`${where}: layer ${digest}: ${error.oneLine()}`, { cause: error });
-      throw new IntegrityError(`${where}: layer ${digest}: corrupt blob: ${errorMessage(error)}`, { cause: error });
-    }
-    for (const whiteout of whiteouts) removeUnder(files, whiteout.path, whiteout.opaque);
-    for (const [path, found] of added) files.set(path, found);
-  }
+  // Per layer: what it adds, and what it removes (its whiteouts, and kept paths it replaces), applied at its end.
+  let added = new Map<string, Found>();
+  let replaced: Whiteout[] = [];
+  // Folders holding a kept file: a layer replacing one of them with a file or link hides what it held.
+  let holders = new Set<string>();
+  await walkLayers(image, where, {
+    layerStart() {
+      holders = new Set([...files.keys()].flatMap((kept) => ancestors(kept)));
+    },
+    async member(member) {
+      const { path, type } = member;
+      if (type === 'directory') return;
+      if (holders.has(path) || files.has(path)) replaced.push({ path, opaque: false });
+      const kind = wanted(path);
+      if (kind && type === 'file') added.set(path, kind === 'text' ? { kind: 'text', text: (await readLimited(member.content, path)).toString('utf8') } : { kind: 'present' });
+      else if (kind && type === 'symlink') added.set(path, { kind: 'symlink', target: member.linkname ?? '' });
+      else if (kind && type === 'hardlink') added.set(path, hardlinked(path, member.linkname ?? '', kind, added, files));
+    },
+    layerEnd({ whiteouts }) {
+      for (const whiteout of [...whiteouts, ...replaced]) applyWhiteout(files, whiteout);
+      for (const [path, found] of added) files.set(path, found);
+      added = new Map();
+      replaced = [];
+    },
+  });
   return files;
 }
 

@@ -1,12 +1,12 @@
 // kiln's own image for e2e tests: `kiln self-image` run from a compiled copy of this checkout (the test never writes
-// the real one), loaded into the shared dockerd. Its .deb downloads are kept in a cache under $KILN_TEST_FIXTURES,
+// the real one), loaded into the shared dockerd. Its .deb downloads are kept in the e2e files' shared cache,
 // so only the first e2e file of a machine pays for them.
 import { spawn } from 'node:child_process';
 import { cp, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from './cli.js';
-import { fixturesDir } from './debootstrap-base.js';
 import { sh } from './docker.js';
+import { sharedCacheDir } from './shared-cache.js';
 
 /** ProcessResult is what a child process printed and how it exited. */
 export interface ProcessResult {
@@ -37,11 +37,6 @@ export async function compiledCheckout(dir: string): Promise<void> {
   if (tsc.code !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
 }
 
-/** sharedKilnImageCache is the KILN_CACHE_DIR the e2e files share for building kiln's image. */
-export function sharedKilnImageCache(): string {
-  return join(fixturesDir(), 'kiln-image-cache');
-}
-
 /** KilnImage is kiln's image, loaded into Docker under tag. */
 export interface KilnImage {
   tag: string;
@@ -58,7 +53,7 @@ export async function loadKilnImage(work: string, tag: string, options: { cacheD
   const started = performance.now();
   const archive = join(work, 'kiln-image.tar');
   const built = await runProcess(process.execPath, [join(checkout, 'bin/kiln.js'), 'self-image', '-o', `docker-archive:${archive}:${tag}`, '--json'], {
-    cwd: work, env: { KILN_CACHE_DIR: options.cacheDir ?? sharedKilnImageCache() },
+    cwd: work, env: { KILN_CACHE_DIR: options.cacheDir ?? sharedCacheDir() },
   });
   if (built.code !== 0) throw new Error(`kiln self-image failed:\n${built.stderr}`);
   const seconds = (performance.now() - started) / 1000;

@@ -11,6 +11,7 @@ import { runKiln } from '../../src/testing/cli.js';
 import { CUDA_NO_DEVICE, CUDA_NO_DRIVER, probeCuda } from '../../src/testing/cuda.js';
 import { requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 import { copyModelServers, expectedPredictions, irisRows, postJson, serveImage, trainModels, waitReady } from '../../src/testing/model-servers.js';
 
 interface BuildJson {
@@ -31,7 +32,8 @@ test('the CUDA model server: CPU layers plus a CUDA layer from Debian non-free; 
   const work = await tempDir('kiln-cuda-');
   const dir = await copyModelServers(join(work, 'example'));
   await trainModels(dir);
-  const env = { KILN_CACHE_DIR: process.env.KILN_TEST_CUDA_CACHE || join(work, 'cache') };
+  // The shared cache: model-servers and inspect build the sklearn base from the same .debs into the same layers.
+  const env = { KILN_CACHE_DIR: process.env.KILN_TEST_CUDA_CACHE || sharedCacheDir() };
   const tags: string[] = [];
   // Per-run tags: helpers sharing one Docker daemon must not remove each other's images.
   const run = `cuda-${randomBytes(3).toString('hex')}`;
@@ -99,7 +101,7 @@ test('a registry base shaped like nvcr.io/nvidia/cuda:*-runtime-* keeps working 
   const tag = `11.8.0-runtime-debian12-${randomBytes(4).toString('hex')}`;
   const base = `${registry}/nvidia/cuda:${tag}`;
   const app = `${registry}/kiln-e2e/cuda-app:${tag}`;
-  const env = { KILN_CACHE_DIR: join(work, 'cache') };
+  const env = { KILN_CACHE_DIR: sharedCacheDir() };
   try {
     // The base: a few layers (Debian core, Python, the CUDA runtime) and NVIDIA's env, as NVIDIA's runtime images have.
     await mkdir(join(work, 'base'));

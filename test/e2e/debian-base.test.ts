@@ -10,6 +10,7 @@ import { createAptRepo, type AptRepoPackage } from '../../src/testing/apt-repo.j
 import { handMadeDeb } from '../../src/testing/deb-file.js';
 import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 interface BuildJson {
   images: Array<{ name: string; digest: string; size: number; unpackedSize: number; layers: Array<{ digest: string; holds: string }> }>;
@@ -23,7 +24,8 @@ async function copyExample(dir: string): Promise<string> {
 test('hello-python on a distroless bookworm base: runs as 65532, imports stdlib C modules, pinned by kiln.lock', { timeout: 900_000 }, async (t) => {
   const work = await tempDir();
   const project = await copyExample(join(work, 'hello'));
-  const env = { KILN_CACHE_DIR: join(work, 'cache') };
+  // The shared cache for the first build (bookworm's python3 .debs are other files' too); the second has its own.
+  const env = { KILN_CACHE_DIR: sharedCacheDir() };
   const first = await runKiln(['build', project, '--json'], { env });
   assert.equal(first.code, 0, first.stderr);
   const report = (JSON.parse(first.stdout) as BuildJson).images[0]!;

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot, runKiln } from '../../src/testing/cli.js';
-import { fixturesDir } from '../../src/testing/debootstrap-base.js';
 import { tempDir } from '../../src/testing/images.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 const MANIFEST = `version: 1
 defaults:
@@ -41,8 +41,8 @@ test('kiln inspect, why and diff on kiln-built entries: why python3-numpy goes t
   const dir = join(work, 'servers');
   await mkdir(dir);
   await writeFile(join(dir, 'kiln.yaml'), MANIFEST);
-  // The .debs are kept between runs (content-addressed), so only the first run downloads them.
-  const env = { KILN_CACHE_DIR: join(fixturesDir(), 'inspect-e2e-cache') };
+  // The shared cache: the model servers' bases come from the same .debs, so only the first file to build them downloads them.
+  const env = { KILN_CACHE_DIR: sharedCacheDir() };
   const built = await runKiln(['build', dir, '-q', '--jobs', '1', '-o', `oci:${work}/out`], { env });
   assert.equal(built.code, 0, built.stderr);
 

@@ -11,6 +11,7 @@ import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/d
 import { tempDir } from '../../src/testing/images.js';
 import { startRegistry, type TestRegistry } from '../../src/testing/registry.js';
 import { matrixManifest, matrixServer, writeMatrixProject, type MatrixRegistry } from '../../src/testing/matrix-project.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 // `sha256-<hex>` tags list each image's SBOM (the referrers tag schema): bookkeeping, not the images' tags.
 const REFERRERS_TAG = /^sha256-[0-9a-f]{64}$/;
@@ -44,7 +45,8 @@ test('matrix: 8 entries planned, built natively, run, pushed to two registries; 
     { name: 'two', host: two.host, auth: { usernameEnv: 'MATRIX_REG_USER', passwordEnv: 'MATRIX_REG_PASS' } },
   ];
   const project = await writeMatrixProject(join(work, 'project'), registries);
-  const env = { KILN_CACHE_DIR: join(work, 'cache'), MATRIX_REG_USER: two.user, MATRIX_REG_PASS: two.password };
+  // The shared cache: the bookworm and trixie python3 .debs are other e2e files' too.
+  const env = { KILN_CACHE_DIR: sharedCacheDir(), MATRIX_REG_USER: two.user, MATRIX_REG_PASS: two.password };
 
   // The plan: 8 entries, their tags and both destinations, without building.
   const planned = await runKiln(['plan', project, '--json'], { env });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runKiln } from '../../src/testing/cli.js';
 import { requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 import {
   buildkitClient, copyModelServers, expectedPredictions, irisRows, postJson, serveImage, SERVER_KINDS, trainModels, waitReady, type ServerKind,
 } from '../../src/testing/model-servers.js';
@@ -61,7 +62,8 @@ test('the example model servers, built natively and with the docker backend, ser
   const work = await tempDir('kiln-model-servers-');
   const dir = await copyModelServers(join(work, 'example'));
   await trainModels(dir);
-  const env = { KILN_CACHE_DIR: join(work, 'cache'), KILN_DOCKER: await buildkitClient() };
+  // The shared cache: cuda and inspect build these Debian bases from the same .debs.
+  const env = { KILN_CACHE_DIR: sharedCacheDir(), KILN_DOCKER: await buildkitClient() };
   const only = ENTRIES.flatMap((entry) => ['--only', entry]);
   const tags: string[] = [];
   try {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { runKiln, repoRoot } from '../../src/testing/cli.js';
 import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 interface ChildReport { platform: string; digest: string; layers: Array<{ digest: string; holds: string }> }
 interface BuildJson {
@@ -38,7 +39,8 @@ test('two platforms from Debian packages: one index, app layer shared, pushed an
       '    ports: [8080]',
       '',
     ].join('\n'));
-    const env = { KILN_CACHE_DIR: join(work, 'cache'), ...(registry ? { KILN_INSECURE_REGISTRIES: registry } : {}) };
+    // The shared cache: bookworm's amd64 python3 .debs are other e2e files' too.
+    const env = { KILN_CACHE_DIR: sharedCacheDir(), ...(registry ? { KILN_INSECURE_REGISTRIES: registry } : {}) };
     const outputs = [`oci:${work}/layout:hello`, `docker-archive:${work}/hello-arm64.tar:kiln-e2e/hello-arm64:latest`, ...(repository ? [`docker://${repository}:v1`] : [])];
     const built = await runKiln(['build', project, ...outputs.flatMap((o) => ['-o', o]), '--platform', 'linux/arm64', '--json'], { env });
     assert.equal(built.code, 0, built.stderr);

@@ -12,6 +12,7 @@ import { copyModelServers } from '../../src/testing/model-servers.js';
 import { busyboxImage } from '../../src/testing/registry-images.js';
 import { pushImage } from '../../src/registry/index.js';
 import type { BuildPlan } from '../../src/plan/types.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 const ENTRY = 'numpy-server/cpu';
 
@@ -28,7 +29,8 @@ test('kiln plan --json pins the model server\'s packages; kiln build --plan buil
     const dir = await copyModelServers(join(work, 'example'));
     await mkdir(join(dir, 'models/numpy'), { recursive: true });
     await writeFile(join(dir, 'models/numpy/weights.json'), '{"w": [1, 2, 3]}\n');
-    const env = { KILN_CACHE_DIR: join(work, 'cache'), SOURCE_DATE_EPOCH: '1700000000' };
+    // The shared cache: model-servers, cuda and inspect fetch the same bookworm .debs.
+    const env = { KILN_CACHE_DIR: sharedCacheDir(), SOURCE_DATE_EPOCH: '1700000000' };
 
     // --locked: no kiln.lock entry, so no resolving.
     refused(await runKiln(['plan', dir, '--only', ENTRY, '--locked'], { env }), /^kiln: kiln\.lock has no entry for base "numpy-server\/cpu" \(debian bookworm\) and --locked forbids resolving it; run kiln lock$/);

@@ -11,6 +11,7 @@ import { freePort, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
 import { copyPythonProject, thirdPartyWheels } from '../../src/testing/python-project.js';
 import { buildWheel, type WheelSpec } from '../../src/testing/wheels.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 const TAG = 'kiln-test/python-project:e2e';
 const EXPECTED_OUTPUT = '[HELLO FROM DEMO-COMMON!] served by kiln (python 3.11)';
@@ -57,7 +58,9 @@ async function replaceWheel(dir: string, spec: WheelSpec): Promise<void> {
 test('a poetry project with a path dependency runs under docker; an app edit changes only the top layer', { timeout: 1_200_000 }, async (t) => {
   const work = await tempDir();
   const dir = await project(join(work, 'project'));
-  const env = { KILN_CACHE_DIR: join(work, 'cache') };
+  // The shared cache (bookworm's python3 .debs are other e2e files' too); the bad-input test below drops layer
+  // memos from its cache, so it keeps its own.
+  const env = { KILN_CACHE_DIR: sharedCacheDir() };
   const first = await runKiln(['build', dir, '-o', `oci:${work}/layout:demo`, '-o', `docker-archive:${work}/demo.tar:${TAG}`, '--json'], { env });
   assert.equal(first.code, 0, first.stderr);
   const report = (JSON.parse(first.stdout) as BuildJson).images[0]!;

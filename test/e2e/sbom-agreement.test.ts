@@ -9,6 +9,7 @@ import { PackageURL } from 'packageurl-js';
 import { runKiln, repoRoot } from '../../src/testing/cli.js';
 import { tempDir } from '../../src/testing/images.js';
 import { copyPythonProject, SLIM_PIP_MANIFEST } from '../../src/testing/python-project.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 /** purlSet is the SBOM's pkg:deb and pkg:pypi components as `type/name@version` (plus `?arch=` for debs). */
 function purlSet(sbom: string): string[] {
@@ -36,7 +37,8 @@ test('hello-python: the plan SBOM and the layer SBOM list the same Debian packag
   const work = await tempDir();
   const project = join(work, 'hello');
   await cp(join(repoRoot, 'examples/hello-python'), project, { recursive: true, filter: (src) => !/\/(out|kiln\.lock)$/.test(src) });
-  const { plan, layers } = await bothSboms(project, `docker-archive:${work}/hello.tar:kiln/hello-python:sbom`, { KILN_CACHE_DIR: join(work, 'cache') });
+  // The shared cache: debian-base builds this same example from the same .debs.
+  const { plan, layers } = await bothSboms(project, `docker-archive:${work}/hello.tar:kiln/hello-python:sbom`, { KILN_CACHE_DIR: sharedCacheDir() });
   assert.ok(plan.some((purl) => purl.startsWith('deb/python3.11-minimal@')), plan.join('\n'));
   assert.ok(!plan.some((purl) => purl.startsWith('pypi/')), 'hello-python installs no Python distributions');
   assert.deepEqual(layers, plan);
@@ -47,7 +49,8 @@ test('a poetry project on a slim base with python3-pip: the same debs and wheels
   const project = join(work, 'project');
   await copyPythonProject(project);
   await writeFile(join(project, 'kiln.yaml'), SLIM_PIP_MANIFEST);
-  const { plan, layers } = await bothSboms(project, `oci:${work}/layout:demo`, { KILN_CACHE_DIR: join(work, 'cache') });
+  // The shared cache: python-project builds this slim base from the same .debs.
+  const { plan, layers } = await bothSboms(project, `oci:${work}/layout:demo`, { KILN_CACHE_DIR: sharedCacheDir() });
   assert.deepEqual(plan.filter((purl) => purl.startsWith('pypi/')), [
     'pypi/colorlite@2.1.0', 'pypi/demo-common@0.1.0', 'pypi/demo-server@0.3.0', 'pypi/tinyformat@1.2.0',
   ]);

@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runKiln } from '../../src/testing/cli.js';
 import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
 import { gitIn, makeUpstream, type Upstream } from '../../src/testing/git-upstream.js';
 import { tempDir } from '../../src/testing/images.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 
 const TAG = 'kiln-test/sklearnserver:e2e';
 
@@ -88,8 +88,8 @@ test('a KServe-shaped server built from a synced source runs under docker and an
   const work = await tempDir();
   const upstream = await makeUpstream(work);
   const dir = await project(join(work, 'project'), upstream);
-  // .debs are content-addressed: a cache kept between runs makes the base a local read.
-  const env = { KILN_CACHE_DIR: join(tmpdir(), 'kiln-e2e-sources-cache') };
+  // .debs are content-addressed: the e2e files' shared cache makes the base a local read once one of them has it.
+  const env = { KILN_CACHE_DIR: sharedCacheDir() };
   let started = Date.now();
   const built = await runKiln(['build', dir, '-o', `docker-archive:${work}/server.tar:${TAG}`, '-o', `oci:${work}/layout`, '--json'], { env });
   assert.equal(built.code, 0, built.stderr);

@@ -10,7 +10,8 @@ import { runWorkflow, type TaskRun, type WorkflowRun } from '../../src/testing/a
 import { runKiln } from '../../src/testing/cli.js';
 import { requireTool } from '../../src/testing/docker.js';
 import { tempDir, tempStore, imageWithLayers } from '../../src/testing/images.js';
-import { loadKilnImage, runProcess, sharedKilnImageCache } from '../../src/testing/kiln-image.js';
+import { loadKilnImage, runProcess } from '../../src/testing/kiln-image.js';
+import { sharedCacheDir } from '../../src/testing/shared-cache.js';
 import { startRegistry, type TestRegistry } from '../../src/testing/registry.js';
 import { writeImage } from '../../src/places/index.js';
 
@@ -86,7 +87,7 @@ test('the emitted Argo Workflow runs as written with kiln\'s image: pushes by di
   let image: Awaited<ReturnType<typeof loadKilnImage>> | undefined;
   try {
     image = await loadKilnImage(work, KILN_IMAGE);
-    t.diagnostic(`kiln image: ${image.seconds.toFixed(1)} s to build (cache ${sharedKilnImageCache()}), ${image.digest}`);
+    t.diagnostic(`kiln image: ${image.seconds.toFixed(1)} s to build (cache ${sharedCacheDir()}), ${image.digest}`);
     const env = { KILN_CACHE_DIR: join(work, 'cache') };
 
     // Run 1: every entry builds in its own pod and pushes by digest; the tag task writes every tag.
