@@ -36,7 +36,7 @@ test('outputs under app.src and generated/ stay out of the app layer; the app di
       const planned = await runKiln(['plan', dir, '--json'], { env });
       assert.equal(planned.code, 0, planned.stderr);
       const image = (JSON.parse(planned.stdout) as BuildPlan).images[0]!;
-      assert.deepEqual(image.app?.exclude, ['generated', 'out/demo', 'out/demo.tar']);
+      assert.deepEqual(image.app?.exclude?.filter((path) => path !== 'kiln-report.html'), ['generated', 'out/demo', 'out/demo.tar']);
       return image.pinned!.app!.digest;
     };
     const before = await planDigest();
@@ -49,6 +49,13 @@ test('outputs under app.src and generated/ stay out of the app layer; the app di
     }
     assert.equal(digests[1], digests[0], 'the second build sees the first one\'s outputs and leaves them out');
     assert.equal(await planDigest(), before);
+
+    // `kiln report` run in the project writes kiln-report.html into the app folder: it stays out too.
+    const report = await runKiln(['report'], { env, cwd: dir });
+    assert.equal(report.code, 0, report.stderr);
+    const rebuilt = await runKiln(['build', dir, '-q', '--json'], { env });
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.equal((JSON.parse(rebuilt.stdout) as { images: Array<{ digest: string }> }).images[0]!.digest, digests[0]);
 
     const image = await readOciLayout(join(dir, 'out/demo'), 'latest');
     const [app] = await image.layers();

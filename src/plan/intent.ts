@@ -1,5 +1,6 @@
 // planBuild: kiln.yaml + command-line choices -> a BuildPlan of intent (plain data), before any input is pinned.
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
 import picomatch from 'picomatch';
 import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
@@ -100,14 +101,21 @@ function planDestinations(entry: EntrySpec, manifest: KilnManifest, env: NodeJS.
 /**
  * kilnOutputsIn lists what kiln writes inside the app folder, relative to it: the dockerfile command's generated/
  * beside kiln.yaml (or $KILN_GENERATED_DIR) and the entry's oci: and docker-archive: outputs. Packing them into
- * the app layer would grow it with every build and change its digest.
+ * the app layer would grow it with every build and change its digest. A report `kiln report` left at its default
+ * place (kiln-report.html in the folder it ran in, often the project) is left out too, when there is one.
  */
+/** DEFAULT_REPORT_FILE is where `kiln report` writes without -o (in the current folder). */
+export const DEFAULT_REPORT_FILE = 'kiln-report.html';
+
 function kilnOutputsIn(appDir: string, manifestDir: string, outputs: string[], options: Pick<PlanOptions, 'env' | 'cwd'>): string[] {
   const generated = options.env.KILN_GENERATED_DIR;
   const paths = [generated ? resolve(options.cwd, generated) : join(manifestDir, 'generated')];
   for (const output of outputs) {
     const place = parsePlace(output);
     if (place.transport !== 'docker') paths.push(place.path);
+  }
+  for (const report of new Set([join(options.cwd, DEFAULT_REPORT_FILE), join(manifestDir, DEFAULT_REPORT_FILE)])) {
+    if (existsSync(report)) paths.push(report);
   }
   const inside = paths.map((path) => relative(appDir, path)).filter((path) => path && !path.startsWith('..') && !isAbsolute(path));
   return [...new Set(inside.map((path) => path.split(sep).join('/')))].sort();
