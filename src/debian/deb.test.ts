@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { InputError, UnsafePathError } from '../errors.js';
 import { contentBytes, type TarEntry } from '../tar/entry.js';
 import { writeTar } from '../tar/write.js';
 import { buffer } from 'node:stream/consumers';
-import { buildTestDeb, handMadeDeb } from '../testing/deb-file.js';
+import { arArchive, buildTestDeb, handMadeDeb } from '../testing/deb-file.js';
 import { parseAr } from './ar.js';
 import { readDeb } from './deb.js';
 import { controlField } from './control-file.js';
@@ -125,6 +126,12 @@ test('readDeb with spillTo names the package and member when the data stream is 
   data.fill(0x55, data.length >> 1, (data.length >> 1) + 64);
   await assert.rejects(readDeb(corrupt, 'demo-bad', { spillTo: join(dir, 'bad.tar') }), (error: unknown) =>
     error instanceof InputError && /^package demo-bad: cannot decompress data\.tar\.xz: /.test(error.message));
-  // The decoder is free again after a failure: the next package reads.
+  // A bad tar header inside a sound xz stream stops the read early; the decoder is freed for the next package.
+  const members = parseAr(good, 'demo-bad');
+  const tar = Buffer.from(execFileSync('xz', ['-dc'], { maxBuffer: 64 << 20, input: members.find((member) => member.name === 'data.tar.xz')!.data }));
+  tar.fill(0x41, 0, 100);
+  const badTar = arArchive(members.map((member) => (member.name === 'data.tar.xz' ? { name: member.name, data: execFileSync('xz', ['-c'], { maxBuffer: 64 << 20, input: tar }) } : member)));
+  await assert.rejects(readDeb(badTar, 'demo-bad', { spillTo: join(dir, 'bad-tar.tar') }), (error: unknown) =>
+    error instanceof InputError && error.message === 'package demo-bad: data.tar.xz: tar header checksum mismatch at byte 0');
   assert.ok((await readDeb(good, 'demo-bad', { spillTo: join(dir, 'good.tar') })).entries.length > 0);
 });

@@ -50,7 +50,8 @@ async function* xzChunks(data: Buffer): AsyncGenerator<Uint8Array> {
   // A webpack UMD bundle: Node's ESM import sees only `default`, so load it as CommonJS.
   const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress');
   const input = new ReadableStream<Uint8Array>({ start(controller) { controller.enqueue(data); controller.close(); } });
-  // Leaving the loop early (a bad tar header) cancels the stream, which frees the decoder for the next package.
+  // xz-decompress runs one stream at a time per process (one WebAssembly instance; others wait on its lock), so
+  // leaving the loop early (a bad tar header) must cancel the stream, which frees the decoder for the next package.
   yield* new XzReadableStream(input);
 }
 
