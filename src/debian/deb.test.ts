@@ -1,6 +1,7 @@
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -8,7 +9,8 @@ import { InputError, UnsafePathError } from '../errors.js';
 import { contentBytes, type TarEntry } from '../tar/entry.js';
 import { writeTar } from '../tar/write.js';
 import { buffer } from 'node:stream/consumers';
-import { buildTestDeb, handMadeDeb } from '../testing/deb-file.js';
+import { arArchive, buildTestDeb, handMadeDeb } from '../testing/deb-file.js';
+import { parseAr } from './ar.js';
 import { readDeb } from './deb.js';
 import { controlField } from './control-file.js';
 
@@ -100,15 +102,36 @@ test('readDeb refuses compressions it does not read and non-.deb files with one 
   await assert.rejects(readDeb(good.subarray(0, good.length - 3000), 'cut'), /package cut: ar member "data.tar" is truncated/);
 });
 
-test('readDeb with spillTo leaves the contents in a file and the layer written from it is byte-identical', async () => {
-  const { debPath } = await buildTestDeb(dir, { name: 'demo-spill', files: { ...files, 'usr/share/big': 'x'.repeat(3 << 20) }, compression: 'xz' });
-  const inMemory = await readDeb(debPath, 'demo-spill');
-  const spillTo = join(dir, 'demo-spill.tar');
-  const spilled = await readDeb(debPath, 'demo-spill', { spillTo });
-  const tool = byPath(spilled.entries).get('usr/bin/tool');
-  assert.equal(tool?.content?.kind, 'file-range');
-  assert.equal(contentBytes(tool!)?.toString(), '#!/bin/sh\necho hi\n');
-  assert.equal(contentBytes(byPath(spilled.entries).get('usr/share/big')!)?.length, 3 << 20);
-  const tar = async (entries: TarEntry[]): Promise<Buffer> => buffer(writeTar(entries, { epoch: 0 }));
-  assert.ok((await tar(spilled.entries)).equals(await tar(inMemory.entries)), 'a 3 MiB file streams, small ones are read; same tar');
+for (const compression of ['xz', 'zstd', 'gzip', 'none'] as const) {
+  test(`readDeb with spillTo streams data.tar (${compression}) into a file and the layer written from it is byte-identical`, async () => {
+    const name = `demo-spill-${compression}`;
+    const { debPath } = await buildTestDeb(dir, { name, files: { ...files, 'usr/share/big': 'x'.repeat(3 << 20) }, compression });
+    const inMemory = await readDeb(debPath, name);
+    const spillTo = join(dir, `${name}.tar`);
+    const spilled = await readDeb(debPath, name, { spillTo });
+    const tool = byPath(spilled.entries).get('usr/bin/tool');
+    assert.equal(tool?.content?.kind, 'file-range');
+    assert.equal(contentBytes(tool!)?.toString(), '#!/bin/sh\necho hi\n');
+    assert.equal(contentBytes(byPath(spilled.entries).get('usr/share/big')!)?.length, 3 << 20);
+    const tar = async (entries: TarEntry[]): Promise<Buffer> => buffer(writeTar(entries, { epoch: 0 }));
+    assert.ok((await tar(spilled.entries)).equals(await tar(inMemory.entries)), 'a 3 MiB file streams, small ones are read; same tar');
+  });
+}
+
+test('readDeb with spillTo names the package and member when the data stream is corrupt or cut short', async () => {
+  const { debPath } = await buildTestDeb(dir, { name: 'demo-bad', files: { ...files, 'usr/share/big': 'y'.repeat(1 << 20) }, compression: 'xz' });
+  const good = await readFile(debPath);
+  const corrupt = Buffer.from(good);
+  const data = parseAr(corrupt, 'demo-bad').find((member) => member.name === 'data.tar.xz')!.data;
+  data.fill(0x55, data.length >> 1, (data.length >> 1) + 64);
+  await assert.rejects(readDeb(corrupt, 'demo-bad', { spillTo: join(dir, 'bad.tar') }), (error: unknown) =>
+    error instanceof InputError && /^package demo-bad: cannot decompress data\.tar\.xz: /.test(error.message));
+  // A bad tar header inside a sound xz stream stops the read early; the decoder is freed for the next package.
+  const members = parseAr(good, 'demo-bad');
+  const tar = Buffer.from(execFileSync('xz', ['-dc'], { maxBuffer: 64 << 20, input: members.find((member) => member.name === 'data.tar.xz')!.data }));
+  tar.fill(0x41, 0, 100);
+  const badTar = arArchive(members.map((member) => (member.name === 'data.tar.xz' ? { name: member.name, data: execFileSync('xz', ['-c'], { maxBuffer: 64 << 20, input: tar }) } : member)));
+  await assert.rejects(readDeb(badTar, 'demo-bad', { spillTo: join(dir, 'bad-tar.tar') }), (error: unknown) =>
+    error instanceof InputError && error.message === 'package demo-bad: data.tar.xz: tar header checksum mismatch at byte 0');
+  assert.ok((await readDeb(good, 'demo-bad', { spillTo: join(dir, 'good.tar') })).entries.length > 0);
 });

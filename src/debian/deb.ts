@@ -1,12 +1,12 @@
 // readDeb: a .deb file -> its control stanza, md5sums and data entries as TarEntry, ready for a layer.
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { InputError, UnsafePathError } from '../errors.js';
 import { normalizeEntryPath, type Content, type TarEntry } from '../tar/entry.js';
 import { parseAr } from './ar.js';
 import { parseControlStanza, type ControlFields } from './control-file.js';
-import { decompressMember, MEMBER_PATTERN } from './decompress.js';
+import { decompressMember, MEMBER_PATTERN, streamMember } from './decompress.js';
 import { aliasedTop, isMergedUsrLink, mergedUsrPath, rewriteSymlinkTarget } from './merged-usr.js';
-import { readTar, type RawTarEntry } from './tar-read.js';
+import { readTar, TarScanner, type RawTarEntry, type TarMember } from './tar-read.js';
 
 /** DebContents is what kiln takes from one package; maintainer scripts are never run (postinst is only scanned for alternatives). */
 export interface DebContents {
@@ -50,32 +50,53 @@ export async function readDeb(source: string | Buffer, name: string, options: Re
     }
   }
   if (!control || !data) throw new InputError(`${what}: .deb lacks ${control ? 'data.tar' : 'control.tar'}`);
+  const { spillTo } = options;
   const [controlTar, dataTar] = await Promise.all([
     decompressMember(control.name, control.data, what),
-    decompressMember(data.name, data.data, what),
+    spillTo ? spillMember(data.name, data.data, spillTo, what) : decompressMember(data.name, data.data, what),
   ]);
   const controlFiles = new Map(readTar(controlTar, `${what}: ${control.name}`).map((entry) => [entry.name.replace(/^\.?\//, ''), entry]));
   const controlText = controlFiles.get('control')?.data.toString('utf8');
   if (controlText === undefined) throw new InputError(`${what}: ${control.name} has no control file`);
   const mergedDirs = new Set<string>();
-  const { spillTo } = options;
-  if (spillTo) {
-    await writeFile(spillTo, dataTar).catch((error: unknown) => {
-      throw new InputError(`${what}: cannot write ${spillTo}: ${(error as Error).message}`, { cause: error });
-    });
-  }
-  const content = (data: Buffer): Content => (spillTo ? { kind: 'file-range', path: spillTo, offset: data.byteOffset - dataTar.byteOffset } : { kind: 'buffer', data });
+  const files: DataMember[] = Buffer.isBuffer(dataTar)
+    ? readTar(dataTar, `${what}: ${data.name}`).map(({ data: bytes, ...member }) => ({ ...member, size: bytes.length, content: { kind: 'buffer', data: bytes } }))
+    : dataTar.map(({ offset, ...member }) => ({ ...member, content: { kind: 'file-range', path: spillTo!, offset } }));
   return {
     control: controlText,
     fields: parseControlStanza(controlText, what),
     md5sums: controlFiles.get('md5sums')?.data.toString('utf8'),
     postinst: controlFiles.get('postinst')?.data.toString('utf8'),
-    entries: dataEntries(readTar(dataTar, `${what}: ${data.name}`), what, mergedDirs, content),
+    entries: dataEntries(files, what, mergedDirs),
     mergedDirs,
   };
 }
 
-function dataEntries(raw: RawTarEntry[], what: string, mergedDirs: Set<string>, content: (data: Buffer) => Content): TarEntry[] {
+/**
+ * spillMember streams a data.tar member, decompressed, into `spillTo` while reading its headers on the way, so
+ * neither the uncompressed archive nor its files are ever whole in memory.
+ */
+async function spillMember(name: string, data: Buffer, spillTo: string, what: string): Promise<TarMember[]> {
+  const scanner = new TarScanner(`${what}: ${name}`);
+  const cannotWrite = (error: unknown): never => {
+    throw new InputError(`${what}: cannot write ${spillTo}: ${(error as Error).message}`, { cause: error });
+  };
+  const file = await open(spillTo, 'w').catch(cannotWrite);
+  try {
+    for await (const chunk of streamMember(name, data, what)) {
+      scanner.push(chunk);
+      await file.write(chunk).catch(cannotWrite);
+    }
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+  return scanner.end();
+}
+
+/** DataMember is a data.tar member with its file content in memory or in the spill file. */
+type DataMember = Omit<RawTarEntry, 'data'> & { size: number; content: Content };
+
+function dataEntries(raw: DataMember[], what: string, mergedDirs: Set<string>): TarEntry[] {
   const entries: TarEntry[] = [];
   // Hardlinks may only point at something the same package shipped earlier, never at the host or a sibling.
   const seen = new Map<string, string>();
@@ -88,7 +109,7 @@ function dataEntries(raw: RawTarEntry[], what: string, mergedDirs: Set<string>, 
     const base = { path, mode: member.mode, uid: member.uid, gid: member.gid, mtime: member.mtime };
     switch (member.type) {
       case 'file':
-        entries.push({ ...base, type: 'file', size: member.data.length, content: content(member.data) });
+        entries.push({ ...base, type: 'file', size: member.size, content: member.content });
         break;
       case 'directory':
         entries.push({ ...base, type: 'directory' });

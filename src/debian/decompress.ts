@@ -1,6 +1,7 @@
-// Whole-buffer decompression of .deb members by their name's suffix: gzip, xz, zstd or none.
+// Decompression of .deb members by their name's suffix (gzip, xz, zstd or none): whole, or streamed in chunks.
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip, gunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -27,5 +28,57 @@ export async function decompressMember(name: string, data: Buffer, what: string)
     }
   } catch (error) {
     throw new InputError(`${what}: cannot decompress ${name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Slices fed to the zstd decoder: each yields at most a few blocks, so its output is drained before the next. */
+const ZSTD_SLICE = 64 * 1024;
+
+async function* zstdChunks(data: Buffer): AsyncGenerator<Uint8Array> {
+  const { Decompress } = await import('fzstd');
+  let out: Uint8Array[] = [];
+  // Copied: a block may be a view into the decoder's window, which the next block overwrites.
+  const decoder = new Decompress((chunk) => { if (chunk.length) out.push(Buffer.from(chunk)); });
+  for (let at = 0; at < data.length || at === 0; at += ZSTD_SLICE) {
+    decoder.push(data.subarray(at, at + ZSTD_SLICE), at + ZSTD_SLICE >= data.length);
+    yield* out;
+    out = [];
+  }
+}
+
+async function* xzChunks(data: Buffer): AsyncGenerator<Uint8Array> {
+  // A webpack UMD bundle: Node's ESM import sees only `default`, so load it as CommonJS.
+  const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress');
+  const input = new ReadableStream<Uint8Array>({ start(controller) { controller.enqueue(data); controller.close(); } });
+  // xz-decompress runs one stream at a time per process (one WebAssembly instance; others wait on its lock), so
+  // leaving the loop early (a bad tar header) must cancel the stream, which frees the decoder for the next package.
+  yield* new XzReadableStream(input);
+}
+
+/**
+ * streamMember inflates a .deb member piece by piece, so no whole uncompressed copy exists: gzip runs on the
+ * thread pool, xz (WebAssembly xz-embedded) and zstd on the main thread. Chunks are the caller's to keep.
+ */
+export async function* streamMember(name: string, data: Buffer, what: string): AsyncGenerator<Uint8Array> {
+  const match = MEMBER_PATTERN.exec(name);
+  if (!match) throw new InputError(`${what}: unsupported .deb member "${name}" (kiln reads .tar, .tar.gz, .tar.xz and .tar.zst)`);
+  const chunks = match[2] === '.gz' ? createGunzip({ chunkSize: 256 * 1024 }).end(data)
+    : match[2] === '.xz' ? xzChunks(data)
+      : match[2] === '.zst' ? zstdChunks(data)
+        : (async function* () { yield data; })();
+  const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw new InputError(`${what}: cannot decompress ${name}: ${(error as Error).message}`, { cause: error });
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }

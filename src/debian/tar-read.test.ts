@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InputError } from '../errors.js';
-import { readTar } from './tar-read.js';
+import { readTar, TarScanner } from './tar-read.js';
 
 const run = promisify(execFile);
 const dir = await mkdtemp(join(tmpdir(), 'kiln-tar-read-'));
@@ -40,4 +40,26 @@ test('readTar rejects a header whose checksum does not match', async () => {
   const archive = Buffer.from(await readFile(join(dir, 'gnu.tar')));
   archive[0] = archive[0]! ^ 1;
   assert.throws(() => readTar(archive, 'x.tar'), (error: unknown) => error instanceof InputError && /^x\.tar: tar header checksum mismatch at byte 0$/.test(error.message));
+});
+
+test('TarScanner finds the same members as readTar whatever the chunk sizes, and where each file lies', async () => {
+  const archive = await readFile(join(dir, 'pax.tar'));
+  const whole = readTar(archive, 'pax');
+  for (const size of [1, 7, 511, 512, 513, 4096, archive.length]) {
+    const scanner = new TarScanner('pax');
+    for (let at = 0; at < archive.length; at += size) scanner.push(archive.subarray(at, at + size));
+    const members = scanner.end();
+    assert.deepEqual(members.map(({ offset, size: length, ...rest }) => ({ ...rest, data: archive.subarray(offset, offset + length) })), whole, `chunks of ${size}`);
+  }
+});
+
+test('TarScanner refuses an archive that stops inside a member\'s data', async () => {
+  const archive = await readFile(join(dir, 'gnu.tar'));
+  const members = readTar(archive, 'gnu');
+  const file = members.find((member) => member.type === 'file')!;
+  const cut = archive.subarray(0, file.data.byteOffset - archive.byteOffset + 3);
+  const scanner = new TarScanner('cut.tar');
+  scanner.push(cut);
+  assert.throws(() => scanner.end(), (error: unknown) => error instanceof InputError && /^cut\.tar: tar member at byte \d+ is truncated$/.test(error.message));
+  assert.throws(() => readTar(cut, 'cut.tar'), /is truncated/);
 });

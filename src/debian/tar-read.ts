@@ -1,4 +1,4 @@
-// A reader for a whole tar archive held in memory (ustar, GNU long names, PAX), giving views, not copies.
+// A reader for tar archives (ustar, GNU long names, PAX): whole in memory (views, not copies) or streamed in chunks.
 import { InputError } from '../errors.js';
 
 /** RawTarEntry is one member as the archive states it, before any path policy applies. */
@@ -62,47 +62,129 @@ const TYPES: Record<string, RawTarEntry['type']> = {
   '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '3': 'char', '4': 'block', '5': 'directory', '6': 'fifo',
 };
 
-/** readTar parses every member of an uncompressed tar in one linear pass; `what` names it in errors. */
-export function readTar(archive: Buffer, what: string): RawTarEntry[] {
-  const entries: RawTarEntry[] = [];
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax: Map<string, string> | undefined;
-  let global = new Map<string, string>();
-  let offset = 0;
-  while (offset + BLOCK <= archive.length) {
-    const block = archive.subarray(offset, offset + BLOCK);
-    if (block.every((byte) => byte === 0)) break;
+/** TarMember is one member's header and where its data lies in the uncompressed archive. */
+export interface TarMember extends Omit<RawTarEntry, 'data'> {
+  /** offset is the byte position of the data in the archive; size its length (0 for all but files). */
+  offset: number;
+  size: number;
+}
+
+/**
+ * TarScanner reads tar headers from the archive's bytes as they arrive, in chunks of any size, keeping only the
+ * header and long-name/PAX blocks it is reading: file data is counted past, never held. `what` names it in errors.
+ */
+export class TarScanner {
+  readonly members: TarMember[] = [];
+  private readonly what: string;
+  /** position is the archive offset of the next byte pushed. */
+  private position = 0;
+  /** wanted is how many bytes the current header or metadata block needs; skip, how many file bytes to pass. */
+  private wanted = BLOCK;
+  private skip = 0;
+  /** padding is the part of skip after the member's data, which a last member may lack. */
+  private padding = 0;
+  private parts: Buffer[] = [];
+  private held = 0;
+  /** header is the ustar block whose long name or PAX data is being read (flag L, K, x or g). */
+  private header: { block: Buffer; offset: number; size: number } | undefined;
+  private longName: string | undefined;
+  private longLink: string | undefined;
+  private pax: Map<string, string> | undefined;
+  private global = new Map<string, string>();
+  private done = false;
+
+  constructor(what: string) {
+    this.what = what;
+  }
+
+  /** push takes the next bytes of the archive. */
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length && !this.done) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - at);
+        this.skip -= n;
+        at += n;
+        this.position += n;
+        continue;
+      }
+      const n = Math.min(this.wanted - this.held, chunk.length - at);
+      this.parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + at, n));
+      this.held += n;
+      at += n;
+      this.position += n;
+      if (this.held < this.wanted) continue;
+      // Copied: the caller may reuse its chunk's memory once push returns.
+      const bytes = Buffer.concat(this.parts, this.held);
+      this.parts = [];
+      this.held = 0;
+      if (this.header) this.metadata(bytes);
+      else this.block(bytes, this.position - BLOCK);
+    }
+  }
+
+  /** end checks that the archive did not stop inside a member's data and returns the members. */
+  end(): TarMember[] {
+    if (!this.done && (this.skip > this.padding || this.header)) {
+      throw new InputError(`${this.what}: tar member at byte ${this.header?.offset ?? (this.members.at(-1)?.offset ?? BLOCK) - BLOCK} is truncated`);
+    }
+    this.done = true;
+    return this.members;
+  }
+
+  private block(block: Buffer, offset: number): void {
+    const what = this.what;
+    if (block.every((byte) => byte === 0)) { this.done = true; return; }
     if (!checksumOk(block, what)) throw new InputError(`${what}: tar header checksum mismatch at byte ${offset}`);
     const flag = String.fromCharCode(block[156]!);
-    const paxSize = pax?.get('size');
+    const paxSize = this.pax?.get('size');
     const size = paxSize !== undefined ? Number(paxSize) : number(block, 124, 12, what);
-    const dataStart = offset + BLOCK;
-    if (dataStart + size > archive.length) throw new InputError(`${what}: tar member at byte ${offset} is truncated`);
-    const data = archive.subarray(dataStart, dataStart + size);
-    offset = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (flag === 'L') { longName = cString(data, 0, data.length); continue; }
-    if (flag === 'K') { longLink = cString(data, 0, data.length); continue; }
-    if (flag === 'x') { pax = parsePax(data, what); continue; }
-    if (flag === 'g') { global = new Map([...global, ...parsePax(data, what)]); continue; }
+    const padded = Math.ceil(size / BLOCK) * BLOCK;
+    if ('LKxg'.includes(flag)) {
+      this.header = { block, offset, size };
+      this.wanted = padded;
+      if (padded === 0) this.metadata(Buffer.alloc(0));
+      return;
+    }
     const type = TYPES[flag];
-    if (!type) throw new InputError(`${what}: unsupported tar member type "${flag}" at byte ${offset}`);
+    if (!type) throw new InputError(`${what}: unsupported tar member type "${flag}" at byte ${offset + BLOCK + padded}`);
     const ustar = block.toString('latin1', 257, 263) === 'ustar\0';
     const prefix = ustar ? cString(block, 345, 155) : '';
     const headerName = prefix ? `${prefix}/${cString(block, 0, 100)}` : cString(block, 0, 100);
-    const records = new Map([...global, ...(pax ?? [])]);
+    const records = new Map([...this.global, ...(this.pax ?? [])]);
     const paxNumber = (key: string): number | undefined => (records.has(key) ? Math.floor(Number(records.get(key))) : undefined);
-    entries.push({
-      name: records.get('path') ?? longName ?? headerName,
+    this.members.push({
+      name: records.get('path') ?? this.longName ?? headerName,
       type,
       mode: number(block, 100, 8, what) & 0o7777,
       uid: paxNumber('uid') ?? number(block, 108, 8, what),
       gid: paxNumber('gid') ?? number(block, 116, 8, what),
       mtime: paxNumber('mtime') ?? number(block, 136, 12, what),
-      linkname: records.get('linkpath') ?? longLink ?? cString(block, 157, 100),
-      data: type === 'file' ? data : Buffer.alloc(0),
+      linkname: records.get('linkpath') ?? this.longLink ?? cString(block, 157, 100),
+      offset: offset + BLOCK,
+      size: type === 'file' ? size : 0,
     });
-    longName = longLink = pax = undefined;
+    this.longName = this.longLink = this.pax = undefined;
+    this.skip = padded;
+    this.padding = padded - size;
   }
-  return entries;
+
+  private metadata(bytes: Buffer): void {
+    const { block, size } = this.header!;
+    const data = bytes.subarray(0, size);
+    const flag = String.fromCharCode(block[156]!);
+    if (flag === 'L') this.longName = cString(data, 0, data.length);
+    else if (flag === 'K') this.longLink = cString(data, 0, data.length);
+    else if (flag === 'x') this.pax = parsePax(data, this.what);
+    else this.global = new Map([...this.global, ...parsePax(data, this.what)]);
+    this.header = undefined;
+    this.wanted = BLOCK;
+  }
+}
+
+/** readTar parses every member of an uncompressed tar in one linear pass; `what` names it in errors. */
+export function readTar(archive: Buffer, what: string): RawTarEntry[] {
+  const scanner = new TarScanner(what);
+  scanner.push(archive);
+  return scanner.end().map(({ offset, size, ...member }) => ({ ...member, data: archive.subarray(offset, offset + size) }));
 }
