@@ -6,7 +6,7 @@ import type { PinnedSource } from '../plan/types.js';
 import type { Bump } from '../source/bump.js';
 
 /** ValidateJson is `kiln validate --json`: one report per image place, in argument order (none when one fails). */
-export type ValidateJson = Array<{ place: string; digest: string; layers: number; bytesChecked: number }>;
+export type ValidateJson = Array<{ place: string; digest: string; layers: number; bytesChecked: number; platforms?: number }>;
 
 /** LockJson is `kiln lock --json`: what kiln.lock now pins, and how many pins changed. */
 export interface LockJson {

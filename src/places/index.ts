@@ -3,7 +3,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { isImageIndex, selectChild, type ImageOrIndex } from '../oci/image-index.js';
 import { OutputError } from '../errors.js';
-import { readOciLayout, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
+import { readOciLayout, readOciLayoutIndex, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
 
 export type { PlatformWanted };
 import { formatPlace, parsePlace, type Place } from './place.js';
@@ -43,6 +43,16 @@ export async function readImage(place: Place | string, context: PlaceContext): P
     case 'docker':
       return (await registryPlaces()).readRegistryImage(parsed.reference, context);
   }
+}
+
+/**
+ * readImageOrIndex opens what a place holds as it is: an oci: layout entry that is an image index comes back as the
+ * index with every child (copying or validating needs all platforms); anything else as readImage opens it.
+ */
+export async function readImageOrIndex(place: Place | string, context: PlaceContext): Promise<ImageOrIndex> {
+  const parsed = typeof place === 'string' ? parsePlace(place) : place;
+  if (parsed.transport === 'oci') return readOciLayoutIndex(parsed.path, parsed.tag, context.platform);
+  return readImage(parsed, context);
 }
 
 /**

@@ -8,7 +8,7 @@ import { checkedConfig, imageFromRaw, serializeJson, type Image } from '../oci/i
 import { blobLayer } from '../oci/layer.js';
 import { isIndexMediaType, isManifestMediaType, MediaType } from '../oci/media-types.js';
 import { referrerDescriptor, subjectOf } from '../oci/artifact.js';
-import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
+import { isImageIndex, type ImageOrIndex, type PlatformImage } from '../oci/image-index.js';
 import { Annotation, type Descriptor, type Index, type Manifest, type Platform } from '../oci/spec.js';
 import { InputError, OutputError, withContext } from '../errors.js';
 import { ensureDir, tempSibling, writeBlobFile, writeFileAtomic } from './blob-file.js';
@@ -164,10 +164,9 @@ function platformMatches(platform: Platform | undefined, wanted: PlatformWanted)
   return platform.os === wanted.os && platform.architecture === wanted.architecture && (!wanted.variant || platform.variant === wanted.variant);
 }
 
-/** readOciLayout opens the image tagged `tag` (or the only image) of the layout at `path`. */
-export async function readOciLayout(path: string, tag?: string, platform: PlatformWanted = { os: 'linux', architecture: 'amd64' }): Promise<Image> {
+/** layoutEntry finds the index.json entry tagged `tag` (or the only image, or the one for `platform`). */
+async function layoutEntry(path: string, where: string, tag: string | undefined, platform: PlatformWanted): Promise<Descriptor> {
   if (!(await isDirectory(path))) throw new InputError(`oci:${path}: no such OCI layout directory`);
-  const where = `oci:${path}${tag ? `:${tag}` : ''}`;
   const index = await readIndex(path);
   let candidates = index.manifests ?? [];
   // Untagged referrers (an SBOM beside its image) are not images to open.
@@ -178,16 +177,52 @@ export async function readOciLayout(path: string, tag?: string, platform: Platfo
     if (matching.length !== 1) throw new InputError(`${where}: the layout holds ${candidates.length} images; name one with :TAG`);
     candidates = matching;
   }
-  let descriptor = candidates[0]!;
-  const readBlob = (d: Descriptor, what: string): Promise<Buffer> => readLayoutBlob(path, d, what, where);
+  return candidates[0]!;
+}
+
+/** readOciLayout opens the image tagged `tag` (or the only image) of the layout at `path`. */
+export async function readOciLayout(path: string, tag?: string, platform: PlatformWanted = { os: 'linux', architecture: 'amd64' }): Promise<Image> {
+  const where = `oci:${path}${tag ? `:${tag}` : ''}`;
+  let descriptor = await layoutEntry(path, where, tag, platform);
   // Follow nested indexes down to one manifest for the wanted platform.
   for (let depth = 0; isIndexMediaType(descriptor.mediaType); depth++) {
     if (depth > 4) throw new InputError(`${where}: indexes nested too deep`);
-    const nested = JSON.parse((await readBlob(descriptor, 'index')).toString('utf8')) as Index;
+    const nested = JSON.parse((await readLayoutBlob(path, descriptor, 'index', where)).toString('utf8')) as Index;
     const match = nested.manifests.find((m) => platformMatches(m.platform, platform)) ?? (nested.manifests.length === 1 ? nested.manifests[0] : undefined);
     if (!match) throw new InputError(`${where}: no image for ${platform.os}/${platform.architecture}`);
     descriptor = match;
   }
+  return layoutImage(path, descriptor, where);
+}
+
+/**
+ * readOciLayoutIndex opens what the layout entry names as it is: an image, or an image index with every child
+ * (its bytes as stored, so the digest stays). Copying or validating an index needs all of it, not one platform.
+ */
+export async function readOciLayoutIndex(path: string, tag?: string, platform: PlatformWanted = { os: 'linux', architecture: 'amd64' }): Promise<ImageOrIndex> {
+  const where = `oci:${path}${tag ? `:${tag}` : ''}`;
+  const descriptor = await layoutEntry(path, where, tag, platform);
+  if (!isIndexMediaType(descriptor.mediaType)) return layoutImage(path, descriptor, where);
+  const raw = await readLayoutBlob(path, descriptor, 'index', where);
+  const index = JSON.parse(raw.toString('utf8')) as Index;
+  const children: PlatformImage[] = [];
+  for (const child of index.manifests ?? []) {
+    if (!isManifestMediaType(child.mediaType)) throw new InputError(`${where}: index entry ${child.digest} is ${child.mediaType}, not an image manifest (nested indexes are not copied)`);
+    if (!child.platform) throw new InputError(`${where}: index entry ${child.digest} names no platform`);
+    children.push({ platform: child.platform, image: await layoutImage(path, child, where) });
+  }
+  return {
+    rawManifest: async () => raw,
+    index: async () => structuredClone(index),
+    digest: async () => sha256(raw),
+    mediaType: async () => index.mediaType ?? descriptor.mediaType,
+    children: async () => [...children],
+  };
+}
+
+// layoutImage opens the image manifest `descriptor` names, its config checked and its layers read on demand.
+async function layoutImage(path: string, descriptor: Descriptor, where: string): Promise<Image> {
+  const readBlob = (d: Descriptor, what: string): Promise<Buffer> => readLayoutBlob(path, d, what, where);
   if (!isManifestMediaType(descriptor.mediaType)) throw new InputError(`${where}: unsupported manifest media type ${descriptor.mediaType}`);
   const rawManifest = await readBlob(descriptor, 'manifest');
   const manifest = JSON.parse(rawManifest.toString('utf8')) as Manifest;

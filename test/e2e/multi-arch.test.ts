@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { runKiln, repoRoot } from '../../src/testing/cli.js';
 import { freePort, httpGetWithRetry, requireTool, sh } from '../../src/testing/docker.js';
 import { tempDir } from '../../src/testing/images.js';
@@ -78,6 +78,7 @@ test('two platforms from Debian packages: one index, app layer shared, pushed an
     assert.equal(tagged.digest, image.digest);
     const validated = await runKiln(['validate', `oci:${work}/layout:hello`], { env });
     assert.equal(validated.code, 0, validated.stderr);
+    assert.match(validated.stdout, new RegExp(`: ok ${image.digest} \\(index of 2 platforms, `), 'every platform is checked, not the host\'s alone');
     if (await requireTool(t, 'skopeo')) {
       const raw = JSON.parse(await sh('skopeo', ['inspect', '--raw', `oci:${work}/layout:hello`])) as { manifests: Array<{ digest: string; platform: { architecture: string } }> };
       assert.deepEqual(raw.manifests.map((m) => [m.platform.architecture, m.digest]), children.map((c) => [c.platform.split('/')[1], c.digest]));
@@ -91,6 +92,11 @@ test('two platforms from Debian packages: one index, app layer shared, pushed an
       t.diagnostic('KILN_TEST_REGISTRY unset: the registry half is skipped');
       return;
     }
+    // kiln push of the layout copies the whole index, as skopeo copy --all does: same index digest in the registry.
+    const copied = await runKiln(['push', `oci:${work}/layout:hello`, `docker://${repository}:copied`, '--json', '-q'], { env });
+    assert.equal(copied.code, 0, copied.stderr);
+    const copiedIndex = await fetch(`http://${registry}/v2/${repository.slice(registry!.length + 1)}/manifests/copied`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    assert.equal(`sha256:${createHash('sha256').update(Buffer.from(await copiedIndex.arrayBuffer())).digest('hex')}`, image.digest);
     if (await requireTool(t, 'skopeo')) {
       const raw = JSON.parse(await sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${repository}:v1`])) as { mediaType: string; manifests: Array<{ digest: string; platform: { os: string; architecture: string } }> };
       assert.equal(raw.mediaType, 'application/vnd.oci.image.index.v1+json');

@@ -4,9 +4,10 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { defineCommand, type OptionValues } from '../command.js';
 import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
 import type { CommandContext } from '../context.js';
-import { parsePlace, readImage } from '../../places/index.js';
+import { parsePlace, readImageOrIndex } from '../../places/index.js';
+import { isImageIndex } from '../../oci/image-index.js';
 import { UsageError } from '../../errors.js';
-import { dockerConfigCredentials, insecureRegistries, pushImage, type PushProgress } from '../../registry/index.js';
+import { dockerConfigCredentials, insecureRegistries, pushImage, pushIndex, type PushProgress } from '../../registry/index.js';
 import { formatBytes, progressLogger } from '../progress.js';
 
 /** PushReporter turns push progress into bars on a terminal and one line per blob elsewhere. */
@@ -103,11 +104,13 @@ export const command = defineCommand({
     });
     // Importing the registry module registers docker:// with places, so a docker:// source works too.
     const store = context.cache();
-    const image = await readImage(source, { store, env: context.env });
+    // An index in an oci: layout goes whole (every platform, the same index digest), as skopeo copy --all does.
+    const image = await readImageOrIndex(source, { store, env: context.env });
     const progress = reporter(context, values.quiet || values.json);
     let results;
     try {
-      results = await pushImage(image, references, {
+      const push = isImageIndex(image) ? pushIndex.bind(undefined, image) : pushImage.bind(undefined, image);
+      results = await push(references, {
         store,
         credentials: dockerConfigCredentials(context.env),
         insecure: [...insecureRegistries(context.env), ...(values.insecure ?? [])],
