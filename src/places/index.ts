@@ -3,7 +3,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { isImageIndex, selectChild, type ImageOrIndex } from '../oci/image-index.js';
 import { OutputError } from '../errors.js';
-import { readOciLayout, readOciLayoutIndex, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
+import { readOciArtifacts, readOciLayout, readOciLayoutIndex, writeOciLayout, writeOciReferrers, type PlatformWanted } from './oci-layout.js';
 
 export type { PlatformWanted };
 import { formatPlace, parsePlace, type Place } from './place.js';
@@ -53,6 +53,17 @@ export async function readImageOrIndex(place: Place | string, context: PlaceCont
   const parsed = typeof place === 'string' ? parsePlace(place) : place;
   if (parsed.transport === 'oci') return readOciLayoutIndex(parsed.path, parsed.tag, context.platform);
   return readImage(parsed, context);
+}
+
+/**
+ * readReferrers opens the artifacts (SBOMs) stored with an image or index at a place: those beside it, or beside
+ * any of its children, in an oci: layout. Other places give none here (a docker-archive has nowhere to keep them).
+ */
+export async function readReferrers(place: Place | string, image: ImageOrIndex): Promise<Image[]> {
+  const parsed = typeof place === 'string' ? parsePlace(place) : place;
+  if (parsed.transport !== 'oci') return [];
+  const subjects = [await image.digest(), ...(isImageIndex(image) ? await Promise.all((await image.children()).map((child) => child.image.digest())) : [])];
+  return readOciArtifacts(parsed.path, subjects);
 }
 
 /**

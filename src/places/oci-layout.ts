@@ -302,6 +302,29 @@ export async function writeOciReferrers(path: string, artifacts: Image[]): Promi
   return added;
 }
 
+/**
+ * readOciArtifacts opens the artifacts (SBOMs) kept beside `subjects` in the layout as images, ready to be written
+ * elsewhere as referrers: the manifest, config and document bytes exactly as stored, so their digests stay.
+ */
+export async function readOciArtifacts(path: string, subjects: readonly Digest[]): Promise<Image[]> {
+  const artifacts: Image[] = [];
+  for (const subject of subjects) {
+    for (const descriptor of await readOciReferrers(path, subject)) {
+      const where = `oci:${path}: artifact ${descriptor.digest}`;
+      const rawManifest = await readLayoutBlob(path, descriptor, 'manifest', where);
+      const manifest = JSON.parse(rawManifest.toString('utf8')) as Manifest;
+      const rawConfig = await readLayoutBlob(path, manifest.config, 'config', where);
+      // A document is not a tar: its "diff id" is its own digest, as artifactImage makes it.
+      const layers = manifest.layers.map((d) => {
+        const digest = parseDigest(d.digest, `${where}: blob digest`);
+        return blobLayer({ mediaType: d.mediaType, digest, size: d.size, diffId: digest, open: async () => createReadStream(blobPath(path, digest)) });
+      });
+      artifacts.push(imageFromRaw({ rawManifest: async () => rawManifest, rawConfig: async () => rawConfig, layers: async () => layers }));
+    }
+  }
+  return artifacts;
+}
+
 /** readOciReferrers lists the index.json entries of the layout at `path` whose manifest's subject is `subject`. */
 export async function readOciReferrers(path: string, subject: Digest): Promise<Descriptor[]> {
   const index = await readIndex(path);

@@ -4,7 +4,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { defineCommand, type OptionValues } from '../command.js';
 import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
 import type { CommandContext } from '../context.js';
-import { parsePlace, readImageOrIndex } from '../../places/index.js';
+import { parsePlace, readImageOrIndex, readReferrers, writeReferrers } from '../../places/index.js';
 import { isImageIndex } from '../../oci/image-index.js';
 import { UsageError } from '../../errors.js';
 import { dockerConfigCredentials, insecureRegistries, pushImage, pushIndex, type PushProgress } from '../../registry/index.js';
@@ -121,6 +121,13 @@ export const command = defineCommand({
       });
     } finally {
       progress.stop();
+    }
+    // The SBOMs kept beside the image in an oci: layout go along as referrers, as kiln build --push attaches them.
+    const artifacts = await readReferrers(source, image);
+    if (artifacts.length) {
+      const env = { ...context.env, KILN_INSECURE_REGISTRIES: [...insecureRegistries(context.env), ...(values.insecure ?? [])].join(',') };
+      for (const reference of references) await writeReferrers(`docker://${reference}`, artifacts, { store, env });
+      if (!values.json) context.stderr.write(`kiln: ${artifacts.length} referrer${artifacts.length === 1 ? '' : 's'} (SBOM) copied to each destination\n`);
     }
     if (values.json) {
       context.stdout.write(JSON.stringify(results, null, 2) + '\n');

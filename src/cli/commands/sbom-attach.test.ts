@@ -126,6 +126,15 @@ test('build --push attaches the SBOM under sha256-<hex> and in the oci: layout; 
   assert.equal(rebuilt.code, 0, rebuilt.err);
   assert.deepEqual(JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')), layoutIndex, 'the layout too keeps one entry');
 
+  // kiln push SRC DEST copies the image and, from a layout, the SBOM beside it: the same artifact, as a referrer.
+  const copied = `${registry.host}/attached/pushed`;
+  const pushedCopy = await kiln(['push', `oci:${layout}:v1`, `docker://${copied}:v1`, '-q', '--insecure', registry.host], store);
+  assert.equal(pushedCopy.code, 0, pushedCopy.err);
+  const copiedReferrers = JSON.parse((await skopeoRaw(`docker://${copied}:${referrersTag(digest)}`)).toString('utf8')) as Index;
+  assert.deepEqual(copiedReferrers.manifests.map((m) => [m.digest, m.artifactType]), [[descriptor!.digest, CYCLONEDX]]);
+  const copiedSbom = await kiln(['sbom', '--from-registry', `${copied}:v1`], store);
+  assert.equal(copiedSbom.out, fromPlan.out, 'the copied SBOM reads back byte for byte');
+
   // A layout named without a tag gets the image alone, tagged latest: `skopeo copy oci:DIR` still finds exactly one
   // image in it, and tools that open a layout by tag only (umoci) find latest.
   const untagged = join(work, 'attached-untagged');
