@@ -6,10 +6,11 @@
 // kiln finds relative to its own code (package.json, the checkout) are the same from both.
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+// An output folder may be given (a compiled copy of the checkout elsewhere, as the tests make); default dist/bundle/.
+const outdir = process.argv[2] ? `${resolve(process.argv[2])}/` : new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: { main: 'src/cli/main.ts', unchanged: 'src/cli/unchanged.ts', 'broken-pipe': 'src/cli/broken-pipe.ts' },

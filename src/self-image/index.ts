@@ -37,7 +37,7 @@ export function selfImageManifest(root = kilnCheckout()): string {
 const SHIPPED = ['bin', 'dist', 'schema'];
 
 async function kilnEntries(root: string, prefix: string): Promise<TarEntry[]> {
-  if (!existsSync(join(root, 'dist/cli/main.js'))) throw new InputError(`${join(root, 'dist')} has no compiled kiln; run npm run build first`);
+  if (!existsSync(join(root, 'dist/cli/main.js')) || !existsSync(join(root, 'dist/bundle/main.js'))) throw new InputError(`${join(root, 'dist')} has no compiled kiln; run npm run build first`);
   const entries: TarEntry[] = [];
   for (const dir of SHIPPED) {
     entries.push({ path: `${prefix}/${dir}`, type: 'directory', mode: 0o755 });

@@ -35,6 +35,8 @@ export async function compiledCheckout(dir: string): Promise<void> {
   await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
   const tsc = await runProcess(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
   if (tsc.code !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+  const bundle = await runProcess(process.execPath, [join(repoRoot, 'scripts/bundle.mjs'), join(dir, 'dist/bundle')]);
+  if (bundle.code !== 0) throw new Error(`bundling failed:\n${bundle.stdout}${bundle.stderr}`);
 }
 
 /** KilnImage is kiln's image, loaded into Docker under tag. */
