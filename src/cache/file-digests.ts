@@ -83,7 +83,11 @@ export class FileDigests {
   }
 }
 
+/** lastChange is when a file last changed, content or inode (the later of mtime and ctime, in nanoseconds). */
+export function lastChange(info: BigIntStats): bigint {
+  return info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
+}
+
 function trusted(info: BigIntStats, hashedAt: bigint): boolean {
-  const latest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
-  return latest + RACY_WINDOW_NS < hashedAt;
+  return lastChange(info) + RACY_WINDOW_NS < hashedAt;
 }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
-import { RACY_WINDOW_NS } from '../cache/file-digests.js';
+import { lastChange, RACY_WINDOW_NS } from '../cache/file-digests.js';
 import { digestHex, sha256 } from '../oci/digest.js';
 import { kilnFingerprint } from '../apply/image-key.js';
 import { gitRevision } from '../plan/git-revision.js';
@@ -155,7 +155,7 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
     // Outputs, what is under them and the folders holding them were written by this build, so they are recent by
     // nature; a change by anyone else moves their stat.
     const written = (path: string): boolean => [...outputs].some((output) => inside(path, output) || inside(output, path));
-    for (const [path, info] of files) if (!written(path) && latest(info) + RACY_WINDOW_NS >= now) return false;
+    for (const [path, info] of files) if (!written(path) && lastChange(info) + RACY_WINDOW_NS >= now) return false;
     const recorded: Recorded = { files: [...files].map(([path, info]) => [path, statKey(info)]), stdout: call.json ? withoutTimes(stdout) : stdout };
     await context.store.setMemo('unchanged-build', await recordKey(argv, context.cwd, context.env, plan.manifestFile), recorded);
     return true;
@@ -206,10 +206,6 @@ async function walk(root: string, files: Map<string, BigIntStats>, cacheRoot: st
 function inside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-function latest(info: BigIntStats): bigint {
-  return info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
 }
 
 // withoutTimes zeroes the seconds each entry took in a --json report: a replay took none of them.
