@@ -1,8 +1,8 @@
 // Decompression of .deb members by their name's suffix (gzip, xz, zstd or none): whole, or streamed in chunks.
-import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { xzWorkers } from './xz-workers.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -46,18 +46,14 @@ async function* zstdChunks(data: Buffer): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function* xzChunks(data: Buffer): AsyncGenerator<Uint8Array> {
-  // A webpack UMD bundle: Node's ESM import sees only `default`, so load it as CommonJS.
-  const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress');
-  const input = new ReadableStream<Uint8Array>({ start(controller) { controller.enqueue(data); controller.close(); } });
-  // xz-decompress runs one stream at a time per process (one WebAssembly instance; others wait on its lock), so
-  // leaving the loop early (a bad tar header) must cancel the stream, which frees the decoder for the next package.
-  yield* new XzReadableStream(input);
+function xzChunks(data: Buffer): AsyncGenerator<Uint8Array> {
+  // On a worker thread: leaving the loop early (a bad tar header) stops that worker's decoding.
+  return xzWorkers().decode(data);
 }
 
 /**
- * streamMember inflates a .deb member piece by piece, so no whole uncompressed copy exists: gzip runs on the
- * thread pool, xz (WebAssembly xz-embedded) and zstd on the main thread. Chunks are the caller's to keep.
+ * streamMember inflates a .deb member piece by piece, so no whole uncompressed copy exists: gzip runs on libuv's
+ * thread pool, xz (WebAssembly xz-embedded) on kiln's xz worker threads and zstd on the main thread. Chunks are the caller's to keep.
  */
 export async function* streamMember(name: string, data: Buffer, what: string): AsyncGenerator<Uint8Array> {
   const match = MEMBER_PATTERN.exec(name);

@@ -46,7 +46,7 @@ interface LayerMemo {
 
 /**
  * GZIP_LEVEL is kiln's fixed compression level: changing it changes every digest, as do GZIP_BLOCK_SIZE and
- * pako's version (pinned exactly in package.json).
+ * the embedded libdeflate build (all three are in GZIP_FORMAT and the layer cache keys).
  */
 export const GZIP_LEVEL = 6;
 

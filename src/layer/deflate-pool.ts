@@ -1,36 +1,26 @@
-// DeflatePool: worker threads that deflate one block each with pako, kiln's pinned pure-JS zlib port.
-import { createRequire } from 'node:module';
+// DeflatePool: worker threads that deflate one block each with kiln's WebAssembly libdeflate.
 import { Worker } from 'node:worker_threads';
 import { errorMessage, KilnError } from '../errors.js';
 import { threadCount } from '../threads.js';
+import { DEFLATE_CALL_SOURCE, libdeflateModule } from './libdeflate/index.js';
 
 /** DeflateTask is one block of a block-parallel gzip stream. */
 export interface DeflateTask {
   block: Buffer;
-  /** dictionary primes the block with the previous block's last bytes (empty for the first block). */
-  dictionary: Buffer;
   /** final ends the deflate stream; other blocks end with a sync flush so they concatenate. */
   final: boolean;
   level: number;
 }
 
-// The worker is a plain CommonJS script, so it runs the same under tsx, from dist and inside kiln's image.
+// The worker is a plain CommonJS script, so it runs the same under tsx, from dist and inside kiln's image; the
+// compiled module comes with workerData.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const pako = require(workerData.pako);
-parentPort.on('message', ({ id, block, dictionary, final, level }) => {
+${DEFLATE_CALL_SOURCE}
+const wasm = new WebAssembly.Instance(workerData.module, {}).exports;
+parentPort.on('message', ({ id, block, final, level }) => {
   try {
-    const chunks = [];
-    let length = 0;
-    const options = { level, raw: true, chunkSize: 65536 };
-    if (dictionary.length) options.dictionary = dictionary;
-    const deflate = new pako.Deflate(options);
-    deflate.onData = (chunk) => { chunks.push(chunk); length += chunk.length; };
-    deflate.onEnd = () => {};
-    if (!deflate.push(block, final ? pako.Z_FINISH : pako.Z_SYNC_FLUSH)) throw new Error(deflate.msg || 'deflate failed');
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
+    const out = deflateCall(wasm, block, level, final);
     parentPort.postMessage({ id, out }, [out.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message || error) });
@@ -50,7 +40,6 @@ export class DeflatePool {
   private readonly queue: Pending[] = [];
   private readonly running = new Map<Worker, Pending>();
   private readonly live = new Set<Worker>();
-  private readonly pako = createRequire(import.meta.url).resolve('pako');
 
   constructor(readonly size: number) {}
 
@@ -76,13 +65,13 @@ export class DeflatePool {
       const pending = this.queue.shift()!;
       this.running.set(worker, pending);
       worker.ref();
-      const { block, dictionary, final, level } = pending.task;
-      worker.postMessage({ id: 0, block, dictionary, final, level });
+      const { block, final, level } = pending.task;
+      worker.postMessage({ id: 0, block, final, level });
     }
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER, { eval: true, workerData: { pako: this.pako }, execArgv: [] });
+    const worker = new Worker(WORKER, { eval: true, workerData: { module: libdeflateModule() }, execArgv: [] });
     this.live.add(worker);
     worker.on('message', (message: { out?: Uint8Array; error?: string }) => {
       const pending = this.running.get(worker)!;

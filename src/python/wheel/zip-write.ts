@@ -1,8 +1,8 @@
 // A deterministic ZIP writer for wheels: same members in, same bytes out (fixed timestamps, Unix
-// modes, deflate at one level, members in the order given). Deflate is pako's, as for layers: node:zlib's bytes
+// modes, deflate at one level, members in the order given). Deflate is kiln's embedded libdeflate, as for layers: node:zlib's bytes
 // depend on how Node was built, and an archive that lands in an image must not.
 import { crc32 } from 'node:zlib';
-import { deflateRaw } from 'pako';
+import { deflateRaw } from '../../layer/libdeflate/index.js';
 import { InputError } from '../../errors.js';
 
 /** ZipMember is one file to store: its path in the archive, bytes and Unix permission bits. */
@@ -56,7 +56,7 @@ export function writeZip(members: readonly ZipMember[], epoch: number = ZIP_MIN_
   let offset = 0;
   for (const member of members) {
     const name = Buffer.from(member.name, 'utf8');
-    const deflated = Buffer.from(deflateRaw(member.data, { level: 6 }));
+    const deflated = deflateRaw(member.data, 6);
     const stored = deflated.length >= member.data.length;
     const body = stored ? member.data : deflated;
     const crc = crc32(member.data);
