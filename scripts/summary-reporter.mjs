@@ -2,7 +2,7 @@
 // reads: `N passed, N failed[, N skipped]`. Usable as a Node test reporter, or as Summary fed event by event.
 import { relative } from 'node:path';
 
-const SLOWEST = 10;
+const SLOWEST = 20;
 
 /** Summary counts test results and times each file from the test runner's events. */
 export class Summary {
@@ -37,7 +37,8 @@ export class Summary {
 
   text() {
     const slowest = this.slowest();
-    const lines = slowest.length ? [`\nslowest test files (wall seconds, of ${this.spans.size}):`, ...slowest.map(([file, seconds]) => `${seconds.toFixed(1).padStart(8)}  ${relative(process.cwd(), file)}`)] : [];
+    const total = [...this.spans.values()].reduce((sum, span) => sum + (span.last - span.first) / 1000, 0);
+    const lines = slowest.length ? [`\nslowest test files (wall seconds, of ${this.spans.size} taking ${total.toFixed(0)} s in all):`, ...slowest.map(([file, seconds]) => `${seconds.toFixed(1).padStart(8)}  ${relative(process.cwd(), file)}`)] : [];
     return `${lines.join('\n')}\n\n${this.passed} passed, ${this.failed} failed${this.skipped ? `, ${this.skipped} skipped` : ''}\n`;
   }
 }

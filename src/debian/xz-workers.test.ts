@@ -27,6 +27,8 @@ test('streams decode to their input, more of them at once than there are workers
   const compressed = await Promise.all(inputs.map((input) => xz.compress(input)));
   const decoded = await Promise.all(compressed.map(decodeAll));
   decoded.forEach((out, index) => assert.ok(out.equals(inputs[index]!), `stream ${index}`));
+  const again = await Promise.all(compressed.map(decodeAll));
+  again.forEach((out, index) => assert.ok(out.equals(inputs[index]!), `the caller's compressed bytes are intact: stream ${index}`));
 });
 
 test('leaving a stream early frees its worker for the next streams', async () => {

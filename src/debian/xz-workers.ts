@@ -9,6 +9,8 @@ import { errorMessage } from '../errors.js';
 import { threadCount } from '../threads.js';
 
 const CREDIT = 4;
+/** INPUT_PIECE is how much compressed input the worker is given at a time. */
+const INPUT_PIECE = 1 << 20;
 
 // A plain CommonJS script, so it runs the same under tsx, from dist, from the bundle and inside kiln's image.
 const WORKER = `
@@ -17,16 +19,28 @@ const { XzReadableStream } = require(workerData.xz);
 let credit = 0;
 let cancelled = false;
 let wake = () => {};
+let feed = () => {};
 parentPort.on('message', (message) => {
   if (message.type === 'ack') credit++;
   else if (message.type === 'cancel') cancelled = true;
-  else decode(message.data);
+  else if (message.type === 'input') feed(message.piece);
+  else decode(message.size);
   wake();
 });
-async function decode(data) {
+async function decode(size) {
   credit = ${CREDIT};
   cancelled = false;
-  const reader = new XzReadableStream(new ReadableStream({ start(c) { c.enqueue(data); c.close(); } })).getReader();
+  let offset = 0;
+  // The compressed bytes come a piece at a time, asked for as the decoder needs them.
+  const input = new ReadableStream({
+    async pull(controller) {
+      if (offset >= size) return controller.close();
+      const piece = await new Promise((resolve) => { feed = resolve; parentPort.postMessage({ type: 'input', offset }); });
+      offset += piece.byteLength;
+      controller.enqueue(piece);
+    },
+  });
+  const reader = new XzReadableStream(input).getReader();
   try {
     for (;;) {
       while (credit === 0 && !cancelled) await new Promise((resolve) => (wake = resolve));
@@ -34,7 +48,7 @@ async function decode(data) {
       const { done, value } = await reader.read();
       if (done) break;
       credit--;
-      const chunk = value.slice();
+      const chunk = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
       parentPort.postMessage({ type: 'chunk', chunk }, [chunk.buffer]);
     }
     parentPort.postMessage({ type: 'end' });
@@ -62,7 +76,16 @@ export class XzWorkers {
     const worker = this.takeIdle() ?? this.spawn();
     const inbox: Message[] = [];
     let notify: (() => void) | undefined;
-    const onMessage = (message: Message): void => { inbox.push(message); notify?.(); };
+    const onMessage = (message: Message | { type: 'input'; offset: number }): void => {
+      if (message.type === 'input') {
+        // A copy (Uint8Array.slice; a Buffer's slice is a view) the worker takes over; the caller keeps its .deb.
+        const piece = Uint8Array.prototype.slice.call(data, message.offset, message.offset + INPUT_PIECE);
+        worker.postMessage({ type: 'input', piece }, [piece.buffer]);
+        return;
+      }
+      inbox.push(message);
+      notify?.();
+    };
     const onError = (error: Error): void => onMessage({ type: 'error', message: errorMessage(error) });
     const onExit = (code: number): void => onMessage({ type: 'error', message: `the xz worker exited with code ${code}` });
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
@@ -70,8 +93,7 @@ export class XzWorkers {
     let finished = false;
     let healthy = true;
     try {
-      const copy = new Uint8Array(data); // the worker takes it over; the caller keeps its .deb buffer
-      worker.postMessage({ type: 'decode', data: copy }, [copy.buffer]);
+      worker.postMessage({ type: 'decode', size: data.byteLength });
       for (;;) {
         while (!inbox.length) await new Promise<void>((resolve) => (notify = resolve));
         const message = inbox.shift()!;
