@@ -12,7 +12,8 @@ import { limiter } from '../limit.js';
 import type { BuildContext } from './build-image.js';
 import { reportImage, reportIndex, type ImageReport } from './image-report.js';
 import { imageKey } from './image-key.js';
-import { formatPlatform, platformEntries, type BuildPlan, type ImagePlan } from '../plan/index.js';
+import { formatPlatform, platformEntries } from '../plan/platforms.js';
+import type { BuildPlan, ImagePlan } from '../plan/types.js';
 import type { ProgressSink } from '../progress.js';
 
 /** EntryResult is what happened to one entry. */

@@ -4,8 +4,6 @@ import type { BlobStore } from '../cache/blob-store.js';
 import type { Image } from '../oci/image.js';
 import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
-import { pythonEnv, pythonLayers } from '../python/image-layers.js';
-import { probeBasePython } from '../python/base-python.js';
 import { InputError, IntegrityError } from '../errors.js';
 import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
@@ -35,7 +33,9 @@ export async function assembleImage(entry: ImagePlan, manifestFile: string, cont
   const base = await resolveBase(plan, { store: context.store, env: context.env, manifestDir: dirname(manifestFile), log: context.log, ...(context.progress ? { progress: context.progress } : {}) });
   if (plan.pinned?.python?.target.from === 'packages') await checkTarget(plan, base.image, context);
   // The venv goes between base and app: it changes with the lock, the app with every edit.
-  const additions: Addendum[] = await pythonLayers(plan, context);
+  // Python's modules (locks, wheels, their schemas) load only for an entry with a python section.
+  const python = plan.python ? await import('../python/image-layers.js') : undefined;
+  const additions: Addendum[] = python ? await python.pythonLayers(plan, context) : [];
   if (plan.app) {
     context.log(`${plan.name}: app layer from ${plan.app.dir}`);
     // The pinned digest covers every path, mode and byte the layer copies: the same digest gives the same layer.
@@ -51,7 +51,7 @@ export async function assembleImage(entry: ImagePlan, manifestFile: string, cont
     config.created = plan.created;
     const runtime = config.config ?? {};
     const env = new Map((runtime.Env ?? []).map((entry) => [entry.split('=')[0]!, entry] as const));
-    for (const entry of plan.python ? pythonEnv(plan.python.prefix, runtime.Env ?? []) : []) env.set(entry.split('=')[0]!, entry);
+    for (const entry of plan.python && python ? python.pythonEnv(plan.python.prefix, runtime.Env ?? []) : []) env.set(entry.split('=')[0]!, entry);
     for (const entry of plan.runtime.Env ?? []) env.set(entry.split('=')[0]!, entry);
     // As in a Dockerfile, an image that sets ENTRYPOINT does not inherit its base's CMD.
     const inherited = { ...runtime };
@@ -74,6 +74,7 @@ async function resolveImage(entry: ImagePlan, manifestFile: string, context: Bui
 // The Python target a plan read from the package list is checked against the assembled base (memoised by diffIds).
 async function checkTarget(plan: ImagePlan, image: Image, context: BuildContext): Promise<void> {
   const pinned = plan.pinned!.python!.target;
+  const { probeBasePython } = await import('../python/base-python.js');
   const probed = await probeBasePython(image, { store: context.store, what: plan.name });
   const want = [pinned.pythonFullVersion, pinned.interpreter, pinned.executable, pinned.libc.version.join('.'), pinned.distroPackages];
   const have = [probed.pythonFullVersion, probed.interpreter, probed.executable, probed.libc.version.join('.'), probed.distroPackages];

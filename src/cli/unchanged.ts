@@ -5,23 +5,16 @@
 // stops, before the planner is even loaded. Directories are recorded too: adding or removing a file changes its
 // folder's mtime, so no listing is needed. Anything else (another flag, a push, sources synced from git, a registry
 // or daemon output, a file changed within the racy window) takes the full build, which records again.
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
-import { lastChange, RACY_WINDOW_NS } from '../cache/file-digests.js';
-import { digestHex, sha256 } from '../oci/digest.js';
-import { kilnFingerprint } from '../apply/image-key.js';
-import { gitRevision } from '../plan/git-revision.js';
 import type { BuildPlan, ImagePlan } from '../plan/types.js';
+import { inside, localPlace, manifestFiles, recentlyChanged, recordKey, statKey, statsNow, walk } from './stat-record.js';
 
 /** UNCHANGED_FORMAT changes whenever what is recorded changes meaning. */
-const UNCHANGED_FORMAT = 1;
-
-/** MAX_PATHS bounds the files recorded: a project folder bigger than this is not worth stat-ing on every build. */
-export const MAX_PATHS = 20_000;
+const UNCHANGED_FORMAT = 'unchanged-build/1';
 
 // The build flags the fast path knows; any other (a push, --plan, --context, a backend, --debug) takes the full build.
 const OPTIONS = {
@@ -63,29 +56,6 @@ function invocation(argv: string[], cwd: string): Invocation | undefined {
   }
 }
 
-function statKey(info: BigIntStats): string {
-  return [info.mode, info.size, info.mtimeNs, info.ctimeNs, info.ino, info.dev].join(':');
-}
-
-// Variables a shell sets per command or per folder, which no build reads ({env.NAME} reads any other; cwd is keyed apart).
-const SHELL_BOOKKEEPING = new Set(['_', 'OLDPWD', 'PWD', 'SHLVL', 'COLUMNS', 'LINES']);
-
-// The record's key: everything besides files that can change what a build does or prints.
-async function recordKey(argv: string[], cwd: string, env: NodeJS.ProcessEnv, manifestFile: string): Promise<string> {
-  const environment = Object.entries(env).filter(([name]) => !SHELL_BOOKKEEPING.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return digestHex(sha256(JSON.stringify({
-    format: UNCHANGED_FORMAT,
-    kiln: await kilnFingerprint(),
-    argv,
-    cwd,
-    environment,
-    // {date} in tags: a new day is a new build.
-    day: new Date().toISOString().slice(0, 10),
-    // The revision annotation and {git.sha} tags.
-    revision: gitRevision(resolve(manifestFile, '..')) ?? null,
-  })));
-}
-
 /**
  * replayUnchanged answers a `kiln build` whose recorded files all stat as the last successful build of the same
  * invocation left them: it prints what that build printed and returns 0. It returns undefined (build normally) in
@@ -98,10 +68,10 @@ export async function replayUnchanged(argv: string[], process: { env: NodeJS.Pro
     const call = invocation(argv, cwd);
     if (!call) return undefined;
     const store = new BlobStore(defaultCacheDir(process.env));
-    const key = await recordKey(argv, cwd, process.env, call.manifestFile);
+    const key = await recordKey(UNCHANGED_FORMAT, argv, cwd, process.env, call.manifestFile);
     const recorded = await store.getMemo<Recorded>('unchanged-build', key);
     if (!recorded) return undefined;
-    const now = await Promise.all(recorded.files.map(async ([path]) => lstat(path, { bigint: true }).then(statKey, () => '')));
+    const now = await statsNow(recorded.files.map(([path]) => path));
     if (recorded.files.some(([, stat], i) => stat !== now[i])) return undefined;
     process.stdout.write(recorded.stdout);
     if (!call.quiet && !call.json) process.stderr.write(`kiln: nothing changed since the last build of ${call.manifestFile}\n`);
@@ -135,14 +105,13 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
     const inputs = new Set<string>([plan.manifestFile]);
     const roots = new Set<string>([resolve(plan.manifestFile, '..')]);
     const outputs = new Set<string>();
-    const versionFile = /^version_file:\s*["']?([^"'\n#]+?)["']?\s*(?:#.*)?$/m.exec(readFileSync(plan.manifestFile, 'utf8'))?.[1];
-    if (versionFile) inputs.add(resolve(plan.manifestFile, '..', versionFile));
+    for (const file of manifestFiles(plan.manifestFile)) inputs.add(file);
     for (const entry of plan.images) {
       for (const part of entry.platforms ? entry.platforms.map((platform) => ({ ...entry, pinned: platform.pinned })) : [entry]) {
         if (!localInputs(part as ImagePlan, roots, inputs, context.cwd)) return false;
       }
       for (const output of entry.outputs) {
-        const path = localOutput(output, context.cwd);
+        const path = localPlace(output, context.cwd);
         if (!path) return false;
         outputs.add(path);
       }
@@ -155,9 +124,9 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
     // Outputs, what is under them and the folders holding them were written by this build, so they are recent by
     // nature; a change by anyone else moves their stat.
     const written = (path: string): boolean => [...outputs].some((output) => inside(path, output) || inside(output, path));
-    for (const [path, info] of files) if (!written(path) && lastChange(info) + RACY_WINDOW_NS >= now) return false;
+    for (const [path, info] of files) if (!written(path) && recentlyChanged(info, now)) return false;
     const recorded: Recorded = { files: [...files].map(([path, info]) => [path, statKey(info)]), stdout: call.json ? withoutTimes(stdout) : stdout };
-    await context.store.setMemo('unchanged-build', await recordKey(argv, context.cwd, context.env, plan.manifestFile), recorded);
+    await context.store.setMemo('unchanged-build', await recordKey(UNCHANGED_FORMAT, argv, context.cwd, context.env, plan.manifestFile), recorded);
     return true;
   } catch {
     // A file vanished or could not be read while recording: no record, the next build is a full one.
@@ -171,7 +140,7 @@ function localInputs(entry: ImagePlan, roots: Set<string>, inputs: Set<string>, 
   if (!pins || entry.unresolved) return false;
   if (pins.app) roots.add(resolve(cwd, pins.app.dir));
   if (pins.base.kind === 'place') {
-    const path = localOutput(pins.base.place, cwd);
+    const path = localPlace(pins.base.place, cwd);
     if (!path) return false;
     roots.add(path);
   }
@@ -181,31 +150,6 @@ function localInputs(entry: ImagePlan, roots: Set<string>, inputs: Set<string>, 
     for (const pkg of pins.python.packages) if (pkg.source && !pkg.source.dir.includes('://')) roots.add(resolve(cwd, pkg.source.dir));
   }
   return true;
-}
-
-// localOutput is the file or folder of an oci: or docker-archive: place, or undefined for any other place.
-function localOutput(place: string, cwd: string): string | undefined {
-  const match = /^(oci|docker-archive):([^:]+)/.exec(place);
-  return match ? resolve(cwd, match[2]!) : undefined;
-}
-
-// walk stats `root` and everything under it but .git folders and the cache; false past MAX_PATHS.
-async function walk(root: string, files: Map<string, BigIntStats>, cacheRoot: string): Promise<boolean> {
-  if (inside(root, cacheRoot)) return true;
-  const info = await lstat(root, { bigint: true });
-  files.set(root, info);
-  if (files.size > MAX_PATHS) return false;
-  if (!info.isDirectory()) return true;
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    if (entry.name === '.git') continue;
-    if (!(await walk(join(root, entry.name), files, cacheRoot))) return false;
-  }
-  return true;
-}
-
-function inside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 // withoutTimes zeroes the seconds each entry took in a --json report: a replay took none of them.

@@ -8,7 +8,7 @@ import type { ImagePlan, PinnedBase, PinnedDebPackage } from '../plan/types.js';
 import { platformLockName } from '../plan/platforms.js';
 import type { DebInput } from './assemble.js';
 import { OS_RELEASES } from './os-releases.js';
-import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type BaseRequest, type LockedBase, type LockFile } from './lock.js';
+import type { BaseRequest, LockedBase, LockFile } from './lock.js';
 import { slimPolicy } from './slim.js';
 import { limiter } from '../limit.js';
 import { InputError } from '../errors.js';
@@ -48,7 +48,7 @@ function resolveOnce(name: string, request: BaseRequest, hash: string, options: 
   let pending = resolving.get(key);
   if (!pending) {
     options.log?.(`${name}: resolving ${request.distro} ${request.release} packages (no entry in kiln.lock)`);
-    pending = resolveBase(request, { store: options.store });
+    pending = import('./lock.js').then(({ resolveBase }) => resolveBase(request, { store: options.store }));
     resolving.set(key, pending);
     pending.catch(() => resolving.delete(key));
   }
@@ -57,6 +57,8 @@ function resolveOnce(name: string, request: BaseRequest, hash: string, options: 
 
 /** lockedPackages returns the image's pinned packages, resolving and recording them when kiln.lock has none. */
 export async function lockedPackages(name: string, request: BaseRequest, context: BaseContext, lock?: LockFile): Promise<ResolvedPackage[]> {
+  // kiln.lock's reader (and its schema) loads only when the plan did not pin the packages.
+  const { packagesFromLock, readLock, requestHash, writeLock } = await import('./lock.js');
   const path = lockPath(context.manifestDir);
   const current = lock ?? (await readLock(path));
   let locked = current.bases[name];
@@ -94,6 +96,7 @@ export interface PinDistroOptions {
 
 /** pinDistroBase pins every package of an entry's distro base from kiln.lock, resolving from the indexes when it has no entry. */
 export async function pinDistroBase(name: string, spec: DistroBaseSpec, architecture: string, options: PinDistroOptions): Promise<DistroPin> {
+  const { packagesFromLock, requestHash } = await import('./lock.js');
   const request = baseRequest(spec, architecture);
   let locked = options.lock.bases[name];
   let resolved: LockedBase | undefined;

@@ -5,7 +5,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { deflatePool, type DeflatePool } from './deflate-pool.js';
-import { LIBDEFLATE_VERSION, LIBDEFLATE_WASM_SHA256 } from './libdeflate/index.js';
+import { deflateRaw, LIBDEFLATE_VERSION, LIBDEFLATE_WASM_SHA256 } from './libdeflate/index.js';
 
 /**
  * GZIP_BLOCK_SIZE is the input block size; part of the output, so fixed per kiln version. A block starts with
@@ -39,9 +39,12 @@ export function parallelGzip(options: ParallelGzipOptions): Transform {
   let size = 0;
 
   const submit = (block: Buffer, final: boolean): void => {
+    // A stream of one block (an app layer, most often) is deflated right here: starting a worker thread would cost
+    // more than the deflate. The same module gives the same bytes on any thread.
+    const alone = final && size === 0;
     crc = crc32(block, crc);
     size += block.length;
-    const result = pool.deflate({ block, final, level: options.level });
+    const result = alone ? Promise.resolve(deflateRaw(block, options.level)) : pool.deflate({ block, final, level: options.level });
     result.catch(() => {}); // Awaited in order below; this only keeps an early failure from going unhandled.
     queued.push(result);
   };

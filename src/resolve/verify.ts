@@ -31,9 +31,15 @@ export async function verifyPins(entry: ImagePlan, context: { store: BlobStore; 
   }
 }
 
+/** localSourceDigest is today's digest of a project, path or git dependency's source (a folder or a local wheel). */
+export async function localSourceDigest(pkg: PinnedPythonPackage): Promise<string> {
+  const dir = pkg.source!.dir;
+  return dir.endsWith('.whl') ? `sha256:${await fileSha256(dir, pkg.name)}` : projectSourceDigest(dir);
+}
+
 async function checkLocalSource(entry: string, pkg: PinnedPythonPackage): Promise<void> {
   const source = pkg.source!;
-  const now = source.dir.endsWith('.whl') ? `sha256:${await fileSha256(source.dir, pkg.name)}` : await projectSourceDigest(source.dir);
+  const now = await localSourceDigest(pkg);
   if (now !== source.digest) {
     throw new IntegrityError(`${entry}: ${pkg.kind === 'project' ? 'project' : `${pkg.kind === 'git' ? 'git' : 'path'} dependency`} ${pkg.name} (${source.dir}) changed since it was planned: ${now}, the plan pins ${source.digest}`);
   }

@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
-import { entryOutputs, planBuild, readPlanFile, selectEntries } from '../../plan/index.js';
 import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../apply/build-entries.js';
 import { UsageError } from '../../errors.js';
@@ -46,13 +45,32 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
   });
 }
 
-/** resolvedPlan plans kiln.yaml and pins every input, recording new pins in kiln.lock (refused under --locked). */
-async function resolvedPlan(manifestFile: string, values: { output?: string[]; only?: string[]; locked?: boolean; quiet?: boolean; json?: boolean }, context: CommandContext): Promise<BuildPlan> {
+/**
+ * resolvedPlan plans kiln.yaml and pins every input, recording new pins in kiln.lock (refused under --locked). A
+ * native build whose planning inputs are unchanged since the last build of the same command takes that build's plan
+ * (src/cli/plan-memo.ts) and prints what its planning printed.
+ */
+async function resolvedPlan(manifestFile: string, values: { output?: string[]; only?: string[]; locked?: boolean; quiet?: boolean; json?: boolean; backend?: string }, argv: readonly string[], context: CommandContext): Promise<BuildPlan> {
   const progress = progressLogger(context, values.quiet || values.json);
-  const intent = await planBuild({ manifestFile, overrides: context.overrides, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked ?? false, log: progress.log });
+  const memo = values.backend === 'native' ? { argv, cwd: context.cwd, env: context.env, store: context.cache() } : undefined;
+  const { recallPlan, recordPlan } = await import('../plan-memo.js');
+  const recalled = memo && (await recallPlan(manifestFile, memo));
+  if (recalled) {
+    for (const line of recalled.log) progress.log(line);
+    progress.done();
+    return recalled.plan;
+  }
+  const log: string[] = [];
+  const logged = (line: string): void => {
+    log.push(line);
+    progress.log(line);
+  };
+  const { planBuild } = await import('../../plan/intent.js');
+  const intent = await planBuild({ manifestFile, overrides: context.overrides, outputs: values.output, cwd: context.cwd, env: context.env, only: values.only, store: context.cache(), locked: values.locked ?? false, log: logged });
   const { resolvePlan } = await import('../../resolve/index.js');
-  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: progress.log });
+  const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: logged });
   progress.done();
+  if (memo) await recordPlan(resolved.plan, log, memo);
   return resolved.plan;
 }
 
@@ -60,6 +78,7 @@ async function resolvedPlan(manifestFile: string, values: { output?: string[]; o
 async function planFromFile(file: string, values: { output?: string[]; only?: string[]; file?: string; locked?: boolean }, positionals: string[], context: CommandContext): Promise<BuildPlan> {
   if (positionals.length || values.file || context.overrides) throw new UsageError('--plan builds the plan file\'s entries: give no directory, -f or --set with it');
   if (values.output?.length) throw new UsageError('--plan builds to the outputs the plan names: give -o to kiln plan instead');
+  const [{ readPlanFile }, { selectEntries }] = await Promise.all([import('../../plan/file.js'), import('../../plan/intent.js')]);
   const plan = await readPlanFile(file);
   const images = selectEntries(plan.images, values.only);
   const { verifyPins } = await import('../../resolve/verify.js');
@@ -76,6 +95,7 @@ async function planFromContext(reference: string, values: { output?: string[]; o
   if (positionals.length || values.file || values.plan || context.overrides) throw new UsageError('--context builds the context\'s plan: give no directory, -f, --set or --plan with it');
   const { pullContext } = await import('../../context/index.js');
   const pulled = await pullContext(reference, { store: context.cache(), env: context.env });
+  const { entryOutputs, selectEntries } = await import('../../plan/intent.js');
   const selected = selectEntries(pulled.plan.images, values.only);
   const images = values.output?.length ? selected.map((entry) => ({ ...entry, outputs: entryOutputs(values.output!, entry.name, selected.length, context.cwd) })) : selected;
   const { verifyPins } = await import('../../resolve/verify.js');
@@ -129,7 +149,7 @@ export const command = defineCommand({
       ? await planFromContext(values.context, values, positionals, context)
       : values.plan
       ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
-      : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context);
+      : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context.argv ?? ['build', ...positionals], context);
     const plan = isEmpty(passThrough) ? planned : { ...planned, images: planned.images.map((entry) => ({ ...entry, docker: mergePassThrough(entry.docker, passThrough) })) };
     for (const image of plan.images) {
       if (image.outputs.length === 0 && !(push && image.publish)) {

@@ -1,0 +1,134 @@
+// The plan memo of `kiln build`: planning (kiln.yaml through YAML and its schema, kiln.lock, the Python locks) costs
+// more than building an app layer, and a code change touches none of its inputs. After a build resolves a plan, the
+// plan is recorded with the stat of every file it was planned from, keyed as the no-change replay is (command line,
+// folder, environment, day, kiln and git revision). The next build of the same invocation whose planning inputs all
+// stat the same takes that plan without loading the planner; only what the plan pins of the app folder (its digest)
+// is computed again, and a project or path dependency whose source changed sends the build back to planning.
+// Entries that pin anything not on this disk (a registry base, whose tag is checked at each plan; synced sources;
+// an entry left unresolved) are never recorded.
+import type { BigIntStats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { BlobStore } from '../cache/blob-store.js';
+import { platformEntries } from '../plan/platforms.js';
+import type { BuildPlan, ImagePlan, Pins } from '../plan/types.js';
+import { localPlace, manifestFiles, recentlyChanged, recordKey, statKey, statsNow, walk } from './stat-record.js';
+
+/** PLAN_MEMO_FORMAT changes whenever what is recorded changes meaning. */
+const PLAN_MEMO_FORMAT = 'resolved-plan/1';
+
+/** PlanMemoContext is where the memo lives and what keys it. */
+export interface PlanMemoContext {
+  argv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  store: BlobStore;
+  /** clock is nanoseconds since the epoch (tests cannot wait out the racy window). */
+  clock?: () => bigint;
+}
+
+interface Recorded {
+  files: Array<[path: string, stat: string]>;
+  plan: BuildPlan;
+  /** log is what planning printed (warnings, new pins), printed again when the plan is taken from the memo. */
+  log: string[];
+}
+
+/**
+ * recallPlan returns the plan the last build of this invocation resolved, with the app digests of today's folders,
+ * when none of the files it was planned from changed; undefined otherwise. It never throws.
+ */
+export async function recallPlan(manifestFile: string, context: PlanMemoContext): Promise<{ plan: BuildPlan; log: string[] } | undefined> {
+  try {
+    if (context.env.KILN_NO_FAST_PATH === '1') return undefined;
+    const recorded = await context.store.getMemo<Recorded>('resolved-plan', await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, manifestFile));
+    if (!recorded || recorded.plan.manifestFile !== manifestFile) return undefined;
+    const now = await statsNow(recorded.files.map(([path]) => path));
+    if (recorded.files.some(([, stat], index) => stat !== now[index])) return undefined;
+    const { appDigest } = await import('../resolve/app-digest.js');
+    const refresh = async (pins: Pins): Promise<Pins | undefined> => {
+      for (const pkg of pins.python?.packages ?? []) {
+        if (!pkg.source) continue;
+        const { localSourceDigest } = await import('../resolve/verify.js');
+        if ((await localSourceDigest(pkg)) !== pkg.source.digest) return undefined;
+      }
+      return pins.app ? { ...pins, app: { ...pins.app, digest: await appDigest(pins.app, context.store) } } : pins;
+    };
+    const images: ImagePlan[] = [];
+    for (const entry of recorded.plan.images) {
+      if (entry.platforms) {
+        const platforms = [];
+        for (const platform of entry.platforms) {
+          const pinned = platform.pinned && (await refresh(platform.pinned));
+          if (!pinned) return undefined;
+          platforms.push({ ...platform, pinned });
+        }
+        images.push({ ...entry, platforms });
+      } else {
+        const pinned = entry.pinned && (await refresh(entry.pinned));
+        if (!pinned) return undefined;
+        images.push({ ...entry, pinned });
+      }
+    }
+    return { plan: { ...recorded.plan, images }, log: recorded.log };
+  } catch {
+    // A record that cannot be read is no record: planning decides.
+    return undefined;
+  }
+}
+
+/**
+ * recordPlan records a resolved plan and the stat of every local file it was planned from. It records nothing when
+ * the plan depends on something it cannot stat, or when one of those files changed within the racy window.
+ * It never throws: a build is not failed by its shortcut.
+ */
+export async function recordPlan(plan: BuildPlan, log: readonly string[], context: PlanMemoContext): Promise<boolean> {
+  try {
+    if (plan.sources?.length) return false;
+    const manifestDir = dirname(plan.manifestFile);
+    // kiln.lock may not exist yet: recorded as absent, so its appearance is a change too.
+    const inputs = new Set<string>([plan.manifestFile, join(manifestDir, 'kiln.lock'), ...manifestFiles(plan.manifestFile)]);
+    const roots = new Set<string>();
+    for (const entry of plan.images) {
+      for (const part of entry.platforms ? platformEntries(entry) : [entry]) {
+        if (!planInputs(part, inputs, roots, context.cwd)) return false;
+      }
+    }
+    const files = new Map<string, BigIntStats | undefined>();
+    const walked = new Map<string, BigIntStats>();
+    for (const root of roots) if (!(await walk(root, walked, resolve(context.store.root)))) return false;
+    for (const [path, info] of walked) files.set(path, info);
+    for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }).catch(() => undefined));
+    const now = (context.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
+    for (const info of files.values()) if (info && recentlyChanged(info, now)) return false;
+    const recorded: Recorded = { files: [...files].map(([path, info]) => [path, info ? statKey(info) : '']), plan, log: [...log] };
+    await context.store.setMemo('resolved-plan', await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, plan.manifestFile), recorded);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// planInputs adds the files and folders an entry was planned from (besides kiln.yaml and kiln.lock); false when the
+// entry pins something that is not a local file.
+function planInputs(entry: ImagePlan, inputs: Set<string>, roots: Set<string>, cwd: string): boolean {
+  const pins = entry.pinned;
+  if (!pins || entry.unresolved) return false;
+  if (pins.base.kind === 'registry') return false;
+  if (pins.base.kind === 'place') {
+    const path = localPlace(pins.base.place, cwd);
+    if (!path) return false;
+    roots.add(path);
+  }
+  if (pins.python) {
+    const lock = resolve(cwd, pins.python.lock.path);
+    inputs.add(lock);
+    inputs.add(join(dirname(lock), 'pyproject.toml'));
+    for (const pkg of pins.python.packages) if (pkg.source && !pkg.source.dir.endsWith('.whl')) inputs.add(join(resolve(cwd, pkg.source.dir), 'pyproject.toml'));
+    for (const link of pins.python.findLinks) {
+      if (link.includes('://') && !link.startsWith('file://')) return false;
+      roots.add(resolve(cwd, link.replace(/^file:\/\//, '')));
+    }
+  }
+  return true;
+}

@@ -1,0 +1,89 @@
+// What kiln's two build shortcuts share (the no-change replay, src/cli/unchanged.ts, and the plan memo,
+// src/cli/plan-memo.ts): files recorded by stat as git's index records a work tree, and the key of everything
+// besides files that can change what a build does.
+import { lstat, readdir } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lastChange, RACY_WINDOW_NS } from '../cache/file-digests.js';
+import { digestHex, sha256 } from '../oci/digest.js';
+import { kilnFingerprint } from '../apply/image-key.js';
+import { gitRevision } from '../plan/git-revision.js';
+
+/** MAX_PATHS bounds the files recorded: a project folder bigger than this is not worth stat-ing on every build. */
+export const MAX_PATHS = 20_000;
+
+/** statKey is what a recorded file must still match: any write, rename or replacement moves one of these. */
+export function statKey(info: BigIntStats): string {
+  return [info.mode, info.size, info.mtimeNs, info.ctimeNs, info.ino, info.dev].join(':');
+}
+
+/** statsNow is each path's statKey now ('' for one that is gone). */
+export function statsNow(paths: readonly string[]): Promise<string[]> {
+  return Promise.all(paths.map((path) => lstat(path, { bigint: true }).then(statKey, () => '')));
+}
+
+// Variables a shell sets per command or per folder, which no build reads ({env.NAME} reads any other; cwd is keyed apart).
+const SHELL_BOOKKEEPING = new Set(['_', 'OLDPWD', 'PWD', 'SHLVL', 'COLUMNS', 'LINES']);
+
+/** recordKey keys a record by everything besides files that can change what a build does or prints. */
+export async function recordKey(format: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, manifestFile: string): Promise<string> {
+  const environment = Object.entries(env).filter(([name]) => !SHELL_BOOKKEEPING.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return digestHex(sha256(JSON.stringify({
+    format,
+    kiln: await kilnFingerprint(),
+    argv,
+    cwd,
+    environment,
+    // {date} in tags: a new day is a new build.
+    day: new Date().toISOString().slice(0, 10),
+    // The revision annotation and {git.sha} tags.
+    revision: gitRevision(resolve(manifestFile, '..')) ?? null,
+  })));
+}
+
+/** recentlyChanged says whether a file changed within the racy window: it could change again without its stat moving. */
+export function recentlyChanged(info: BigIntStats, now: bigint): boolean {
+  return lastChange(info) + RACY_WINDOW_NS >= now;
+}
+
+/**
+ * manifestFiles are the files besides kiln.yaml that expanding it reads: its version_file, and the pyproject.toml
+ * {version} comes from (beside kiln.yaml, or in its project folder). Read with patterns rather than the YAML parser,
+ * which the shortcuts exist not to load; a pattern that finds too much only records a file more.
+ */
+export function manifestFiles(manifestFile: string): string[] {
+  const text = readFileSync(manifestFile, 'utf8');
+  const dir = dirname(manifestFile);
+  const files = [join(dir, 'pyproject.toml')];
+  const versionFile = /^\s*version_file:\s*["']?([^"'\n#]+?)["']?\s*(?:#.*)?$/m.exec(text)?.[1];
+  if (versionFile) files.push(resolve(dir, versionFile));
+  for (const match of text.matchAll(/^\s*project:\s*["']?([^"'\n#{}]+?)["']?\s*(?:#.*)?$/gm)) files.push(resolve(dir, match[1]!, 'pyproject.toml'));
+  return files;
+}
+
+/** localPlace is the file or folder of an oci: or docker-archive: place, or undefined for any other place. */
+export function localPlace(place: string, cwd: string): string | undefined {
+  const match = /^(oci|docker-archive):([^:]+)/.exec(place);
+  return match ? resolve(cwd, match[2]!) : undefined;
+}
+
+/** walk stats `root` and everything under it but .git folders and the cache; false past MAX_PATHS. */
+export async function walk(root: string, files: Map<string, BigIntStats>, cacheRoot: string): Promise<boolean> {
+  if (inside(root, cacheRoot)) return true;
+  const info = await lstat(root, { bigint: true });
+  files.set(root, info);
+  if (files.size > MAX_PATHS) return false;
+  if (!info.isDirectory()) return true;
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.name === '.git') continue;
+    if (!(await walk(join(root, entry.name), files, cacheRoot))) return false;
+  }
+  return true;
+}
+
+/** inside says whether `path` is `dir` or under it. */
+export function inside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
