@@ -116,16 +116,19 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
         outputs.add(path);
       }
     }
-    const files = new Map<string, BigIntStats>();
-    for (const root of [...roots, ...outputs]) if (!(await walk(root, files, cacheRoot))) return false;
-    for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }));
+    const walked = new Map<string, BigIntStats>();
+    for (const root of [...roots, ...outputs]) if (!(await walk(root, walked, cacheRoot))) return false;
+    // An input that does not exist (a pyproject.toml {version} might come from) is recorded as absent: its
+    // appearance is a change too.
+    const files = new Map<string, BigIntStats | undefined>(walked);
+    for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }).catch(() => undefined));
     const now = (context.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
     // An input changed just now could change again within the same timestamp: the next build reads it again.
     // Outputs, what is under them and the folders holding them were written by this build, so they are recent by
     // nature; a change by anyone else moves their stat.
     const written = (path: string): boolean => [...outputs].some((output) => inside(path, output) || inside(output, path));
-    for (const [path, info] of files) if (!written(path) && recentlyChanged(info, now)) return false;
-    const recorded: Recorded = { files: [...files].map(([path, info]) => [path, statKey(info)]), stdout: call.json ? withoutTimes(stdout) : stdout };
+    for (const [path, info] of files) if (info && !written(path) && recentlyChanged(info, now)) return false;
+    const recorded: Recorded = { files: [...files].map(([path, info]) => [path, info ? statKey(info) : '']), stdout: call.json ? withoutTimes(stdout) : stdout };
     await context.store.setMemo('unchanged-build', await recordKey(UNCHANGED_FORMAT, argv, context.cwd, context.env, plan.manifestFile), recorded);
     return true;
   } catch {

@@ -56,6 +56,7 @@ async function resolvedPlan(manifestFile: string, values: { output?: string[]; o
   const { recallPlan, recordPlan } = await import('../plan-memo.js');
   const recalled = memo && (await recallPlan(manifestFile, memo));
   if (recalled) {
+    progress.log(`kiln: the planning inputs of ${manifestFile} are unchanged since the last build: its plan is reused`);
     for (const line of recalled.log) progress.log(line);
     progress.done();
     return recalled.plan;
