@@ -18,7 +18,7 @@ test('every runtime dependency in package.json is imported by shipped code, and 
   const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; exports: Record<string, { default: string; types: string }>; main: string };
   const shipped = (await sources(join(repoRoot, 'src'))).filter((path) => !path.includes('/src/testing/'));
   const text = (await Promise.all(shipped.map((path) => readFile(path, 'utf8')))).join('\n');
-  const unused = Object.keys(pkg.dependencies).filter((name) => !new RegExp(`(from |import\\()'${name.replace(/[/.]/g, '\\$&')}(/[^']*)?'`).test(text));
+  const unused = Object.keys(pkg.dependencies).filter((name) => !new RegExp(`(from |import\\(|\\.resolve\\()'${name.replace(/[/.]/g, '\\$&')}(/[^']*)?'`).test(text));
   assert.deepEqual(unused, []);
   assert.deepEqual(pkg.exports['.'], { types: './dist/index.d.ts', default: './dist/index.js' });
   await readFile(join(repoRoot, 'src/index.ts'));
