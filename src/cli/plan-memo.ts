@@ -6,13 +6,11 @@
 // is computed again, and a project or path dependency whose source changed sends the build back to planning.
 // Entries that pin anything not on this disk (a registry base, whose tag is checked at each plan; synced sources;
 // an entry left unresolved) are never recorded.
-import type { BigIntStats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { platformEntries } from '../plan/platforms.js';
 import type { BuildPlan, ImagePlan, Pins } from '../plan/types.js';
-import { localPlace, manifestFiles, recentlyChanged, recordKey, statKey, statsNow, walk } from './stat-record.js';
+import { localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** PLAN_MEMO_FORMAT changes whenever what is recorded changes meaning. */
 const PLAN_MEMO_FORMAT = 'resolved-plan/1';
@@ -94,14 +92,10 @@ export async function recordPlan(plan: BuildPlan, log: readonly string[], contex
         if (!planInputs(part, inputs, roots, context.cwd)) return false;
       }
     }
-    const files = new Map<string, BigIntStats | undefined>();
-    const walked = new Map<string, BigIntStats>();
-    for (const root of roots) if (!(await walk(root, walked, resolve(context.store.root)))) return false;
-    for (const [path, info] of walked) files.set(path, info);
-    for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }).catch(() => undefined));
     const now = (context.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
-    for (const info of files.values()) if (info && recentlyChanged(info, now)) return false;
-    const recorded: Recorded = { files: [...files].map(([path, info]) => [path, info ? statKey(info) : '']), plan, log: [...log] };
+    const files = await statRecord(roots, inputs, { cacheRoot: resolve(context.store.root), now });
+    if (!files) return false;
+    const recorded: Recorded = { files, plan, log: [...log] };
     await context.store.setMemo('resolved-plan', await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, plan.manifestFile), recorded);
     return true;
   } catch {

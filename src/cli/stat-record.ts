@@ -82,6 +82,21 @@ export async function walk(root: string, files: Map<string, BigIntStats>, cacheR
   return true;
 }
 
+/**
+ * statRecord stats everything under `roots` and each of `inputs` (one that does not exist is recorded as absent, '',
+ * so its appearance is a change too) and returns [path, statKey] pairs. It returns undefined past MAX_PATHS, or when
+ * a file that is not `written` (by the build itself) changed within the racy window: it could change again within
+ * the same timestamp, so the next build must read it again.
+ */
+export async function statRecord(roots: Iterable<string>, inputs: Iterable<string>, options: { cacheRoot: string; now: bigint; written?: (path: string) => boolean }): Promise<Array<[path: string, stat: string]> | undefined> {
+  const walked = new Map<string, BigIntStats>();
+  for (const root of roots) if (!(await walk(root, walked, options.cacheRoot))) return undefined;
+  const files = new Map<string, BigIntStats | undefined>(walked);
+  for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }).catch(() => undefined));
+  for (const [path, info] of files) if (info && !options.written?.(path) && recentlyChanged(info, options.now)) return undefined;
+  return [...files].map(([path, info]) => [path, info ? statKey(info) : '']);
+}
+
 /** inside says whether `path` is `dir` or under it. */
 export function inside(path: string, dir: string): boolean {
   const rel = relative(dir, path);

@@ -5,13 +5,11 @@
 // stops, before the planner is even loaded. Directories are recorded too: adding or removing a file changes its
 // folder's mtime, so no listing is needed. Anything else (another flag, a push, sources synced from git, a registry
 // or daemon output, a file changed within the racy window) takes the full build, which records again.
-import { lstat } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import type { BuildPlan, ImagePlan } from '../plan/types.js';
-import { inside, localPlace, manifestFiles, recentlyChanged, recordKey, statKey, statsNow, walk } from './stat-record.js';
+import { inside, localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** UNCHANGED_FORMAT changes whenever what is recorded changes meaning. */
 const UNCHANGED_FORMAT = 'unchanged-build/1';
@@ -116,19 +114,13 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
         outputs.add(path);
       }
     }
-    const walked = new Map<string, BigIntStats>();
-    for (const root of [...roots, ...outputs]) if (!(await walk(root, walked, cacheRoot))) return false;
-    // An input that does not exist (a pyproject.toml {version} might come from) is recorded as absent: its
-    // appearance is a change too.
-    const files = new Map<string, BigIntStats | undefined>(walked);
-    for (const path of inputs) if (!files.has(path)) files.set(path, await lstat(path, { bigint: true }).catch(() => undefined));
     const now = (context.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
-    // An input changed just now could change again within the same timestamp: the next build reads it again.
     // Outputs, what is under them and the folders holding them were written by this build, so they are recent by
     // nature; a change by anyone else moves their stat.
     const written = (path: string): boolean => [...outputs].some((output) => inside(path, output) || inside(output, path));
-    for (const [path, info] of files) if (info && !written(path) && recentlyChanged(info, now)) return false;
-    const recorded: Recorded = { files: [...files].map(([path, info]) => [path, info ? statKey(info) : '']), stdout: call.json ? withoutTimes(stdout) : stdout };
+    const files = await statRecord([...roots, ...outputs], inputs, { cacheRoot, now, written });
+    if (!files) return false;
+    const recorded: Recorded = { files, stdout: call.json ? withoutTimes(stdout) : stdout };
     await context.store.setMemo('unchanged-build', await recordKey(UNCHANGED_FORMAT, argv, context.cwd, context.env, plan.manifestFile), recorded);
     return true;
   } catch {
