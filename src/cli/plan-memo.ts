@@ -9,7 +9,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { platformEntries } from '../plan/platforms.js';
-import type { BuildPlan, ImagePlan, Pins } from '../plan/types.js';
+import { DEFAULT_REPORT_FILE, type BuildPlan, type ImagePlan, type Pins } from '../plan/types.js';
 import { localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** PLAN_MEMO_FORMAT changes whenever what is recorded changes meaning. */
@@ -85,7 +85,10 @@ export async function recordPlan(plan: BuildPlan, log: readonly string[], contex
     if (plan.sources?.length) return false;
     const manifestDir = dirname(plan.manifestFile);
     // kiln.lock may not exist yet: recorded as absent, so its appearance is a change too.
-    const inputs = new Set<string>([plan.manifestFile, join(manifestDir, 'kiln.lock'), ...manifestFiles(plan.manifestFile)]);
+    // A report at its default place is left out of the app layer only when it exists (kilnOutputsIn), so its
+    // appearance changes the plan: recorded, absent or not.
+    const reports = [join(context.cwd, DEFAULT_REPORT_FILE), join(manifestDir, DEFAULT_REPORT_FILE)];
+    const inputs = new Set<string>([plan.manifestFile, join(manifestDir, 'kiln.lock'), ...manifestFiles(plan.manifestFile), ...reports]);
     const roots = new Set<string>();
     for (const entry of plan.images) {
       for (const part of entry.platforms ? platformEntries(entry) : [entry]) {

@@ -6,7 +6,7 @@ import type { ImageSpec, KilnManifest } from '../config/schema.js';
 import { loadManifest } from '../config/load.js';
 import type { EntrySpec } from '../config/entries.js';
 import { Annotation, type RuntimeConfig } from '../oci/spec.js';
-import type { AppPlan, BaseRef, BuildPlan, Destination, DockerPassThrough, ImagePlan, PinnedSource, PlanOptions, PythonPlan } from './types.js';
+import { DEFAULT_REPORT_FILE, type AppPlan, type BaseRef, type BuildPlan, type Destination, type DockerPassThrough, type ImagePlan, type PinnedSource, type PlanOptions, type PythonPlan } from './types.js';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import { readLock } from '../debian/lock.js';
 import { excludedRequests } from '../debian/presets.js';
@@ -104,9 +104,6 @@ function planDestinations(entry: EntrySpec, manifest: KilnManifest, env: NodeJS.
  * the app layer would grow it with every build and change its digest. A report `kiln report` left at its default
  * place (kiln-report.html in the folder it ran in, often the project) is left out too, when there is one.
  */
-/** DEFAULT_REPORT_FILE is where `kiln report` writes without -o (in the current folder). */
-export const DEFAULT_REPORT_FILE = 'kiln-report.html';
-
 function kilnOutputsIn(appDir: string, manifestDir: string, outputs: string[], options: Pick<PlanOptions, 'env' | 'cwd'>): string[] {
   const generated = options.env.KILN_GENERATED_DIR;
   const paths = [generated ? resolve(options.cwd, generated) : join(manifestDir, 'generated')];

@@ -11,6 +11,9 @@ export { DEFAULT_SCAN_POLICY, SEVERITIES, type ScanPolicy, type Severity } from 
 // Format 2: `scan` is a gate (severities, ignore-unfixed, ignore file) or false, no longer a boolean.
 export const PLAN_FORMAT = 2;
 
+/** DEFAULT_REPORT_FILE is where `kiln report` writes without -o (in the current folder). */
+export const DEFAULT_REPORT_FILE = 'kiln-report.html';
+
 /** BaseRef says where an image's base comes from. */
 export type BaseRef =
   | { kind: 'scratch' }

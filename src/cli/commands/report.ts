@@ -5,13 +5,14 @@ import { defineCommand } from '../command.js';
 import { manifestOptions } from '../options.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import { manifestPath } from './build.js';
+import { DEFAULT_REPORT_FILE } from '../../plan/types.js';
 
 export const command = defineCommand({
   summary: 'Write one self-contained HTML file (no network when viewed) about each entry of DIR/kiln.yaml: a size treemap by layer, package and folder; the biggest packages with the chain that pulled each in (click any package for its chains); the Debian and Python package tables; tags and destinations; the findings of the last kiln scan; and the size and time of recent builds. Images are the entries\' last builds (kiln build); an entry never built is listed as not built. Default output: kiln-report.html in the current folder.',
   arguments: [{ name: 'DIR', description: 'the folder holding kiln.yaml (default .)' }],
   options: {
     ...manifestOptions,
-    output: { type: 'string', short: 'o', default: 'kiln-report.html', value: 'FILE', description: 'the HTML file to write' },
+    output: { type: 'string', short: 'o', default: DEFAULT_REPORT_FILE, value: 'FILE', description: 'the HTML file to write' },
   },
   async run(values, positionals, context) {
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
