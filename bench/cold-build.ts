@@ -1,7 +1,8 @@
 // bench/cold-build.ts: cold builds with the .debs already downloaded (as after a first build or a pull), for
 // the model-server base (python3 + python3-sklearn, distroless) and hello-python, at each thread count given.
 // Each build is a fresh `kiln build` process with kiln's memo records removed first (the .debs are blobs too); prints
-// wall time, CPU time (user + system, all threads) and peak RSS (from /usr/bin/time). Asserts nothing.
+// wall time, CPU time (user + system, all threads) and peak RSS (from /usr/bin/time). Asserts nothing. It runs the
+// bundled CLI as installed (bin/kiln.js; `npm run build` first).
 //   node --import tsx bench/cold-build.ts [threads...]      (default: 1 2 and the machine's cores)
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ interface Sample { seconds: number; cpuSeconds: number; peakRssMb: number }
 function timeBuild(project: string, cache: string, out: string, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'build', project, '-q', '-o', `oci:${out}`], {
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', process.execPath, join(root, 'bin/kiln.js'), 'build', project, '-q', '-o', `oci:${out}`], {
       cwd: root, env: { ...process.env, ...env, KILN_CACHE_DIR: cache }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
