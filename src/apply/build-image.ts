@@ -5,10 +5,9 @@ import type { Image } from '../oci/image.js';
 import { appendLayers, withConfig, type Addendum } from '../oci/mutate.js';
 import { buildLayer } from '../layer/build.js';
 import { InputError, IntegrityError } from '../errors.js';
-import { writeImage } from '../places/index.js';
 import { appEntries } from './app-layer.js';
 import { resolveBase } from './base.js';
-import type { BuildPlan, ImagePlan } from '../plan/index.js';
+import type { ImagePlan } from '../plan/index.js';
 import { entryProgress, type ProgressSink } from '../progress.js';
 
 export { reportImage, reportIndex, type ImageReport, type LayerReport } from './image-report.js';

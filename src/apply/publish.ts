@@ -17,7 +17,6 @@ import {
   updateReferrersTag, type CredentialSource, type PushDestination,
 } from '../registry/index.js';
 import type { RegistryClient } from '../registry/client.js';
-import { writeImage } from '../places/index.js';
 import type { Destination, ImagePlan } from '../plan/index.js';
 
 import { keyedQueue, type PublishContext } from './outputs.js';

@@ -7,6 +7,7 @@ import { createReadStream, type BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { sha256, digestHex } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
+import { InputError } from '../errors.js';
 
 /** RACY_WINDOW_NS is how long before hashing a file must have last changed for its recorded digest to be trusted. */
 export const RACY_WINDOW_NS = 2_000_000_000n;
@@ -27,6 +28,13 @@ async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** fileSha256 hashes a file, naming `what` when it cannot be read. */
+export async function fileSha256(path: string, what: string): Promise<string> {
+  return hashFile(path).catch((error: unknown) => {
+    throw new InputError(`${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  });
 }
 
 /** FileDigestStats counts how each digest was obtained, for tests and benchmarks. */

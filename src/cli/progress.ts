@@ -1,5 +1,6 @@
 // Progress lines: rewritten in place on a terminal, one plain line each otherwise; always on stderr.
-import { MultiBar, type SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import type { CommandContext } from './context.js';
 import type { ProgressEvent, ProgressSink, ProgressStage } from '../progress.js';
 
@@ -142,6 +143,8 @@ export function buildProgress(context: CommandContext, options: BuildProgressOpt
     const text = withBar ? `${line} [${'#'.repeat(Math.round(fraction * barWidth)).padEnd(barWidth, '-')}]` : line;
     return text.length > width - 1 ? `${text.slice(0, Math.max(1, width - 2))}…` : text;
   };
+  // Loaded only for a terminal: a build in CI, a pipe or with -q never reads the bar library.
+  const { MultiBar } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const multibar = new MultiBar({
     stream,
     format: (_options: unknown, _params: unknown, payload: { line: () => string }) => payload.line(),

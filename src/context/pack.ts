@@ -9,7 +9,7 @@ import { appEntries } from '../apply/app-layer.js';
 import { InputError, IntegrityError } from '../errors.js';
 import type { BuildPlan, ImagePlan } from '../plan/types.js';
 import { projectSourceFiles } from '../python/local-wheel/source-digest.js';
-import { fileSha256 } from '../python/pin.js';
+import { fileSha256 } from '../cache/file-digests.js';
 import { verifyPins } from '../resolve/verify.js';
 import { compareEntryPaths, type TarEntry } from '../tar/entry.js';
 import { mapPlanPaths, planPaths } from './paths.js';

@@ -5,7 +5,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'smol-toml';
 import { z } from 'zod';
 import type { BlobStore } from '../cache/blob-store.js';
-import { errorMessage, InputError, IntegrityError, OutputError, ResolutionError } from '../errors.js';
+import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
 import type { PackageRecord } from './packages-index.js';
 import { defaultComponents, findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';

@@ -2,13 +2,13 @@
 // for the target, its sha256, the layer it lands in; path dependencies and the project built into wheels with a
 // digest of their sources. The only place that reads the Python lock and selects wheels.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../cache/blob-store.js';
-import { ConfigError, InputError, IntegrityError, ResolutionError, UsageError, withContext } from '../errors.js';
+import { ConfigError, InputError, IntegrityError, ResolutionError, withContext } from '../errors.js';
 import { COMMIT, mirrorWithCommit } from '../source/mirror.js';
 import { syncedTree } from '../source/tree.js';
 import type { PinnedPython, PinnedPythonPackage, PythonPlan, PythonTarget } from '../plan/types.js';
@@ -17,11 +17,17 @@ import { projectSourceDigest } from './local-wheel/source-digest.js';
 import { FileLocator } from './index/locate.js';
 import { detectLock, readLock, selectPackages } from './lock/index.js';
 import { normalizeName } from './names.js';
-import { targetEnvironment } from './target.js';
-import type { LockedFile, LockedPackage, PythonLock, TargetEnvironment } from './types.js';
+import { targetOf } from './target.js';
+import { fileSha256 } from '../cache/file-digests.js';
+import { LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, splitLayer } from './layer-names.js';
+import type { LockedFile, LockedPackage, PythonLock } from './types.js';
 import { isSdistFilename, wheelFromSdist, type SdistContext, type SdistBuilder } from './sdist/build.js';
 import { parseWheelFilename } from './wheel/filename.js';
 import { selectWheel, TagRanking } from './wheel/tags.js';
+
+export { LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, splitLayer } from './layer-names.js';
+export { targetOf } from './target.js';
+export { fileSha256 } from '../cache/file-digests.js';
 
 /** PinContext is what pinning may use: the cache (built wheels are kept there by sha256) and credentials. */
 export interface PinContext {
@@ -33,26 +39,6 @@ export interface PinContext {
   log?: (line: string) => void;
   /** sdistBuilder builds sdists that need compiling; given only when the entry allows it (python.build_sdists: builder). */
   sdistBuilder?: SdistBuilder;
-}
-
-/** LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES and LAYER_PROJECT name the Python layers (history comments). */
-export const LAYER_DEPENDENCIES = 'python dependencies';
-export const LAYER_PATH_DEPENDENCIES = 'python path dependencies';
-export const LAYER_PROJECT = 'python project';
-
-/** splitLayer names the layer of a package `python.split` gives its own. */
-export function splitLayer(name: string): string {
-  return `python package ${name}`;
-}
-
-/** targetOf turns a pinned target into the marker and tag environment wheels are chosen for. */
-export function targetOf(target: PythonTarget, platform: { architecture: string; variant?: string }): TargetEnvironment {
-  return targetEnvironment({
-    architecture: platform.architecture,
-    ...(platform.variant ? { variant: platform.variant } : {}),
-    pythonFullVersion: target.pythonFullVersion,
-    libc: target.libc,
-  });
 }
 
 /** pinPython resolves the packages of `python` for `target`. */
@@ -170,17 +156,6 @@ export async function namingDependency<T>(kind: 'path' | 'project' | 'git', name
     if (!(error instanceof InputError)) throw error;
     throw new InputError(`${kind === 'project' ? `the project ${name}` : `${kind} dependency ${name}`}: ${error.message}`, { cause: error, ...(error.where ? { where: error.where } : {}) });
   }
-}
-
-/** fileSha256 hashes a file, naming `what` when it cannot be read. */
-export async function fileSha256(path: string, what: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (error) {
-    throw new InputError(`${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return hash.digest('hex');
 }
 
 async function remoteWheel(pkg: LockedPackage, ranking: TagRanking, locate: () => FileLocator, layer: string, sdists: SdistContext): Promise<PinnedPythonPackage> {

@@ -1,6 +1,7 @@
 // The TargetEnvironment of an image: its Python version (read from the base) and its OCI platform.
 import { UsageError } from '../errors.js';
 import type { Libc, TargetEnvironment } from './types.js';
+import type { PythonTarget } from '../plan/types.js';
 
 // OCI architecture (+ variant) -> what `platform.machine()` prints on Linux.
 const MACHINES: Record<string, string> = {
@@ -41,4 +42,14 @@ export function targetEnvironment(options: {
     platformSystem: 'Linux',
     libc: options.libc ?? { kind: 'glibc', version: [2, 36] },
   };
+}
+
+/** targetOf turns a pinned target into the marker and tag environment wheels are chosen for. */
+export function targetOf(target: PythonTarget, platform: { architecture: string; variant?: string }): TargetEnvironment {
+  return targetEnvironment({
+    architecture: platform.architecture,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    pythonFullVersion: target.pythonFullVersion,
+    libc: target.libc,
+  });
 }

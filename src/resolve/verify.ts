@@ -7,7 +7,7 @@ import { readImage } from '../places/index.js';
 import type { ImagePlan, PinnedPythonPackage } from '../plan/types.js';
 import { platformEntries } from '../plan/platforms.js';
 import { projectSourceDigest } from '../python/local-wheel/source-digest.js';
-import { fileSha256 } from '../python/pin.js';
+import { fileSha256 } from '../cache/file-digests.js';
 import { appDigest } from './app-digest.js';
 
 /** verifyPins refuses, in one line naming the entry and the input, a local input that no longer matches its pin. */

@@ -4,7 +4,6 @@ import { defineCommand } from '../command.js';
 import { isMultiPlatform, planBuild, platformEntries, platformLockName } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
 import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
-import { UsageError } from '../../errors.js';
 import { registryLockKey, tagDigest } from '../../resolve/registry-base.js';
 import { manifestPath } from './build.js';
 import { jsonOption, manifestOptions } from '../options.js';

@@ -4,7 +4,6 @@
 // as scanners do. kiln sbom --from-registry REF: the SBOM attached to a pushed image (or an oci: layout), read back verified.
 import { defineCommand } from '../command.js';
 import type { ImagePlan } from '../../plan/index.js';
-import { parsePlace } from '../../places/place.js';
 import { checkSbomFormat, renderSbom } from '../../sbom/render.js';
 import { writeFileAtomic } from '../../places/blob-file.js';
 import { UsageError } from '../../errors.js';

@@ -3,7 +3,6 @@ import { defineCommand } from '../command.js';
 import { readImageOrIndex } from '../../places/index.js';
 import { isImageIndex } from '../../oci/image-index.js';
 import { validateImage } from '../../oci/validate.js';
-import { UsageError } from '../../errors.js';
 import { formatBytes } from '../progress.js';
 import { jsonOption } from '../options.js';
 import type { ValidateJson } from '../json-shapes.js';
