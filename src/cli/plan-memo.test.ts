@@ -34,7 +34,7 @@ test('a recorded plan comes back while its inputs stat the same, with the app di
   assert.equal(await recallPlan(p.plan.manifestFile, p.context), undefined, 'nothing recorded yet');
   assert.equal(await recordPlan(p.plan, ['demo: a warning'], p.context), true);
   const same = await recallPlan(p.plan.manifestFile, p.context);
-  assert.deepEqual(same, { plan: p.plan, log: ['demo: a warning'] });
+  assert.deepEqual(same, { plan: p.plan, log: ['demo: a warning'], repinned: [] });
 
   // A code change: the plan still holds, the app digest follows the folder.
   await appendFile(join(p.app, 'server.py'), 'print(2)\n');

@@ -3,13 +3,14 @@
 // plan is recorded with the stat of every file it was planned from, keyed as the no-change replay is (command line,
 // folder, environment, day, kiln and git revision). The next build of the same invocation whose planning inputs all
 // stat the same takes that plan without loading the planner; only what the plan pins of the app folder (its digest)
-// is computed again, and a project or path dependency whose source changed sends the build back to planning.
+// is computed again, and a project or path dependency whose source changed is pinned again alone (its wheel built
+// anew); a git dependency that changed sends the build back to planning.
 // Entries that pin anything not on this disk (a registry base, whose tag is checked at each plan; synced sources;
 // an entry left unresolved) are never recorded.
 import { dirname, join, resolve } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { platformEntries } from '../plan/platforms.js';
-import { DEFAULT_REPORT_FILE, type BuildPlan, type ImagePlan, type Pins } from '../plan/types.js';
+import { DEFAULT_REPORT_FILE, type BuildPlan, type ImagePlan, type PinnedPythonPackage, type Pins } from '../plan/types.js';
 import { localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** PLAN_MEMO_FORMAT changes whenever what is recorded changes meaning. */
@@ -25,6 +26,14 @@ export interface PlanMemoContext {
   clock?: () => bigint;
 }
 
+/** RecalledPlan is a recorded plan brought up to date: the app digests of today, local packages pinned again. */
+export interface RecalledPlan {
+  plan: BuildPlan;
+  log: string[];
+  /** repinned names the project and path dependencies whose wheels were built again (their source changed). */
+  repinned: string[];
+}
+
 interface Recorded {
   files: Array<[path: string, stat: string]>;
   plan: BuildPlan;
@@ -36,7 +45,7 @@ interface Recorded {
  * recallPlan returns the plan the last build of this invocation resolved, with the app digests of today's folders,
  * when none of the files it was planned from changed; undefined otherwise. It never throws.
  */
-export async function recallPlan(manifestFile: string, context: PlanMemoContext): Promise<{ plan: BuildPlan; log: string[] } | undefined> {
+export async function recallPlan(manifestFile: string, context: PlanMemoContext): Promise<RecalledPlan | undefined> {
   try {
     if (context.env.KILN_NO_FAST_PATH === '1') return undefined;
     const recorded = await context.store.getMemo<Recorded>('resolved-plan', await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, manifestFile));
@@ -44,31 +53,42 @@ export async function recallPlan(manifestFile: string, context: PlanMemoContext)
     const now = await statsNow(recorded.files.map(([path]) => path));
     if (recorded.files.some(([, stat], index) => stat !== now[index])) return undefined;
     const { appDigest } = await import('../resolve/app-digest.js');
-    const refresh = async (pins: Pins): Promise<Pins | undefined> => {
-      for (const pkg of pins.python?.packages ?? []) {
+    // A project or path dependency whose source changed (its pyproject.toml did not: that is a planning input) is
+    // pinned again alone: its wheel built anew, as planning would. Built once per folder for every platform.
+    const repinned = new Map<string, Promise<PinnedPythonPackage>>();
+    const refresh = async (pins: Pins, epoch: number): Promise<Pins | undefined> => {
+      let python = pins.python;
+      for (const [index, pkg] of (python?.packages ?? []).entries()) {
         if (!pkg.source) continue;
-        const { localSourceDigest } = await import('../resolve/verify.js');
-        if ((await localSourceDigest(pkg)) !== pkg.source.digest) return undefined;
+        const { localSourceDigest, repinLocal } = await import('../python/local-pin.js');
+        if ((await localSourceDigest(pkg)) === pkg.source.digest) continue;
+        if (pkg.kind !== 'project' && pkg.kind !== 'path') return undefined;
+        const key = `${pkg.source.dir}\0${pkg.layer}\0${epoch}`;
+        if (!repinned.has(key)) repinned.set(key, repinLocal(pkg, { store: context.store, epoch }));
+        const fresh = await repinned.get(key)!;
+        python = { ...python!, packages: python!.packages.map((other, at) => (at === index ? fresh : other)) };
       }
-      return pins.app ? { ...pins, app: { ...pins.app, digest: await appDigest(pins.app, context.store) } } : pins;
+      const refreshed = python ? { ...pins, python } : pins;
+      return refreshed.app ? { ...refreshed, app: { ...refreshed.app, digest: await appDigest(refreshed.app, context.store) } } : refreshed;
     };
     const images: ImagePlan[] = [];
     for (const entry of recorded.plan.images) {
       if (entry.platforms) {
         const platforms = [];
         for (const platform of entry.platforms) {
-          const pinned = platform.pinned && (await refresh(platform.pinned));
+          const pinned = platform.pinned && (await refresh(platform.pinned, entry.epoch));
           if (!pinned) return undefined;
           platforms.push({ ...platform, pinned });
         }
         images.push({ ...entry, platforms });
       } else {
-        const pinned = entry.pinned && (await refresh(entry.pinned));
+        const pinned = entry.pinned && (await refresh(entry.pinned, entry.epoch));
         if (!pinned) return undefined;
         images.push({ ...entry, pinned });
       }
     }
-    return { plan: { ...recorded.plan, images }, log: recorded.log };
+    const fresh = await Promise.all(repinned.values());
+    return { plan: { ...recorded.plan, images }, log: recorded.log, repinned: [...new Set(fresh.map((pkg) => pkg.name))].sort() };
   } catch {
     // A record that cannot be read is no record: planning decides.
     return undefined;

@@ -14,7 +14,7 @@ import { downloadAll, type DownloadRequest } from './index/download.js';
 import { FileLocator } from './index/locate.js';
 import { wheelFromSdist } from './sdist/build.js';
 import { TagRanking } from './wheel/tags.js';
-import { namingDependency } from './pin.js';
+import { namingDependency } from './local-pin.js';
 import { targetOf } from './target.js';
 import type { TargetEnvironment } from './types.js';
 import { installWheel } from './wheel/install.js';

@@ -3,22 +3,21 @@
 // digest of their sources. The only place that reads the Python lock and selects wheels.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../cache/blob-store.js';
 import { ConfigError, InputError, IntegrityError, ResolutionError, withContext } from '../errors.js';
 import { COMMIT, mirrorWithCommit } from '../source/mirror.js';
 import { syncedTree } from '../source/tree.js';
 import type { PinnedPython, PinnedPythonPackage, PythonPlan, PythonTarget } from '../plan/types.js';
-import { buildLocalWheel } from './local-wheel/wheel.js';
-import { projectSourceDigest } from './local-wheel/source-digest.js';
 import { FileLocator } from './index/locate.js';
 import { detectLock, readLock, selectPackages } from './lock/index.js';
 import { normalizeName } from './names.js';
 import { targetOf } from './target.js';
 import { fileSha256 } from '../cache/file-digests.js';
+import { localWheel } from './local-pin.js';
 import { LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, splitLayer } from './layer-names.js';
 import type { LockedFile, LockedPackage, PythonLock } from './types.js';
 import { isSdistFilename, wheelFromSdist, type SdistContext, type SdistBuilder } from './sdist/build.js';
@@ -28,6 +27,7 @@ import { selectWheel, TagRanking } from './wheel/tags.js';
 export { LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, splitLayer } from './layer-names.js';
 export { targetOf } from './target.js';
 export { fileSha256 } from '../cache/file-digests.js';
+export { namingDependency } from './local-pin.js';
 
 /** PinContext is what pinning may use: the cache (built wheels are kept there by sha256) and credentials. */
 export interface PinContext {
@@ -102,30 +102,6 @@ function isProject(pkg: LockedPackage, lock: PythonLock, python: PythonPlan): bo
  * localWheel builds a path dependency or the project (or takes a wheel file) and keeps the wheel in the cache by
  * its sha256, so applying the plan finds it there when the sources still match `source.digest`.
  */
-async function localWheel(name: string, path: string, kind: 'path' | 'project' | 'git', layer: string, work: string, context: PinContext): Promise<PinnedPythonPackage> {
-  if (path.endsWith('.whl')) {
-    const sha256 = await fileSha256(path, name);
-    const parsed = parseWheelFilename(posix.basename(path));
-    return { name, version: parsed.version, kind, filename: posix.basename(path), sha256, layer, source: { dir: path, digest: `sha256:${sha256}` } };
-  }
-  const { digest, built } = await namingDependency(kind, name, async () => ({
-    digest: await projectSourceDigest(path),
-    built: await buildLocalWheel(path, work, { epoch: context.epoch }),
-  }));
-  const data = await readFile(built.path);
-  const info = await context.store.writeBuffer(data);
-  return {
-    name: kind === 'project' ? normalizeName(built.name) : name,
-    version: built.version,
-    kind,
-    filename: built.filename,
-    sha256: info.digest.slice('sha256:'.length),
-    size: data.length,
-    layer,
-    source: { dir: path, digest },
-  };
-}
-
 /**
  * gitWheel builds a git dependency at the commit its lock records: fetched through the shared git mirror, checked
  * out clean, built like a path dependency. A lock that names only a branch or tag is refused: it would move.
@@ -146,16 +122,6 @@ async function gitWheel(pkg: LockedPackage, work: string, context: PinContext): 
   if (!existsSync(join(dir, 'pyproject.toml'))) throw new InputError(`${what}: no pyproject.toml in ${subdirectory ? `subdirectory ${subdirectory}` : 'the repository root'}`);
   const built = await localWheel(pkg.name, dir, 'git', LAYER_DEPENDENCIES, work, context);
   return { ...built, git: { url, commit, ...(subdirectory ? { subdirectory } : {}) } };
-}
-
-/** namingDependency runs a local build; a source that cannot be built says which dependency it is, which its folder may not tell. */
-export async function namingDependency<T>(kind: 'path' | 'project' | 'git', name: string, build: () => Promise<T>): Promise<T> {
-  try {
-    return await build();
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError(`${kind === 'project' ? `the project ${name}` : `${kind} dependency ${name}`}: ${error.message}`, { cause: error, ...(error.where ? { where: error.where } : {}) });
-  }
 }
 
 async function remoteWheel(pkg: LockedPackage, ranking: TagRanking, locate: () => FileLocator, layer: string, sdists: SdistContext): Promise<PinnedPythonPackage> {

@@ -6,8 +6,7 @@ import { IntegrityError } from '../errors.js';
 import { readImage } from '../places/index.js';
 import type { ImagePlan, PinnedPythonPackage } from '../plan/types.js';
 import { platformEntries } from '../plan/platforms.js';
-import { projectSourceDigest } from '../python/local-wheel/source-digest.js';
-import { fileSha256 } from '../cache/file-digests.js';
+import { localSourceDigest } from '../python/local-pin.js';
 import { appDigest } from './app-digest.js';
 
 /** verifyPins refuses, in one line naming the entry and the input, a local input that no longer matches its pin. */
@@ -31,11 +30,6 @@ export async function verifyPins(entry: ImagePlan, context: { store: BlobStore; 
   }
 }
 
-/** localSourceDigest is today's digest of a project, path or git dependency's source (a folder or a local wheel). */
-export async function localSourceDigest(pkg: PinnedPythonPackage): Promise<string> {
-  const dir = pkg.source!.dir;
-  return dir.endsWith('.whl') ? `sha256:${await fileSha256(dir, pkg.name)}` : projectSourceDigest(dir);
-}
 
 async function checkLocalSource(entry: string, pkg: PinnedPythonPackage): Promise<void> {
   const source = pkg.source!;

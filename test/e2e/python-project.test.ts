@@ -86,6 +86,25 @@ test('a poetry project with a path dependency runs under docker; an app edit cha
   assert.notEqual(recoded.layers.at(-2)!.digest, edited.layers.at(-2)!.digest, 'the project layer changed');
   assert.equal(recoded.layers.at(-1)!.digest, edited.layers.at(-1)!.digest, 'the app layer did not');
 
+  // The same command after another project edit takes the recorded plan and pins only the project again (said on
+  // stderr, which --json keeps quiet: this run prints the human summary); the image is the one full planning gives
+  // (KILN_NO_FAST_PATH=1 turns the memo off).
+  await writeFile(main, `${await readFile(main, 'utf8')}\n# edited again\n`);
+  const args = ['build', dir, '-o', `oci:${work}/layout:demo5`];
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
+  const recorder = await runKiln(args, { env });
+  assert.equal(recorder.code, 0, recorder.stderr);
+  await writeFile(main, `${await readFile(main, 'utf8')}\n# and again\n`);
+  const fourth = await runKiln(args, { env });
+  assert.equal(fourth.code, 0, fourth.stderr);
+  assert.match(fourth.stderr, /its plan is reused/);
+  assert.match(fourth.stderr, /kiln: demo-server changed: pinned again from source/);
+  const summaryDigest = (stdout: string): string => /^demo {2}(sha256:[0-9a-f]{64})/m.exec(stdout)![1]!;
+  assert.notEqual(summaryDigest(fourth.stdout), summaryDigest(recorder.stdout), 'the project edit is in the image');
+  const planned = await runKiln(['build', dir, '-o', `oci:${work}/layout:demo6`, '--json'], { env: { ...env, KILN_NO_FAST_PATH: '1' } });
+  assert.equal(planned.code, 0, planned.stderr);
+  assert.equal((JSON.parse(planned.stdout) as BuildJson).images[0]!.digest, summaryDigest(fourth.stdout), 'the same image as full planning');
+
   if (await requireTool(t, 'docker')) {
     await sh('docker', ['load', '-i', join(work, 'demo.tar')]);
     try {

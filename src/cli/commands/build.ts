@@ -58,7 +58,10 @@ async function resolvedPlan(manifestFile: string, values: { output?: string[]; o
   if (recalled) {
     progress.log(`kiln: the planning inputs of ${manifestFile} are unchanged since the last build: its plan is reused`);
     for (const line of recalled.log) progress.log(line);
+    if (recalled.repinned.length) progress.log(`kiln: ${recalled.repinned.join(', ')} changed: pinned again from source`);
     progress.done();
+    // The next build compares with the wheels pinned now.
+    if (recalled.repinned.length) await recordPlan(recalled.plan, recalled.log, memo);
     return recalled.plan;
   }
   const log: string[] = [];
