@@ -1,8 +1,8 @@
 // Layer: a small read-only view of one filesystem change set, computed on demand.
+import { createRequire } from 'node:module';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { HashingStream, type Digest } from './digest.js';
 import { layerCompression, MediaType } from './media-types.js';
 import { errorMessage, InputError, IntegrityError } from '../errors.js';
@@ -45,9 +45,11 @@ export function decompressor(mediaType: string): NodeJS.ReadWriteStream | undefi
 }
 
 function zstdStream(): NodeJS.ReadWriteStream {
-  // fzstd is a pure-JS streaming decoder; wrap it as a Node duplex.
+  // fzstd is a pure-JS streaming decoder; wrap it as a Node duplex. Loaded here, when a zstd layer is read: a build
+  // of gzip layers never needs it.
+  const { Decompress } = createRequire(import.meta.url)('fzstd') as typeof import('fzstd');
   const output = new Readable({ read() {} });
-  const decoder = new ZstdDecompress((chunk, final) => {
+  const decoder = new Decompress((chunk, final) => {
     output.push(Buffer.from(chunk));
     if (final) output.push(null);
   });

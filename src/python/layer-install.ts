@@ -10,10 +10,7 @@ import type { ImagePlan, PinnedPython, PythonPlan } from '../plan/types.js';
 import { InputError, IntegrityError } from '../errors.js';
 import { buildLayer, type BuiltLayer } from '../layer/build.js';
 import { buildLocalWheel } from './local-wheel/wheel.js';
-import { downloadAll, type DownloadRequest } from './index/download.js';
-import { FileLocator } from './index/locate.js';
-import { wheelFromSdist } from './sdist/build.js';
-import { TagRanking } from './wheel/tags.js';
+import type { DownloadRequest } from './index/download.js';
 import { namingDependency } from './local-pin.js';
 import { targetOf } from './target.js';
 import type { TargetEnvironment } from './types.js';
@@ -92,6 +89,8 @@ async function sdistWheels(plan: ImagePlan, wheels: WheelItem[], pinned: PinnedP
       if (sdist.build === 'builder') {
         throw new InputError(`${plan.name}: ${pkg.name} ${pkg.version} was built from ${sdist.filename} in the builder while planning, and that wheel is not in this cache; plan again on this machine`);
       }
+      // Index, download and sdist code loads only when a wheel must come from there (not for a local edit).
+      const [{ FileLocator }, { wheelFromSdist }, { TagRanking }] = await Promise.all([import('./index/locate.js'), import('./sdist/build.js'), import('./wheel/tags.js')]);
       const locator = new FileLocator(pinned.findLinks, pinned.indexUrls, context.env);
       const built = await wheelFromSdist(pkg, { filename: sdist.filename, hashes: { sha256: sdist.sha256 }, ...(sdist.url ? { url: sdist.url } : {}) }, false, {
         store: context.store, locate: () => locator, ranking: new TagRanking(targetOf(pinned.target, plan.platform)), epoch: plan.epoch, log: context.log,
@@ -110,6 +109,7 @@ async function sdistWheels(plan: ImagePlan, wheels: WheelItem[], pinned: PinnedP
 // each a path named like the wheel, which is how WheelSource learns its name and tags.
 async function fetchWheels(plan: ImagePlan, wheels: WheelItem[], python: PythonPlan, pinned: PinnedPython, work: string, context: PythonLayerContext): Promise<void> {
   if (wheels.length === 0) return;
+  const [{ FileLocator }, { downloadAll }] = await Promise.all([import('./index/locate.js'), import('./index/download.js')]);
   const locator = new FileLocator(pinned.findLinks, pinned.indexUrls, context.env);
   const requests: DownloadRequest[] = [];
   for (const { pkg } of wheels) {
