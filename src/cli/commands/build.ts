@@ -52,9 +52,11 @@ async function backendBuilder(name: string, plan: BuildPlan, context: CommandCon
  */
 async function resolvedPlan(manifestFile: string, values: { output?: string[]; only?: string[]; locked?: boolean; quiet?: boolean; json?: boolean; backend?: string }, argv: readonly string[], context: CommandContext): Promise<BuildPlan> {
   const progress = progressLogger(context, values.quiet || values.json);
-  const memo = values.backend === 'native' ? { argv, cwd: context.cwd, env: context.env, store: context.cache() } : undefined;
+  // Every backend builds the same plan, so every backend may take it from the memo (the backend is on the command line,
+  // which keys the record).
+  const memo = { argv, cwd: context.cwd, env: context.env, store: context.cache() };
   const { recallPlan, recordPlan } = await import('../plan-memo.js');
-  const recalled = memo && (await recallPlan(manifestFile, memo));
+  const recalled = await recallPlan(manifestFile, memo);
   if (recalled) {
     progress.log(`kiln: the planning inputs of ${manifestFile} are unchanged since the last build: its plan is reused`);
     for (const line of recalled.log) progress.log(line);
@@ -74,7 +76,7 @@ async function resolvedPlan(manifestFile: string, values: { output?: string[]; o
   const { resolvePlan } = await import('../../resolve/index.js');
   const resolved = await resolvePlan(intent, { store: context.cache(), env: context.env, locked: values.locked ?? false, writeLock: true, keepGoing: true, log: logged });
   progress.done();
-  if (memo) await recordPlan(resolved.plan, log, memo);
+  await recordPlan(resolved.plan, log, memo);
   return resolved.plan;
 }
 
