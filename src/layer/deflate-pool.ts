@@ -21,7 +21,8 @@ const wasm = new WebAssembly.Instance(workerData.module, {}).exports;
 parentPort.on('message', ({ id, block, final, level }) => {
   try {
     const out = deflateCall(wasm, block, level, final);
-    parentPort.postMessage({ id, out }, [out.buffer]);
+    // The block goes back too: the pool hands its memory to the next block instead of leaving it to the collector.
+    parentPort.postMessage({ id, out, block }, [out.buffer, block.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message || error) });
   }
@@ -34,8 +35,13 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** DeflatePool runs deflate tasks on up to `size` worker threads, first come first served. */
+/**
+ * DeflatePool runs deflate tasks on up to `size` worker threads, first come first served. A block is moved to its
+ * thread and back, not copied, and its memory serves a later block (blockBuffer): gzipping a layer then allocates
+ * only its output, instead of two copies of every block left for two threads' collectors to find.
+ */
 export class DeflatePool {
+  private readonly spare: ArrayBuffer[] = [];
   private readonly idle: Worker[] = [];
   private readonly queue: Pending[] = [];
   private readonly running = new Map<Worker, Pending>();
@@ -43,7 +49,16 @@ export class DeflatePool {
 
   constructor(readonly size: number) {}
 
-  /** deflate compresses one block; the result depends only on the task, never on which thread ran it. */
+  /**
+   * blockBuffer is memory for a block of `bytes` to give to deflate, which takes it over: a block's memory that came
+   * back from its thread, or new.
+   */
+  blockBuffer(bytes: number): Buffer {
+    const at = this.spare.findIndex((buffer) => buffer.byteLength === bytes);
+    return at >= 0 ? Buffer.from(this.spare.splice(at, 1)[0]!) : Buffer.allocUnsafeSlow(bytes);
+  }
+
+  /** deflate compresses one block, whose memory it takes over; the result depends only on the task, never on which thread ran it. */
   deflate(task: DeflateTask): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
@@ -66,14 +81,18 @@ export class DeflatePool {
       this.running.set(worker, pending);
       worker.ref();
       const { block, final, level } = pending.task;
-      worker.postMessage({ id: 0, block, final, level });
+      // Moved when the block owns its whole ArrayBuffer (blockBuffer's do); a view into a larger one is copied.
+      const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && !(block.buffer instanceof SharedArrayBuffer);
+      worker.postMessage({ id: 0, block, final, level }, whole ? [block.buffer as ArrayBuffer] : []);
     }
   }
 
   private spawn(): Worker {
     const worker = new Worker(WORKER, { eval: true, workerData: { module: libdeflateModule() }, execArgv: [] });
     this.live.add(worker);
-    worker.on('message', (message: { out?: Uint8Array; error?: string }) => {
+    worker.on('message', (message: { out?: Uint8Array; block?: Uint8Array; error?: string }) => {
+      // Kept for the next blocks: as many as can be in flight, at most.
+      if (message.block?.byteLength && this.spare.length < this.size * 4) this.spare.push(message.block.buffer as ArrayBuffer);
       const pending = this.running.get(worker)!;
       this.running.delete(worker);
       worker.unref();

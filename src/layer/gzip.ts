@@ -42,16 +42,17 @@ export function parallelGzip(options: ParallelGzipOptions): Transform {
     // A stream of one block (an app layer, most often) is deflated right here: starting a worker thread would cost
     // more than the deflate. The same module gives the same bytes on any thread.
     const alone = final && size === 0;
-    crc = crc32(block, crc);
+    // Node's crc32 gives 0 for an empty buffer over an empty ArrayBuffer, not the running value: skip empty blocks.
+    if (block.length) crc = crc32(block, crc);
     size += block.length;
     const result = alone ? Promise.resolve(deflateRaw(block, options.level)) : pool.deflate({ block, final, level: options.level });
     result.catch(() => {}); // Awaited in order below; this only keeps an early failure from going unhandled.
     queued.push(result);
   };
 
-  // take cuts the first `bytes` pending bytes into a block of their own (a transferable ArrayBuffer).
+  // take cuts the first `bytes` pending bytes into a block of their own (a whole ArrayBuffer, which deflate takes over).
   const take = (bytes: number): Buffer => {
-    const block = Buffer.allocUnsafeSlow(bytes);
+    const block = pool.blockBuffer(bytes);
     let filled = 0;
     while (filled < bytes) {
       const head = pending[0]!;
