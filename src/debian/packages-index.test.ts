@@ -1,12 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
 import { InputError, IntegrityError } from '../errors.js';
 import { createAptRepo, type AptRepoPackage } from '../testing/apt-repo.js';
-import { fetchPackagesIndex, parsePackages } from './packages-index.js';
+import { fetchPackagesIndex, parsePackages, toRecord, type PackageRecord } from './packages-index.js';
+import { parseDeb822 } from './deb822.js';
 import { fetchRelease } from './release.js';
 
 const packages: AptRepoPackage[] = [
@@ -44,6 +45,13 @@ test('fetchPackagesIndex takes the verified Packages.xz, caches it and parses re
   const before = repo.server.requests.length;
   await fetchPackagesIndex(release, 'main', 'amd64', store);
   assert.equal(repo.server.requests.length, before, 'a cached index is not downloaded again');
+
+  // The decompressed index is kept under the digest the Release lists for the plain Packages, and read from there:
+  // with the stored .xz made unreadable, the index still comes back.
+  const plain = release.release.files.get('main/binary-amd64/Packages')!;
+  assert.equal(await store.has(`sha256:${plain.sha256}`), true);
+  await writeFile(store.path(`sha256:${index.sha256}`), 'not xz');
+  assert.deepEqual((await fetchPackagesIndex(release, 'main', 'amd64', store)).packages.map((p) => p.name), ['libfoo1', 'foo-tools']);
 });
 
 test('fetchPackagesIndex falls back to Packages.gz when the mirror lacks the .xz', async () => {
@@ -104,4 +112,23 @@ test('fetchPackagesIndex finds main in a Release that lists it as updates/main, 
   } finally {
     await security.close();
   }
+});
+
+// The records parsePackages reads straight off the lines are those of the general deb822 parser, stanza included.
+test('parsePackages reads an archive index as the deb822 parser does, stanza fields and lines included', () => {
+  const text = [
+    'Package: libfoo1\nSource: foo (1.2-3)\nVersion: 1.2-3+b1\nInstalled-Size: 120\nMaintainer: A <a@example.org>\nArchitecture: amd64\nMulti-Arch: same\nDepends: libc6 (>= 2.34),\n libbar2\nDescription: foo library\n A longer text\n .\n with a paragraph.\nPriority: optional\nFilename: pool/main/f/foo/libfoo1_1.2-3+b1_amd64.deb\nSize: 4242\nSHA256: ' + 'a'.repeat(64),
+    'package: base-files\nversion: 12.4\narchitecture: amd64\nessential: yes\npriority: required\nprovides: base\nFILENAME: pool/main/b/base-files/base-files_12.4_amd64.deb\nSize: 70\nSHA256: ' + 'b'.repeat(64) + '\nSize: 71',
+  ].join('\n\n\n') + '\n';
+  const fast = parsePackages(text, 'http://m', 's', 'Packages');
+  const general = parseDeb822(text, 'Packages').map((stanza) => toRecord(stanza, 'http://m', 's', 'Packages'));
+  const plain = (record: PackageRecord) => ({ ...record, stanza: { fields: record.stanza.fields, line: record.stanza.line } });
+  assert.deepEqual(fast.map(plain), general.map(plain));
+  assert.equal(fast[0]!.depends, 'libc6 (>= 2.34),\n libbar2');
+  assert.deepEqual([fast[1]!.size, fast[1]!.essential, fast[1]!.priority, fast[1]!.stanza.line], [71, true, 'required', 20]);
+});
+
+test('parsePackages reports a line that is not a field at its file:line, as the deb822 parser does', () => {
+  assert.throws(() => parsePackages('Package: a\nVersion: 1\n\nPackage: b\nnot a field\n', 'http://m', 's', 'Packages'), (e) =>
+    e instanceof InputError && e.where?.line === 5 && /expected "Field: value"/.test(e.message));
 });

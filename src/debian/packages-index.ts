@@ -5,7 +5,7 @@ import { gunzip } from 'node:zlib';
 import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
-import { parseDeb822, type Stanza } from './deb822.js';
+import { parseDeb822, Stanza } from './deb822.js';
 import { httpGet, isNotFound, type HttpOptions } from './mirror.js';
 import { componentDirs, distsUrl, type FetchedRelease } from './release.js';
 
@@ -27,6 +27,8 @@ export interface PackageRecord {
   sha256: string;
   source?: string;
   installedSize?: number;
+  /** priority ranks providers of a virtual package (required first). */
+  priority?: string;
   /** mirror and suite say which source the record came from. */
   mirror: string;
   suite: string;
@@ -66,15 +68,120 @@ export function toRecord(stanza: Stanza, mirror: string, suite: string, where: s
     sha256: need('SHA256'),
     source: stanza.get('Source'),
     installedSize: installed === undefined ? undefined : Number(installed),
+    priority: stanza.get('Priority'),
     mirror,
     suite,
     stanza,
   };
 }
 
-/** parsePackages turns an uncompressed Packages file into records. */
+/**
+ * parsePackages turns an uncompressed Packages file into records. An archive's index holds some 60,000 stanzas of
+ * which a build installs a few dozen, so each record keeps its stanza as the text it was cut from (a slice, which
+ * shares the file's memory) and parses it only when asked; the resolver's fields are read straight off the lines.
+ * A file with anything unusual for an archive index (carriage returns, comments, blank lines holding spaces, a line
+ * that is not a field) goes through the general deb822 parser, so its errors say the same file:line.
+ */
 export function parsePackages(text: string, mirror: string, suite: string, where: string): PackageRecord[] {
-  return parseDeb822(text, where).map((stanza) => toRecord(stanza, mirror, suite, where));
+  const general = (): PackageRecord[] => parseDeb822(text, where).map((stanza) => toRecord(stanza, mirror, suite, where));
+  if (/\r|^#|^[ \t]+$/m.test(text)) return general();
+  const records: PackageRecord[] = [];
+  let at = 0;
+  let line = 1;
+  while (at < text.length) {
+    if (text.charCodeAt(at) === 0x0a) {
+      at++;
+      line++;
+      continue;
+    }
+    let end = text.indexOf('\n\n', at);
+    if (end < 0) end = text.endsWith('\n') ? text.length - 1 : text.length;
+    let read: IndexRecord | undefined;
+    try {
+      read = indexRecord(text.slice(at, end), line, mirror, suite, where);
+    } catch {
+      // A stanza missing a field: the general parser reports the first problem in the file, whatever it is.
+    }
+    if (!read) return general();
+    records.push(read.record);
+    // Past the stanza's lines and the newline ending its last one; the blank line after it is skipped above.
+    line += read.lines;
+    at = end + 1;
+  }
+  return records;
+}
+
+interface IndexRecord {
+  record: PackageRecord;
+  lines: number;
+}
+
+// indexRecord reads one stanza's resolver fields (names compared in lowercase: deb822 names are case-insensitive;
+// a repeated field keeps its last value, as Stanza.get does); undefined when a line is not "Field: value".
+function indexRecord(raw: string, line: number, mirror: string, suite: string, where: string): IndexRecord | undefined {
+  const values: Array<string | undefined> = new Array(FIELD_NAMES.length);
+  let last = -1;
+  let lines = 0;
+  for (let at = 0; at < raw.length; lines++) {
+    let end = raw.indexOf('\n', at);
+    if (end < 0) end = raw.length;
+    const first = raw.charCodeAt(at);
+    if (first === 0x20 || first === 0x09) {
+      if (at === 0) return undefined;
+      if (last >= 0) values[last] = `${values[last]}\n${raw.slice(at, end)}`;
+    } else {
+      const colon = raw.indexOf(':', at);
+      if (colon <= at || colon > end) return undefined;
+      last = fieldSlot(raw.slice(at, colon));
+      if (last >= 0) values[last] = raw.slice(colon + 1, end).trim();
+    }
+    at = end + 1;
+  }
+  const field = (name: FieldName): string | undefined => values[FIELD_INDEX.get(name)!];
+  const need = (name: FieldName, title: string): string => {
+    const value = field(name);
+    if (value === undefined) throw new InputError(`${where}:${line}: package stanza has no ${title}`);
+    return value;
+  };
+  let stanza: Stanza | undefined;
+  const installed = field('installed-size');
+  const record: PackageRecord = {
+    name: need('package', 'Package'),
+    version: need('version', 'Version'),
+    architecture: need('architecture', 'Architecture'),
+    multiArch: field('multi-arch'),
+    essential: field('essential') === 'yes',
+    preDepends: field('pre-depends'),
+    depends: field('depends'),
+    recommends: field('recommends'),
+    provides: field('provides'),
+    filename: need('filename', 'Filename'),
+    size: Number(need('size', 'Size')),
+    sha256: need('sha256', 'SHA256'),
+    source: field('source'),
+    installedSize: installed === undefined ? undefined : Number(installed),
+    priority: field('priority'),
+    mirror,
+    suite,
+    get stanza() {
+      return (stanza ??= new Stanza(parseDeb822(raw, where)[0]!.fields, line));
+    },
+  };
+  return { record, lines };
+}
+
+/** The fields indexRecord reads, in lowercase, and their slots. */
+const FIELD_NAMES = ['package', 'version', 'architecture', 'multi-arch', 'essential', 'pre-depends', 'depends', 'recommends', 'provides', 'filename', 'size', 'sha256', 'source', 'installed-size', 'priority'] as const;
+type FieldName = (typeof FIELD_NAMES)[number];
+const FIELD_INDEX = new Map<string, number>(FIELD_NAMES.map((name, i) => [name, i]));
+// Every field name met, as spelt, and its slot (-1: not read): an index spells some forty names, so each is
+// lowercased once, not on each of its million lines.
+const SLOTS = new Map<string, number>();
+
+function fieldSlot(name: string): number {
+  let slot = SLOTS.get(name);
+  if (slot === undefined) SLOTS.set(name, (slot = FIELD_INDEX.get(name.toLowerCase()) ?? -1));
+  return slot;
 }
 
 async function decompress(data: Buffer, path: string, url: string): Promise<Buffer> {
@@ -85,6 +192,22 @@ async function decompress(data: Buffer, path: string, url: string): Promise<Buff
   } catch (error) {
     throw new InputError(`${url}: cannot decompress: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/**
+ * uncompressedIndex is the index at `path` (in the store) decompressed. Release files list the uncompressed Packages
+ * too, with its size and SHA256, whether or not the mirror serves it: the decompressed bytes are checked against that
+ * and kept in the store under it, so a later resolution reads them instead of decompressing the index again.
+ */
+async function uncompressedIndex(fetched: FetchedRelease, path: string, url: string, store: BlobStore): Promise<Buffer> {
+  const listed = fetched.release.files.get(path)!;
+  const plainPath = path.replace(/\.(xz|gz)$/, '');
+  const plain = plainPath === path ? undefined : fetched.release.files.get(plainPath);
+  const plainDigest: Digest | undefined = plain && `sha256:${plain.sha256}`;
+  if (plainDigest && (await store.has(plainDigest))) return store.read(plainDigest);
+  const data = await decompress(await store.read(`sha256:${listed.sha256}`), path, url);
+  if (plainDigest) await store.writeBuffer(data, { digest: plainDigest, size: plain!.size }, `${url} decompressed`);
+  return data;
 }
 
 /**
@@ -122,7 +245,7 @@ export async function fetchPackagesIndex(
       // Checked before a single byte is decompressed or parsed; nothing is stored on mismatch.
       await store.writeBuffer(data, { digest, size: listed.size }, url);
     }
-    const text = (await decompress(await store.read(digest), path, url)).toString('utf8');
+    const text = (await uncompressedIndex(fetched, path, url, store)).toString('utf8');
     const packages = parsePackages(text, fetched.source.mirror, fetched.source.suite, url);
     return { url, component, architecture, sha256: listed.sha256, packages };
   }

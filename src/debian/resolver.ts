@@ -42,7 +42,7 @@ interface Provider {
 const PRIORITY = ['required', 'important', 'standard', 'optional', 'extra'];
 
 function priorityRank(record: PackageRecord): number {
-  const rank = PRIORITY.indexOf(record.stanza.get('Priority') ?? 'optional');
+  const rank = PRIORITY.indexOf(record.priority ?? 'optional');
   return rank < 0 ? PRIORITY.length : rank;
 }
 
