@@ -4,7 +4,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import type { BlobStore } from '../cache/blob-store.js';
 import type { ImagePlan, PinnedPython, PinnedPythonPackage, PythonPlan } from '../plan/types.js';
 import { InputError } from '../errors.js';
 import { sha256 } from '../oci/digest.js';
@@ -14,34 +13,12 @@ import { LAYER_PATH_DEPENDENCIES, LAYER_PROJECT } from './layer-names.js';
 import { targetOf } from './target.js';
 import type { TargetEnvironment } from './types.js';
 import { venvEntries } from './wheel/venv.js';
-import type { ProgressSink } from '../progress.js';
+import type { LayerGroup, PythonLayerContext } from './layer-types.js';
 
-/** PythonLayerContext is what building the Python layers uses: the blob cache, environment (credentials) and log. */
-export interface PythonLayerContext {
-  store: BlobStore;
-  env: NodeJS.ProcessEnv;
-  log: (line: string) => void;
-  /** progress receives the wheels' fetch, extract (install) and compress events under the entry's name. */
-  progress?: ProgressSink;
-}
+export type { PythonLayerContext } from './layer-types.js';
 
 // Bumped whenever the way a layer is made from the same wheels changes.
 const LAYER_FORMAT = 1;
-
-/** WheelItem is one pinned wheel and, once fetched or built, the path named like it. */
-export interface WheelItem {
-  pkg: PinnedPythonPackage;
-  /** sha256 is the pinned one, or for an unhashed file its content's once fetched. */
-  sha256: string;
-  path?: string;
-}
-
-/** LayerGroup is one layer's worth of wheels: consecutive pinned packages with the same `layer`. */
-export interface LayerGroup {
-  comment: string;
-  createdBy: string;
-  wheels: WheelItem[];
-}
 
 /** pythonEnv returns the Env entries that activate the venv: VIRTUAL_ENV and PATH with `<prefix>/bin` first. */
 export function pythonEnv(prefix: string, baseEnv: readonly string[]): string[] {

@@ -18,7 +18,7 @@ import { installWheel } from './wheel/install.js';
 import { WheelSource } from './wheel/source.js';
 import { TarDestination } from './wheel/tar-destination.js';
 import { entryProgress, plural, type Progress } from '../progress.js';
-import type { LayerGroup, PythonLayerContext, WheelItem } from './image-layers.js';
+import type { LayerGroup, PythonLayerContext, WheelItem } from './layer-types.js';
 
 const DOWNLOAD_CONCURRENCY = 4;
 
