@@ -56,12 +56,15 @@ export async function recallPlan(manifestFile: string, context: PlanMemoContext)
     // A project or path dependency whose source changed (its pyproject.toml did not: that is a planning input) is
     // pinned again alone: its wheel built anew, as planning would. Built once per folder for every platform.
     const repinned = new Map<string, Promise<PinnedPythonPackage>>();
+    // Each source is hashed once, however many platforms pin it.
+    const sourceDigests = new Map<string, Promise<string>>();
     const refresh = async (pins: Pins, epoch: number): Promise<Pins | undefined> => {
       let python = pins.python;
       for (const [index, pkg] of (python?.packages ?? []).entries()) {
         if (!pkg.source) continue;
         const { localSourceDigest, repinLocal } = await import('../python/local-pin.js');
-        if ((await localSourceDigest(pkg)) === pkg.source.digest) continue;
+        if (!sourceDigests.has(pkg.source.dir)) sourceDigests.set(pkg.source.dir, localSourceDigest(pkg));
+        if ((await sourceDigests.get(pkg.source.dir)) === pkg.source.digest) continue;
         if (pkg.kind !== 'project' && pkg.kind !== 'path') return undefined;
         const key = `${pkg.source.dir}\0${pkg.layer}\0${epoch}`;
         if (!repinned.has(key)) repinned.set(key, repinLocal(pkg, { store: context.store, epoch }));

@@ -50,6 +50,7 @@ export async function namingDependency<T>(kind: 'path' | 'project' | 'git', name
   }
 }
 
+/** localWheel pins a local package: a wheel file on disk as it is, a source folder built into a wheel (kept in the store). */
 export async function localWheel(name: string, path: string, kind: 'path' | 'project' | 'git', layer: string, work: string, context: LocalPinContext): Promise<PinnedPythonPackage> {
   if (path.endsWith('.whl')) {
     const sha256 = await fileSha256(path, name);
