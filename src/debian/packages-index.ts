@@ -47,31 +47,39 @@ export interface PackagesIndex {
 
 /** toRecord pulls the resolver's fields out of a stanza; `where` names the index in errors. */
 export function toRecord(stanza: Stanza, mirror: string, suite: string, where: string): PackageRecord {
+  return packageRecord((field) => stanza.get(field), () => stanza, stanza.line, mirror, suite, where);
+}
+
+// packageRecord builds a record from a field lookup (deb822 names, case-insensitive) and the stanza behind it, which
+// is asked for only when someone reads it; `line` is where the stanza starts, for errors.
+function packageRecord(get: (field: string) => string | undefined, stanza: () => Stanza, line: number, mirror: string, suite: string, where: string): PackageRecord {
   const need = (field: string): string => {
-    const value = stanza.get(field);
-    if (value === undefined) throw new InputError(`${where}:${stanza.line}: package stanza has no ${field}`);
+    const value = get(field);
+    if (value === undefined) throw new InputError(`${where}:${line}: package stanza has no ${field}`);
     return value;
   };
-  const installed = stanza.get('Installed-Size');
+  const installed = get('Installed-Size');
   return {
     name: need('Package'),
     version: need('Version'),
     architecture: need('Architecture'),
-    multiArch: stanza.get('Multi-Arch'),
-    essential: stanza.get('Essential') === 'yes',
-    preDepends: stanza.get('Pre-Depends'),
-    depends: stanza.get('Depends'),
-    recommends: stanza.get('Recommends'),
-    provides: stanza.get('Provides'),
+    multiArch: get('Multi-Arch'),
+    essential: get('Essential') === 'yes',
+    preDepends: get('Pre-Depends'),
+    depends: get('Depends'),
+    recommends: get('Recommends'),
+    provides: get('Provides'),
     filename: need('Filename'),
     size: Number(need('Size')),
     sha256: need('SHA256'),
-    source: stanza.get('Source'),
+    source: get('Source'),
     installedSize: installed === undefined ? undefined : Number(installed),
-    priority: stanza.get('Priority'),
+    priority: get('Priority'),
     mirror,
     suite,
-    stanza,
+    get stanza() {
+      return stanza();
+    },
   };
 }
 
@@ -137,42 +145,17 @@ function indexRecord(raw: string, line: number, mirror: string, suite: string, w
     }
     at = end + 1;
   }
-  const field = (name: FieldName): string | undefined => values[FIELD_INDEX.get(name)!];
-  const need = (name: FieldName, title: string): string => {
-    const value = field(name);
-    if (value === undefined) throw new InputError(`${where}:${line}: package stanza has no ${title}`);
-    return value;
-  };
   let stanza: Stanza | undefined;
-  const installed = field('installed-size');
-  const record: PackageRecord = {
-    name: need('package', 'Package'),
-    version: need('version', 'Version'),
-    architecture: need('architecture', 'Architecture'),
-    multiArch: field('multi-arch'),
-    essential: field('essential') === 'yes',
-    preDepends: field('pre-depends'),
-    depends: field('depends'),
-    recommends: field('recommends'),
-    provides: field('provides'),
-    filename: need('filename', 'Filename'),
-    size: Number(need('size', 'Size')),
-    sha256: need('sha256', 'SHA256'),
-    source: field('source'),
-    installedSize: installed === undefined ? undefined : Number(installed),
-    priority: field('priority'),
-    mirror,
-    suite,
-    get stanza() {
-      return (stanza ??= new Stanza(parseDeb822(raw, where)[0]!.fields, line));
-    },
-  };
+  const parsed = (): Stanza => (stanza ??= new Stanza(parseDeb822(raw, where)[0]!.fields, line));
+  const record = packageRecord((field) => {
+    const slot = fieldSlot(field);
+    return slot >= 0 ? values[slot] : undefined;
+  }, parsed, line, mirror, suite, where);
   return { record, lines };
 }
 
-/** The fields indexRecord reads, in lowercase, and their slots. */
-const FIELD_NAMES = ['package', 'version', 'architecture', 'multi-arch', 'essential', 'pre-depends', 'depends', 'recommends', 'provides', 'filename', 'size', 'sha256', 'source', 'installed-size', 'priority'] as const;
-type FieldName = (typeof FIELD_NAMES)[number];
+/** The fields packageRecord reads, in lowercase, and their slots. */
+const FIELD_NAMES = ['package', 'version', 'architecture', 'multi-arch', 'essential', 'pre-depends', 'depends', 'recommends', 'provides', 'filename', 'size', 'sha256', 'source', 'installed-size', 'priority'];
 const FIELD_INDEX = new Map<string, number>(FIELD_NAMES.map((name, i) => [name, i]));
 // Every field name met, as spelt, and its slot (-1: not read): an index spells some forty names, so each is
 // lowercased once, not on each of its million lines.
