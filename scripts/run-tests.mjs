@@ -3,7 +3,8 @@
 // KILN_TEST_CONCURRENCY (default 2) at a time, printing spec output, the slowest files and a final
 // `N passed, N failed` line.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -28,5 +29,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Through run-files.mjs rather than `node --test`, which would run the files sorted by path whatever the order here.
-const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/run-files.mjs'), ...files], { cwd: root, stdio: 'inherit' });
+// Every test process gets its temp files under one directory of this run (TMPDIR), removed when all passed: tests
+// make caches, layouts and images under the OS temp dir, and a killed or failing test leaves them behind (gigabytes
+// over a day of runs). A failed run keeps it to look into (named first: the last line is the tally).
+const scratch = mkdtempSync(join(tmpdir(), 'kiln-tests-'));
+console.error(`temp files of this run: ${scratch} (removed if every test passes)`);
+const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/run-files.mjs'), ...files], {
+  cwd: root, stdio: 'inherit', env: { ...process.env, TMPDIR: scratch },
+});
+if (result.status === 0) rmSync(scratch, { recursive: true, force: true });
 process.exit(result.status ?? 1);
