@@ -16,6 +16,9 @@ export interface CommandContext {
   overrides?: readonly string[];
   /** cache returns the content-addressed blob store ($KILN_CACHE_DIR or the XDG cache dir). */
   cache(): BlobStore;
+  /** stopSignal is aborted when a long-running command (build --watch) should end: SIGINT or SIGTERM. A context
+   * without one runs such a command until the process ends. */
+  stopSignal?(): AbortSignal;
 }
 
 function packageVersion(): string {
@@ -43,6 +46,7 @@ export function redacting<T extends NodeJS.WritableStream>(stream: T): T {
 /** createContext builds the context of the running process. */
 export function createContext(): CommandContext {
   let store: BlobStore | undefined;
+  let stop: AbortController | undefined;
   return {
     stdout: redacting(process.stdout),
     stderr: redacting(process.stderr),
@@ -50,5 +54,13 @@ export function createContext(): CommandContext {
     cwd: process.cwd(),
     version: packageVersion(),
     cache: () => (store ??= new BlobStore(defaultCacheDir(process.env))),
+    // Handlers installed only for a command that asks: any other ends on Ctrl-C as Node does by default.
+    stopSignal: () => {
+      if (!stop) {
+        const controller = (stop = new AbortController());
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+      }
+      return stop.signal;
+    },
   };
 }

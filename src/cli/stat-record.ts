@@ -3,6 +3,7 @@
 // besides files that can change what a build does.
 import { lstat, readdir } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
+import type { ImagePlan } from '../plan/types.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { lastChange, RACY_WINDOW_NS } from '../cache/file-digests.js';
@@ -60,6 +61,27 @@ export function manifestFiles(manifestFile: string): string[] {
   if (versionFile) files.push(resolve(dir, versionFile));
   for (const match of text.matchAll(/^\s*project:\s*["']?([^"'\n#{}]+?)["']?\s*(?:#.*)?$/gm)) files.push(resolve(dir, match[1]!, 'pyproject.toml'));
   return files;
+}
+
+/**
+ * localInputs adds the folders (app, local base, find-links, Python sources) and files (the Python lock) an entry was
+ * planned from to `roots` and `inputs`; false when one of them is not on this disk.
+ */
+export function localInputs(entry: ImagePlan, roots: Set<string>, inputs: Set<string>, cwd: string): boolean {
+  const pins = entry.pinned;
+  if (!pins || entry.unresolved) return false;
+  if (pins.app) roots.add(resolve(cwd, pins.app.dir));
+  if (pins.base.kind === 'place') {
+    const path = localPlace(pins.base.place, cwd);
+    if (!path) return false;
+    roots.add(path);
+  }
+  if (pins.python) {
+    inputs.add(resolve(cwd, pins.python.lock.path));
+    for (const link of pins.python.findLinks) if (!link.includes('://')) roots.add(resolve(cwd, link.replace(/^file:\/\//, '')));
+    for (const pkg of pins.python.packages) if (pkg.source && !pkg.source.dir.includes('://')) roots.add(resolve(cwd, pkg.source.dir));
+  }
+  return true;
 }
 
 /** localPlace is the file or folder of an oci: or docker-archive: place, or undefined for any other place. */

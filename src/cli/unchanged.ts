@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
 import type { BuildPlan, ImagePlan } from '../plan/types.js';
-import { inside, localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
+import { inside, localInputs, localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** UNCHANGED_FORMAT changes whenever what is recorded changes meaning. */
 const UNCHANGED_FORMAT = 'unchanged-build/1';
@@ -127,24 +127,6 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
     // A file vanished or could not be read while recording: no record, the next build is a full one.
     return false;
   }
-}
-
-// localInputs adds the folders and files an entry was planned from outside the project folder; false when one is remote.
-function localInputs(entry: ImagePlan, roots: Set<string>, inputs: Set<string>, cwd: string): boolean {
-  const pins = entry.pinned;
-  if (!pins || entry.unresolved) return false;
-  if (pins.app) roots.add(resolve(cwd, pins.app.dir));
-  if (pins.base.kind === 'place') {
-    const path = localPlace(pins.base.place, cwd);
-    if (!path) return false;
-    roots.add(path);
-  }
-  if (pins.python) {
-    inputs.add(resolve(cwd, pins.python.lock.path));
-    for (const link of pins.python.findLinks) if (!link.includes('://')) roots.add(resolve(cwd, link.replace(/^file:\/\//, '')));
-    for (const pkg of pins.python.packages) if (pkg.source && !pkg.source.dir.includes('://')) roots.add(resolve(cwd, pkg.source.dir));
-  }
-  return true;
 }
 
 // withoutTimes zeroes the seconds each entry took in a --json report: a replay took none of them.

@@ -148,7 +148,7 @@ function sharedAssembly(spec: DistroBaseSpec, plan: ImagePlan, context: BaseCont
     assembling = assembleDistroBase(spec, plan, context, packages);
     assembled.set(key, assembling);
     assembling.catch(() => assembled.delete(key));
-  } else context.log?.(`${plan.name}: base shared with another entry of this build`);
+  } else context.log?.(`${plan.name}: base already assembled in this run (another entry, or an earlier build under --watch)`);
   return assembling;
 }
 

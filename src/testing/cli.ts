@@ -3,7 +3,7 @@
 // which every later run, and every other test process on the same sources, reuses. Under tsx each run spent about a
 // second transpiling and resolving some 300 modules; the bundle starts in a fraction of that. KILN_TEST_TSX=1 runs
 // main.ts under tsx instead (a stack trace that names .ts lines).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +63,11 @@ function pruneOldBundles(keep: string): void {
       // Removed by another process meanwhile.
     }
   }
+}
+
+/** spawnKiln starts `kiln ...args` and hands back the process, for a test that talks to it while it runs. */
+export function spawnKiln(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [...kilnCommand(), ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
 }
 
 /** runKiln runs `kiln ...args` with extra environment variables. */

@@ -19,13 +19,19 @@ export async function manifestPath(argument: string | undefined, cwd: string, fi
   return info.isDirectory() ? join(target, 'kiln.yaml') : target;
 }
 
-/** teeStream passes every write through to `stream` and hands text written to `seen`. */
-function teeStream<T extends NodeJS.WritableStream>(stream: T, seen: (text: string) => void): T {
+/** teeStream hands text written to `seen` and passes every write through to `stream` (unless `through` is false). */
+function teeStream<T extends NodeJS.WritableStream>(stream: T, seen: (text: string) => void, through = true): T {
   return new Proxy(stream, {
     get(target, property) {
       if (property === 'write') {
         return (chunk: unknown, ...rest: unknown[]) => {
           seen(typeof chunk === 'string' ? chunk : String(chunk));
+          if (!through) {
+            // A write's callback still runs, as the stream would run it.
+            const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+            if (callback) process.nextTick(callback);
+            return true;
+          }
           return (target.write as (...args: unknown[]) => boolean)(chunk, ...rest);
         };
       }
@@ -124,6 +130,7 @@ export const command = defineCommand({
     'fail-fast': { type: 'boolean', default: false, description: 'start no entry after the first failure' },
     push: { type: 'boolean', default: false, description: 'publish every entry to its registries (tags once all succeeded)' },
     'push-by-digest': { type: 'boolean', default: false, description: 'upload without tags and print NAME@DIGEST per entry, for kiln tag' },
+    watch: { type: 'boolean', short: 'w', default: false, description: 'build again whenever a file the build was planned from changes, until Ctrl-C (--json: one report per line)' },
     partial: { type: 'boolean', default: false, description: 'with --push, tag what succeeded even when another entry failed' },
     db: { type: 'string', value: 'PATH', description: 'the OSV database the scan gate reads when publishing' },
     plan: { type: 'string', value: 'FILE', description: 'build exactly the entries of a plan file (kiln plan --json)' },
@@ -151,11 +158,18 @@ export const command = defineCommand({
     if (!isEmpty(passThrough) && values.backend !== 'docker' && values.backend !== 'buildah') {
       throw new UsageError(`--build-arg, --network and --secret go to docker build: give --backend docker or buildah (the ${values.backend} backend runs no docker build)`);
     }
-    const planned = values.context
-      ? await planFromContext(values.context, values, positionals, context)
-      : values.plan
-      ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
-      : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, context.argv ?? ['build', ...positionals], context);
+    if (values.watch && (push || values.plan || values.context)) throw new UsageError('--watch rebuilds kiln.yaml\'s entries into their outputs: it takes no --push, --push-by-digest, --plan or --context');
+    // A watch session keys its records as the same build without --watch, so a later `kiln build` finds them.
+    const argv = (context.argv ?? ['build', ...positionals]).filter((arg) => arg !== '--watch' && arg !== '-w');
+    const buildOnce = async (stdout: NodeJS.WritableStream): Promise<{ code: number; plan: BuildPlan }> => {
+      const planned = values.context
+        ? await planFromContext(values.context, values, positionals, context)
+        : values.plan
+        ? await planFromFile(resolve(context.cwd, values.plan), values, positionals, context)
+        : await resolvedPlan(await manifestPath(positionals[0], context.cwd, values.file), values, argv, context);
+      return { plan: planned, code: await buildPlanned(planned, stdout) };
+    };
+    const buildPlanned = async (planned: BuildPlan, out: NodeJS.WritableStream): Promise<number> => {
     const plan = isEmpty(passThrough) ? planned : { ...planned, images: planned.images.map((entry) => ({ ...entry, docker: mergePassThrough(entry.docker, passThrough) })) };
     for (const image of plan.images) {
       if (image.outputs.length === 0 && !(push && image.publish)) {
@@ -165,7 +179,7 @@ export const command = defineCommand({
     // What this build prints is kept for the no-change fast path (src/cli/unchanged.ts) to print again.
     let printed = '';
     const recording = !values.context && !values.plan && !push && values.backend === 'native';
-    const stdout = recording ? teeStream(context.stdout, (text) => (printed += text)) : context.stdout;
+    const stdout = recording ? teeStream(out, (text) => (printed += text)) : out;
     const code = await runPlan(plan, { ...context, stdout }, {
       jobs,
       failFast: values['fail-fast'],
@@ -180,8 +194,36 @@ export const command = defineCommand({
     });
     if (code === 0 && recording) {
       const { recordUnchanged } = await import('../unchanged.js');
-      await recordUnchanged([...(context.argv ?? ["build", ...positionals])], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
+      await recordUnchanged([...argv], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
     }
     return code;
+    };
+    if (!values.watch) return (await buildOnce(context.stdout)).code;
+    const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
+    const { watchBuilds, watchSet } = await import('../watch.js');
+    const cacheRoot = resolve(context.cache().root);
+    return watchBuilds({
+      build: async () => {
+        // --json: each build's report on one line (JSON Lines), so a reader can take them one by one.
+        let report = '';
+        const out = values.json ? teeStream(context.stdout, (text) => (report += text), false) : context.stdout;
+        try {
+          const built = await buildOnce(out);
+          if (values.json && report.trim()) context.stdout.write(`${JSON.stringify(JSON.parse(report))}\n`);
+          return built;
+        } catch (error) {
+          // As main prints a failed command; the session goes on, and the next change builds again.
+          const { errorMessage } = await import('../../errors.js');
+          const { redact } = await import('../../http/redact.js');
+          context.stderr.write(`kiln: ${redact(errorMessage(error))}\n`);
+          return { code: error instanceof UsageError ? 2 : 1 };
+        }
+      },
+      targets: (plan) => watchSet(plan, context.cwd, cacheRoot),
+      fallback: { roots: [dirname(manifestFile)], files: [], ignored: [cacheRoot] },
+      log: (line) => (values.quiet ? undefined : context.stderr.write(`${line}\n`)),
+      warn: (line) => context.stderr.write(`${line}\n`),
+      stop: context.stopSignal?.() ?? new AbortController().signal,
+    });
   },
 });
