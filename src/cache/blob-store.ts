@@ -99,6 +99,9 @@ export class BlobStore {
   /** commit moves a fully written and checked temp file into place under its digest. */
   async commit(tempFile: string, digest: Digest): Promise<void> {
     const target = this.path(digest);
+    // Already stored (content-addressed: the same bytes), as writeBuffer checks first: no flush to disk for a copy
+    // the caller throws away (a docker-archive read back holds mostly layers kiln stored before).
+    if (await this.has(digest)) return;
     await mkdir(join(target, '..'), { recursive: true });
     const handle = await open(tempFile, 'r');
     try {
