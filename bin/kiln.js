@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Entry script: the only place that exits the process (see src/cli/main.ts). It runs kiln's bundle (dist/bundle/,
 // made by `npm run build`): one file per lazily loaded part instead of hundreds of modules to resolve at start-up.
-import { onBrokenPipe } from '../dist/bundle/broken-pipe.js';
-import { replayUnchanged } from '../dist/bundle/unchanged.js';
+import { onBrokenPipe, replayUnchanged } from '../dist/bundle/start.js';
 
 // `kiln plan | head -1`: the reader went away; end quietly with 0, as other CLIs do.
 onBrokenPipe(process.stdout, () => process.exit(0));

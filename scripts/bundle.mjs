@@ -12,16 +12,13 @@ import { build } from 'esbuild';
 // An output folder may be given (a compiled copy of the checkout elsewhere, as the tests make); default dist/bundle/.
 const outdir = process.argv[2] ? `${resolve(process.argv[2])}/` : new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  entryPoints: { main: 'src/cli/main.ts', unchanged: 'src/cli/unchanged.ts', 'broken-pipe': 'src/cli/broken-pipe.ts' },
+const common = {
   absWorkingDir: new URL('..', import.meta.url).pathname,
   outdir,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'kiln-[hash]',
   // Stay in node_modules: a native addon; libraries that read their own files by __dirname (CycloneDX's resources,
   // which also requires optional plugins that may be absent; the zstd and xz WebAssembly modules); and the packages
   // kiln imports with import(), which a bundle would hand over as a default export only (CommonJS ones), where Node
@@ -31,7 +28,13 @@ const result = await build({
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   write: false,
-});
+};
+const [cli, start] = await Promise.all([
+  build({ ...common, entryPoints: { main: 'src/cli/main.ts' }, splitting: true, chunkNames: 'kiln-[hash]' }),
+  // What bin/kiln.js loads first (src/cli/start.ts) in one file of its own: the no-change replay reads nothing else.
+  build({ ...common, entryPoints: { start: 'src/cli/start.ts' }, splitting: false }),
+]);
+const result = { outputFiles: [...cli.outputFiles, ...start.outputFiles] };
 // fingerprint names this bundle's code (src/apply/image-key.ts), so that kiln need not stat its files at start-up.
 const hash = createHash('sha256');
 for (const file of [...result.outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1))) {

@@ -2,20 +2,15 @@
 // so a reader never sees a partial blob and two kiln processes can share one cache.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestAlgorithm, digestHex, HashingStream, sha256, verifyDigest, type Digest } from '../oci/digest.js';
 import { InputError } from '../errors.js';
+import { defaultCacheDir, readMemo } from './memo.js';
 
-/** defaultCacheDir follows $KILN_CACHE_DIR, then the XDG base directory spec. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KILN_CACHE_DIR) return env.KILN_CACHE_DIR;
-  const xdg = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(xdg, 'kiln');
-}
+export { defaultCacheDir };
 
 /** BlobInfo is what a write learned about a blob. */
 export interface BlobInfo {
@@ -113,12 +108,8 @@ export class BlobStore {
   }
 
   /** getMemo reads a small JSON record (e.g. "this tar's diffId compresses to that blob"). */
-  async getMemo<T>(kind: string, key: string): Promise<T | undefined> {
-    try {
-      return JSON.parse(await readFile(join(this.root, 'memo', kind, key), 'utf8')) as T;
-    } catch {
-      return undefined;
-    }
+  getMemo<T>(kind: string, key: string): Promise<T | undefined> {
+    return readMemo<T>(this.root, kind, key);
   }
 
   /** setMemo writes a memo atomically. */

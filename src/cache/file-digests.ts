@@ -8,9 +8,10 @@ import { lstat } from 'node:fs/promises';
 import { sha256, digestHex } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
 import { InputError } from '../errors.js';
+import { lastChange, RACY_WINDOW_NS } from './racy.js';
 
-/** RACY_WINDOW_NS is how long before hashing a file must have last changed for its recorded digest to be trusted. */
-export const RACY_WINDOW_NS = 2_000_000_000n;
+export { lastChange, RACY_WINDOW_NS };
+
 
 interface Recorded {
   /** stat is size, mtime, ctime, inode and device, as decimal strings (nanoseconds). */
@@ -91,10 +92,6 @@ export class FileDigests {
   }
 }
 
-/** lastChange is when a file last changed, content or inode (the later of mtime and ctime, in nanoseconds). */
-export function lastChange(info: BigIntStats): bigint {
-  return info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
-}
 
 function trusted(info: BigIntStats, hashedAt: bigint): boolean {
   return lastChange(info) + RACY_WINDOW_NS < hashedAt;

@@ -14,7 +14,7 @@ import { DEFAULT_REPORT_FILE, type BuildPlan, type ImagePlan, type PinnedPythonP
 import { localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** PLAN_MEMO_FORMAT changes whenever what is recorded changes meaning. */
-const PLAN_MEMO_FORMAT = 'resolved-plan/1';
+const PLAN_MEMO_FORMAT = 'resolved-plan/2';
 
 /** PlanMemoContext is where the memo lives and what keys it. */
 export interface PlanMemoContext {
@@ -35,6 +35,8 @@ export interface RecalledPlan {
 }
 
 interface Recorded {
+  /** key is the record's whole key material (recordKey), checked on reading. */
+  key: string;
   files: Array<[path: string, stat: string]>;
   plan: BuildPlan;
   /** log is what planning printed (warnings, new pins), printed again when the plan is taken from the memo. */
@@ -48,8 +50,9 @@ interface Recorded {
 export async function recallPlan(manifestFile: string, context: PlanMemoContext): Promise<RecalledPlan | undefined> {
   try {
     if (context.env.KILN_NO_FAST_PATH === '1') return undefined;
-    const recorded = await context.store.getMemo<Recorded>('resolved-plan', await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, manifestFile));
-    if (!recorded || recorded.plan.manifestFile !== manifestFile) return undefined;
+    const key = await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, manifestFile);
+    const recorded = await context.store.getMemo<Recorded>('resolved-plan', key.name);
+    if (!recorded || recorded.key !== key.material || recorded.plan.manifestFile !== manifestFile) return undefined;
     const now = await statsNow(recorded.files.map(([path]) => path));
     if (recorded.files.some(([, stat], index) => stat !== now[index])) return undefined;
     const { appDigest } = await import('../resolve/app-digest.js');
@@ -121,8 +124,9 @@ export async function recordPlan(plan: BuildPlan, log: readonly string[], contex
     const now = (context.clock ?? (() => BigInt(Date.now()) * 1_000_000n))();
     const files = await statRecord(roots, inputs, { cacheRoot: resolve(context.store.root), now });
     if (!files) return false;
-    const recorded: Recorded = { files, plan, log: [...log] };
-    await context.store.setMemo('resolved-plan', await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, plan.manifestFile), recorded);
+    const key = await recordKey(PLAN_MEMO_FORMAT, context.argv, context.cwd, context.env, plan.manifestFile);
+    const recorded: Recorded = { key: key.material, files, plan, log: [...log] };
+    await context.store.setMemo('resolved-plan', key.name, recorded);
     return true;
   } catch {
     return false;

@@ -6,9 +6,8 @@ import type { BigIntStats } from 'node:fs';
 import type { ImagePlan } from '../plan/types.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { lastChange, RACY_WINDOW_NS } from '../cache/file-digests.js';
-import { digestHex, sha256 } from '../oci/digest.js';
-import { kilnFingerprint } from '../apply/image-key.js';
+import { lastChange, RACY_WINDOW_NS } from '../cache/racy.js';
+import { kilnFingerprint } from '../apply/kiln-fingerprint.js';
 import { gitRevision } from '../plan/git-revision.js';
 
 /** MAX_PATHS bounds the files recorded: a project folder bigger than this is not worth stat-ing on every build. */
@@ -27,10 +26,19 @@ export function statsNow(paths: readonly string[]): Promise<string[]> {
 // Variables a shell sets per command or per folder, which no build reads ({env.NAME} reads any other; cwd is keyed apart).
 const SHELL_BOOKKEEPING = new Set(['_', 'OLDPWD', 'PWD', 'SHLVL', 'COLUMNS', 'LINES']);
 
+/**
+ * RecordKey is what a record is keyed by: `material` (everything besides files that can change what a build does
+ * or prints) and `name`, the file it is kept under. A record holds its material and is taken only when that matches.
+ */
+export interface RecordKey {
+  name: string;
+  material: string;
+}
+
 /** recordKey keys a record by everything besides files that can change what a build does or prints. */
-export async function recordKey(format: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, manifestFile: string): Promise<string> {
+export async function recordKey(format: string, argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, manifestFile: string): Promise<RecordKey> {
   const environment = Object.entries(env).filter(([name]) => !SHELL_BOOKKEEPING.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return digestHex(sha256(JSON.stringify({
+  const material = JSON.stringify({
     format,
     kiln: await kilnFingerprint(),
     argv,
@@ -40,7 +48,24 @@ export async function recordKey(format: string, argv: readonly string[], cwd: st
     day: new Date().toISOString().slice(0, 10),
     // The revision annotation and {git.sha} tags.
     revision: gitRevision(resolve(manifestFile, '..')) ?? null,
-  })));
+  });
+  return { name: `${mix(material, 0)}${mix(material, 1)}`, material };
+}
+
+// mix is a 53-bit string hash (multiply-xorshift over UTF-16 units, as cyrb53), as 14 hex digits: two seeds name a
+// record. Not SHA-256, whose module (node:crypto) takes longer to load than the whole no-change replay; a clash of
+// names is harmless, because a record is taken only when its whole key material matches.
+function mix(text: string, seed: number): string {
+  let a = 0xdeadbeef ^ seed;
+  let b = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    a = Math.imul(a ^ unit, 2654435761);
+    b = Math.imul(b ^ unit, 1597334677);
+  }
+  a = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
+  b = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
+  return ((b & 0x1fffff) * 0x100000000 + (a >>> 0)).toString(16).padStart(14, '0');
 }
 
 /** recentlyChanged says whether a file changed within the racy window: it could change again without its stat moving. */

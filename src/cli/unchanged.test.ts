@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
 import { RACY_WINDOW_NS } from '../cache/file-digests.js';
 import type { BuildPlan } from '../plan/types.js';
 import { tempDir } from '../testing/images.js';
 import { testImagePlan } from '../testing/plans.js';
+import { runKilnBin } from '../testing/cli.js';
 import { recordUnchanged, replayUnchanged } from './unchanged.js';
 
 const later = (): bigint => BigInt(Date.now()) * 1_000_000n + 2n * RACY_WINDOW_NS;
@@ -56,6 +57,16 @@ test('an unchanged build is answered from the record; an edited input, a removed
   // A shell's per-command variables are not.
   assert.equal((await replay(p.argv, { ...p.env, _: '/usr/bin/time', OLDPWD: '/' })).code, 0);
 
+  // Records are named by a short hash of their key and hold the whole key: a record under the right name whose key
+  // differs (a clash of names) is not taken.
+  const [name] = await readdir(join(p.env.KILN_CACHE_DIR!, 'memo/unchanged-build'));
+  const file = join(p.env.KILN_CACHE_DIR!, 'memo/unchanged-build', name!);
+  const record = JSON.parse(await readFile(file, 'utf8')) as { key: string };
+  await writeFile(file, JSON.stringify({ ...record, key: record.key.replace('"build"', '"plan"') }));
+  assert.equal((await replay(p.argv, p.env)).code, undefined, 'another key under the same name');
+  await writeFile(file, JSON.stringify(record));
+  assert.equal((await replay(p.argv, p.env)).code, 0);
+
   await appendFile(join(p.app, 'server.py'), 'print(2)\n');
   assert.equal((await replay(p.argv, p.env)).code, undefined, 'an app file outside the project was edited');
   assert.equal(await recordUnchanged(p.argv, p.plan, 'demo  sha256:5678\n', { env: p.env, cwd: '/', store: p.store, clock: later }), true);
@@ -94,4 +105,25 @@ test('a --json report is replayed with no time spent per entry', async () => {
   const replayed = await replay(argv, p.env);
   assert.equal(replayed.code, 0);
   assert.deepEqual(JSON.parse(replayed.stdout), { ...report, entries: [{ ...report.entries[0], seconds: 0 }] });
+});
+
+test('bin/kiln.js answers a second identical build from the record, and builds again after an edit', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'kiln.yaml'), 'images:\n  app:\n    base: scratch\n    app: {src: ., dest: /app}\n    cmd: [/app/run]\n    outputs: ["oci:out/app:latest"]\n');
+  await writeFile(join(dir, 'run'), 'one\n');
+  // Past the racy window of the files just written: a build records nothing that may still change unseen.
+  await new Promise((resolve) => setTimeout(resolve, Number(RACY_WINDOW_NS / 1_000_000n) + 100));
+  const env = { KILN_CACHE_DIR: join(dir, '.cache') };
+  const first = await runKilnBin(['build', dir], { env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.doesNotMatch(first.stderr, /nothing changed/);
+  const second = await runKilnBin(['build', dir], { env });
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, first.stdout);
+  assert.match(second.stderr, /^kiln: nothing changed since the last build of .*kiln\.yaml\n$/);
+  await writeFile(join(dir, 'run'), 'two\n');
+  const third = await runKilnBin(['build', dir], { env });
+  assert.equal(third.code, 0, third.stderr);
+  assert.doesNotMatch(third.stderr, /nothing changed/);
+  assert.notEqual(third.stdout, first.stdout, 'a new image');
 });

@@ -7,12 +7,13 @@
 // or daemon output, a file changed within the racy window) takes the full build, which records again.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BlobStore, defaultCacheDir } from '../cache/blob-store.js';
+import type { BlobStore } from '../cache/blob-store.js';
+import { defaultCacheDir, readMemo } from '../cache/memo.js';
 import type { BuildPlan, ImagePlan } from '../plan/types.js';
 import { inside, localInputs, localPlace, manifestFiles, recordKey, statRecord, statsNow } from './stat-record.js';
 
 /** UNCHANGED_FORMAT changes whenever what is recorded changes meaning. */
-const UNCHANGED_FORMAT = 'unchanged-build/1';
+const UNCHANGED_FORMAT = 'unchanged-build/2';
 
 // The build flags the fast path knows; any other (a push, --plan, --context, a backend, --debug) takes the full build.
 const OPTIONS = {
@@ -35,6 +36,8 @@ interface Invocation {
 
 /** Recorded is what a build left for the next one: each file's stat and what the build printed. */
 interface Recorded {
+  /** key is the record's whole key material (recordKey), checked on reading. */
+  key: string;
   files: Array<[path: string, stat: string]>;
   stdout: string;
 }
@@ -65,10 +68,9 @@ export async function replayUnchanged(argv: string[], process: { env: NodeJS.Pro
     const cwd = process.cwd();
     const call = invocation(argv, cwd);
     if (!call) return undefined;
-    const store = new BlobStore(defaultCacheDir(process.env));
     const key = await recordKey(UNCHANGED_FORMAT, argv, cwd, process.env, call.manifestFile);
-    const recorded = await store.getMemo<Recorded>('unchanged-build', key);
-    if (!recorded) return undefined;
+    const recorded = await readMemo<Recorded>(defaultCacheDir(process.env), 'unchanged-build', key.name);
+    if (!recorded || recorded.key !== key.material) return undefined;
     const now = await statsNow(recorded.files.map(([path]) => path));
     if (recorded.files.some(([, stat], i) => stat !== now[i])) return undefined;
     process.stdout.write(recorded.stdout);
@@ -120,8 +122,9 @@ export async function recordUnchanged(argv: string[], plan: BuildPlan, stdout: s
     const written = (path: string): boolean => [...outputs].some((output) => inside(path, output) || inside(output, path));
     const files = await statRecord([...roots, ...outputs], inputs, { cacheRoot, now, written });
     if (!files) return false;
-    const recorded: Recorded = { files, stdout: call.json ? withoutTimes(stdout) : stdout };
-    await context.store.setMemo('unchanged-build', await recordKey(UNCHANGED_FORMAT, argv, context.cwd, context.env, plan.manifestFile), recorded);
+    const key = await recordKey(UNCHANGED_FORMAT, argv, context.cwd, context.env, plan.manifestFile);
+    const recorded: Recorded = { key: key.material, files, stdout: call.json ? withoutTimes(stdout) : stdout };
+    await context.store.setMemo('unchanged-build', key.name, recorded);
     return true;
   } catch {
     // A file vanished or could not be read while recording: no record, the next build is a full one.

@@ -1,6 +1,6 @@
 // gitRevision: the commit checked out where kiln.yaml lives (the revision annotation), read from .git directly as
 // git itself would resolve HEAD, so planning spawns no process; anything unusual is left to `git rev-parse`.
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -66,6 +66,8 @@ export function gitRevision(dir: string): string | undefined {
   const found = fromFiles(dir);
   if (found !== null) return found;
   try {
+    // Loaded only here: node:child_process costs the no-change replay more than all it reads.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
   } catch {
     return undefined;

@@ -3,7 +3,8 @@
 // which every later run, and every other test process on the same sources, reuses. Under tsx each run spent about a
 // second transpiling and resolving some 300 modules; the bundle starts in a fraction of that. KILN_TEST_TSX=1 runs
 // main.ts under tsx instead (a stack trace that names .ts lines).
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,14 +71,31 @@ export function spawnKiln(args: string[], options: { cwd?: string; env?: NodeJS.
   return spawn(process.execPath, [...kilnCommand(), ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
 }
 
+/**
+ * runKilnBin runs `kiln ...args` as an installed kiln starts: bin/kiln.js itself (the no-change replay first, then
+ * the CLI), pointed at the test bundle instead of dist/bundle/.
+ */
+export function runKilnBin(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const [main] = kilnCommand();
+  if (!main!.endsWith('main.js')) throw new Error('runKilnBin needs the bundle: unset KILN_TEST_TSX');
+  const bundle = main!.slice(0, -'main.js'.length);
+  // Under -e, process.argv holds no script path: one stands in, so bin/kiln.js's argv.slice(2) is `args`.
+  const bin = readFileSync(join(ROOT, 'bin/kiln.js'), 'utf8').replace(/^#!.*\n/, '').replaceAll('../dist/bundle/', `file://${bundle}`);
+  return collect(spawn(process.execPath, ['--input-type=module', '-e', bin, '--', 'bin/kiln.js', ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
 /** runKiln runs `kiln ...args` with extra environment variables. */
 export function runKiln(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return collect(spawn(process.execPath, [...kilnCommand(), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }));
+}
+
+// collect waits for a child and returns its exit code and output.
+function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...kilnCommand(), ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
