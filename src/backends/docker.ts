@@ -1,12 +1,15 @@
 // The docker backend: the generated Dockerfile built by Docker Engine with BuildKit (DOCKER_BUILDKIT=1),
-// tagged in the daemon (--load semantics), then `docker save`d and read back as an Image; kiln's publisher writes the outputs.
+// tagged in the daemon (--load semantics), then read back as an Image as `docker save` writes it; kiln's publisher
+// writes the outputs.
 import { join } from 'node:path';
 import type { ImagePlan } from '../plan/index.js';
 import { UsageError } from '../errors.js';
 import { parsePlace } from '../places/place.js';
-import { prepareContext, readArchive, tempArchive } from './daemon-build.js';
+import { prepareContext } from './daemon-build.js';
+import { reportImage } from '../apply/image-report.js';
+import { readDockerArchiveStream } from '../places/docker-archive.js';
 import { dockerClient, loadIntoDocker } from './docker-load.js';
-import { runTool, ToolError } from './exec.js';
+import { runTool, streamTool, ToolError } from './exec.js';
 import type { Backend, BackendContext } from './types.js';
 import { checkSecrets, passThroughArgs } from './pass-through.js';
 
@@ -51,8 +54,8 @@ export const docker: Backend = {
       throw error;
     }
     const [reference] = dockerTags(plan);
-    const archive = await tempArchive(context, plan.name);
-    await runTool(client, ['save', '-o', archive, reference!], { env: context.env, what: plan.name });
-    return { ...(await readArchive(plan, archive, context)), reference: reference!, commandLine: [client, ...args] };
+    // Read as `docker save` writes it: no archive file written and read back, and hashing overlaps the export.
+    const image = await streamTool(client, ['save', reference!], { env: context.env, what: plan.name }, (stdout) => readDockerArchiveStream(stdout, `docker save ${reference}`, context.store, reference));
+    return { image, report: await reportImage(plan.name, image, [], context.store), reference: reference!, commandLine: [client, ...args] };
   },
 };

@@ -128,8 +128,13 @@ interface ArchiveFile {
  * becomes one InputError: both the pipeline and the entry loop are awaited together, so neither rejects unheard.
  */
 async function storeArchiveFiles(path: string, where: string, store: BlobStore): Promise<Map<string, ArchiveFile>> {
-  const files = new Map<string, ArchiveFile>();
   const gzipped = await withContext(`reading ${where}`, () => startsWith(path, GZIP_MAGIC));
+  return storeTarFiles(createReadStream(path), gzipped, where, store);
+}
+
+// storeTarFiles is storeArchiveFiles over a stream: a file's, or a `docker save` writing to its stdout.
+async function storeTarFiles(source: Readable, gzipped: boolean, where: string, store: BlobStore): Promise<Map<string, ArchiveFile>> {
+  const files = new Map<string, ArchiveFile>();
   const reader = extract();
   const consume = async () => {
     for await (const entry of reader) {
@@ -142,7 +147,7 @@ async function storeArchiveFiles(path: string, where: string, store: BlobStore):
     }
   };
   try {
-    const piped = gzipped ? pipeline(createReadStream(path), createGunzip(), reader) : pipeline(createReadStream(path), reader);
+    const piped = gzipped ? pipeline(source, createGunzip(), reader) : pipeline(source, reader);
     await Promise.all([piped, consume()]);
   } catch (error) {
     reader.destroy();
@@ -180,7 +185,20 @@ async function ociManifestOf(files: Map<string, ArchiveFile>, store: BlobStore, 
 export async function readDockerArchive(path: string, store: BlobStore, reference?: string): Promise<Image> {
   const where = `docker-archive:${path}${reference ? `:${reference}` : ''}`;
   await withContext(where, () => stat(path));
-  const files = await storeArchiveFiles(path, where, store);
+  return imageFromArchiveFiles(await storeArchiveFiles(path, where, store), where, store, reference);
+}
+
+/**
+ * readDockerArchiveStream reads the image named `reference` from a plain (not gzipped) docker-archive tar as it is
+ * written, e.g. by `docker save` to its stdout: no archive file is written and read back. `where` names the source
+ * in errors.
+ */
+export async function readDockerArchiveStream(source: Readable, where: string, store: BlobStore, reference?: string): Promise<Image> {
+  return imageFromArchiveFiles(await storeTarFiles(source, false, where, store), where, store, reference);
+}
+
+// imageFromArchiveFiles is the image an archive's stored files describe.
+async function imageFromArchiveFiles(files: Map<string, ArchiveFile>, where: string, store: BlobStore, reference?: string): Promise<Image> {
   const manifestFile = files.get('manifest.json');
   if (!manifestFile) throw new InputError(`${where}: no manifest.json (not a docker-archive)`);
   const entries = parseJson<DockerArchiveManifestEntry[]>(where, 'manifest.json', await store.read(manifestFile.digest));
