@@ -230,7 +230,7 @@ try {
       const results = (JSON.parse(await readFile(json, 'utf8')) as { results: Array<{ strategy: string; size: number; coldSeconds: number }> }).results;
       const native = results.find((r) => r.strategy === 'kiln-native')!;
       const slim = results.find((r) => r.strategy === 'layered-slim') ?? JSON.parse(await readFile(join(work, `strategies-${values.threads.split(',')[0]}.json`), 'utf8')).results.find((r: { strategy: string }) => r.strategy === 'layered-slim');
-      rows.push({ what: `model-server cold, KILN_THREADS=${threads}`, kiln: `${native.coldSeconds.toFixed(1)} s`, docker: `${slim.coldSeconds.toFixed(1)} s`, ratio: ratio(native.coldSeconds, slim.coldSeconds), target: '<= 10 s on 2 cores', met: native.coldSeconds <= 10 });
+      rows.push({ what: `model-server cold, KILN_THREADS=${threads}`, kiln: `${native.coldSeconds.toFixed(1)} s`, docker: `${slim.coldSeconds.toFixed(1)} s`, ratio: ratio(native.coldSeconds, slim.coldSeconds), target: '<= 10 s on 2 cores', ...(threads === '2' ? { met: native.coldSeconds <= 10 } : {}) });
       if (threads === values.threads.split(',')[0]) {
         rows.push({ what: 'model-server size vs layered-slim', kiln: `${(native.size / 1e6).toFixed(0)} MB`, docker: `${(slim.size / 1e6).toFixed(0)} MB`, ratio: ratio(native.size, slim.size), target: '<= 0.2x', met: native.size <= 0.2 * slim.size });
       }
