@@ -34,6 +34,11 @@ test('watchSet watches the project, outside app folders and Python sources, neve
   assert.equal(ignoredPath(join(project, 'out/other.txt'), set), false);
   assert.equal(ignoredPath(join(root, 'app/server.py'), set), false);
   assert.equal(ignoredPath(join(project, 'kiln.yaml'), set), false);
+
+  // A backend's generated contexts beside kiln.yaml are the build's own writes too.
+  const backend = watchSet(plan, root, join(root, 'cache'), [join(project, 'generated')]);
+  assert.equal(ignoredPath(join(project, 'generated/app/Dockerfile'), backend), true);
+  assert.equal(ignoredPath(join(project, 'generated/app/Dockerfile'), set), false);
 });
 
 test('watchBuilds builds once per burst of changes, once more for changes made during a build, ignores its own outputs, and stops with the last code', async () => {

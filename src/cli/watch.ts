@@ -20,12 +20,15 @@ export interface WatchSet {
   ignored: string[];
 }
 
-/** watchSet is what to watch for `plan`: its local inputs, never its outputs or the cache at `cacheRoot`. */
-export function watchSet(plan: BuildPlan, cwd: string, cacheRoot: string): WatchSet {
+/**
+ * watchSet is what to watch for `plan`: its local inputs, never its outputs, the cache at `cacheRoot` or what else
+ * the build writes (`written`: a backend's generated contexts).
+ */
+export function watchSet(plan: BuildPlan, cwd: string, cacheRoot: string, written: readonly string[] = []): WatchSet {
   const manifestDir = dirname(plan.manifestFile);
   const roots = new Set([manifestDir]);
   const inputs = new Set([plan.manifestFile, join(manifestDir, 'kiln.lock'), ...manifestFiles(plan.manifestFile)]);
-  const ignored = new Set([cacheRoot]);
+  const ignored = new Set([cacheRoot, ...written]);
   for (const entry of plan.images) {
     // An input that is not on this disk (a registry base, a git source) is checked by the next build instead.
     for (const part of entry.platforms ? platformEntries(entry) : [entry]) localInputs(part, roots, inputs, cwd);

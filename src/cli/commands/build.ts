@@ -40,11 +40,16 @@ function teeStream<T extends NodeJS.WritableStream>(stream: T, seen: (text: stri
   });
 }
 
+/** generatedDirOf is where a backend writes its generated contexts: $KILN_GENERATED_DIR, else generated/ beside kiln.yaml. */
+function generatedDirOf(manifestFile: string, context: CommandContext): string {
+  return resolve(context.cwd, context.env.KILN_GENERATED_DIR ?? join(dirname(manifestFile), 'generated'));
+}
+
 /** backendBuilder builds entries with `--backend NAME`; generated contexts go to generated/ beside kiln.yaml. */
 async function backendBuilder(name: string, plan: BuildPlan, context: CommandContext): Promise<EntryBuilder> {
   const { loadBackend } = await import('../../backends/index.js');
   const backend = await loadBackend(name);
-  const generatedDir = context.env.KILN_GENERATED_DIR ?? join(dirname(plan.manifestFile), 'generated');
+  const generatedDir = generatedDirOf(plan.manifestFile, context);
   return async (entry: ImagePlan, log, progress) => backend.build(entry, {
     store: context.cache(), env: context.env, log, manifestFile: plan.manifestFile, generatedDir, ...(progress ? { progress } : {}),
     print: (text) => context.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -219,7 +224,8 @@ export const command = defineCommand({
           return { code: error instanceof UsageError ? 2 : 1 };
         }
       },
-      targets: (plan) => watchSet(plan, context.cwd, cacheRoot),
+      // A backend writes its generated contexts beside kiln.yaml: watched, each build would start the next.
+      targets: (plan) => watchSet(plan, context.cwd, cacheRoot, values.backend === 'native' ? [] : [generatedDirOf(plan.manifestFile, context)]),
       fallback: { roots: [dirname(manifestFile)], files: [], ignored: [cacheRoot] },
       log: (line) => (values.quiet ? undefined : context.stderr.write(`${line}\n`)),
       warn: (line) => context.stderr.write(`${line}\n`),
