@@ -158,10 +158,12 @@ class Watchers {
           const path = name ? join(dir, name.toString()) : dir;
           if (recursive || this.files.has(path)) this.changed(path);
         });
-        // A watched folder removed: the next build (started by its parent's event, or the user's next save) decides.
-        watcher.on('error', () => {
+        // A watched folder removed or unreadable: said once; the next build (started by another folder's event)
+        // watches it again if its plan still names it.
+        watcher.on('error', (error) => {
           watcher.close();
           this.open.delete(key);
+          this.warn(`kiln: stopped watching ${dir}: ${error.message}`);
         });
         this.open.set(key, watcher);
       } catch (error) {
