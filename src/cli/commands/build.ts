@@ -5,7 +5,8 @@ import { defineCommand } from '../command.js';
 import { jsonOption, manifestOptions, onlyOption, quietOption } from '../options.js';
 import { progressLogger } from '../progress.js';
 import type { EntryBuilder } from '../../apply/build-entries.js';
-import { UsageError } from '../../errors.js';
+import { errorMessage, UsageError } from '../../errors.js';
+import { redact } from '../../http/redact.js';
 import { parseJobs, parsePlatformOption, runPlan } from '../run-plan.js';
 import type { BuildPlan, ImagePlan } from '../../plan/index.js';
 import type { CommandContext } from '../context.js';
@@ -120,6 +121,36 @@ async function planFromContext(reference: string, values: { output?: string[]; o
   return { ...pulled.plan, images };
 }
 
+/**
+ * watchSession runs `kiln build --watch`: a build, then one after every change to what it was planned from, until
+ * SIGINT or SIGTERM (src/cli/watch.ts). A build that fails prints its error as main would and the session goes on.
+ */
+async function watchSession(manifestFile: string, values: { json?: boolean; quiet?: boolean; backend?: string }, buildOnce: (stdout: NodeJS.WritableStream) => Promise<{ code: number; plan: BuildPlan }>, context: CommandContext): Promise<number> {
+  const { watchBuilds, watchSet } = await import('../watch.js');
+  const cacheRoot = resolve(context.cache().root);
+  return watchBuilds({
+    build: async () => {
+      // --json: each build's report on one line (JSON Lines), so a reader can take them one by one.
+      let report = '';
+      const out = values.json ? teeStream(context.stdout, (text) => (report += text), false) : context.stdout;
+      try {
+        const built = await buildOnce(out);
+        if (values.json && report.trim()) context.stdout.write(`${JSON.stringify(JSON.parse(report))}\n`);
+        return built;
+      } catch (error) {
+        context.stderr.write(`kiln: ${redact(errorMessage(error))}\n`);
+        return { code: error instanceof UsageError ? 2 : 1 };
+      }
+    },
+    // A backend writes its generated contexts beside kiln.yaml: watched, each build would start the next.
+    targets: (plan) => watchSet(plan, context.cwd, cacheRoot, values.backend === 'native' ? [] : [generatedDirOf(plan.manifestFile, context)]),
+    fallback: { roots: [dirname(manifestFile)], files: [], ignored: [cacheRoot] },
+    log: (line) => (values.quiet ? undefined : context.stderr.write(`${line}\n`)),
+    warn: (line) => context.stderr.write(`${line}\n`),
+    stop: context.stopSignal?.() ?? new AbortController().signal,
+  });
+}
+
 export const command = defineCommand({
   summary: 'Build the images described by kiln.yaml (resolved first: new pins go to kiln.lock, refused under --locked), or exactly the entries of a plan file (--plan, from kiln plan --json) or of a context pushed by kiln context push (--context, by digest), natively (no Docker daemon, no privileges) or with --backend (docker and buildah take --build-arg, --network and --secret, as docker build does). An entry with several platforms builds one image each under an OCI image index; a docker-archive output takes one of them (--platform, default the host platform). Entries build in parallel (--jobs); one failure does not stop the others unless --fail-fast. --push publishes every entry to its registries, writing tags only when all succeeded (unless --partial); --push-by-digest uploads without tags and prints NAME@DIGEST per entry, for kiln tag to finish (one pod or job per entry).',
   usage: 'kiln build [DIR|FILE] [-f kiln.yaml] [--plan plan.json | --context REF@sha256:...] [--locked] [-o DEST]... [--only NAME|GLOB]... [--jobs N] [--fail-fast] [--push [--partial] | --push-by-digest] [--db PATH] [--backend native|docker|buildah|kaniko] [--build-arg K=V]... [--network MODE] [--secret id=ID,src=FILE|env=VAR]... [--platform OS/ARCH] [--json] [--quiet]',
@@ -175,61 +206,35 @@ export const command = defineCommand({
       return { plan: planned, code: await buildPlanned(planned, stdout) };
     };
     const buildPlanned = async (planned: BuildPlan, out: NodeJS.WritableStream): Promise<number> => {
-    const plan = isEmpty(passThrough) ? planned : { ...planned, images: planned.images.map((entry) => ({ ...entry, docker: mergePassThrough(entry.docker, passThrough) })) };
-    for (const image of plan.images) {
-      if (image.outputs.length === 0 && !(push && image.publish)) {
-        throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
+      const plan = isEmpty(passThrough) ? planned : { ...planned, images: planned.images.map((entry) => ({ ...entry, docker: mergePassThrough(entry.docker, passThrough) })) };
+      for (const image of plan.images) {
+        if (image.outputs.length === 0 && !(push && image.publish)) {
+          throw new UsageError(`${image.name}: no outputs: give -o oci:DIR or docker-archive:FILE, or "outputs" in kiln.yaml`);
+        }
       }
-    }
-    // What this build prints is kept for the no-change fast path (src/cli/unchanged.ts) to print again.
-    let printed = '';
-    const recording = !values.context && !values.plan && !push && values.backend === 'native';
-    const stdout = recording ? teeStream(out, (text) => (printed += text)) : out;
-    const code = await runPlan(plan, { ...context, stdout }, {
-      jobs,
-      failFast: values['fail-fast'],
-      push,
-      partial: values.partial,
-      ...(values.db ? { db: resolve(context.cwd, values.db) } : {}),
-      byDigest,
-      ...(values.platform ? { platform: parsePlatformOption(values.platform) } : {}),
-      json: values.json,
-      quiet: values.quiet,
-      ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend, plan, context) } : {}),
-    });
-    if (code === 0 && recording) {
-      const { recordUnchanged } = await import('../unchanged.js');
-      await recordUnchanged([...argv], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
-    }
-    return code;
+      // What this build prints is kept for the no-change fast path (src/cli/unchanged.ts) to print again.
+      let printed = '';
+      const recording = !values.context && !values.plan && !push && values.backend === 'native';
+      const stdout = recording ? teeStream(out, (text) => (printed += text)) : out;
+      const code = await runPlan(plan, { ...context, stdout }, {
+        jobs,
+        failFast: values['fail-fast'],
+        push,
+        partial: values.partial,
+        ...(values.db ? { db: resolve(context.cwd, values.db) } : {}),
+        byDigest,
+        ...(values.platform ? { platform: parsePlatformOption(values.platform) } : {}),
+        json: values.json,
+        quiet: values.quiet,
+        ...(values.backend !== 'native' ? { builder: await backendBuilder(values.backend, plan, context) } : {}),
+      });
+      if (code === 0 && recording) {
+        const { recordUnchanged } = await import('../unchanged.js');
+        await recordUnchanged([...argv], plan, printed, { env: context.env, cwd: context.cwd, store: context.cache() });
+      }
+      return code;
     };
     if (!values.watch) return (await buildOnce(context.stdout)).code;
-    const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
-    const { watchBuilds, watchSet } = await import('../watch.js');
-    const cacheRoot = resolve(context.cache().root);
-    return watchBuilds({
-      build: async () => {
-        // --json: each build's report on one line (JSON Lines), so a reader can take them one by one.
-        let report = '';
-        const out = values.json ? teeStream(context.stdout, (text) => (report += text), false) : context.stdout;
-        try {
-          const built = await buildOnce(out);
-          if (values.json && report.trim()) context.stdout.write(`${JSON.stringify(JSON.parse(report))}\n`);
-          return built;
-        } catch (error) {
-          // As main prints a failed command; the session goes on, and the next change builds again.
-          const { errorMessage } = await import('../../errors.js');
-          const { redact } = await import('../../http/redact.js');
-          context.stderr.write(`kiln: ${redact(errorMessage(error))}\n`);
-          return { code: error instanceof UsageError ? 2 : 1 };
-        }
-      },
-      // A backend writes its generated contexts beside kiln.yaml: watched, each build would start the next.
-      targets: (plan) => watchSet(plan, context.cwd, cacheRoot, values.backend === 'native' ? [] : [generatedDirOf(plan.manifestFile, context)]),
-      fallback: { roots: [dirname(manifestFile)], files: [], ignored: [cacheRoot] },
-      log: (line) => (values.quiet ? undefined : context.stderr.write(`${line}\n`)),
-      warn: (line) => context.stderr.write(`${line}\n`),
-      stop: context.stopSignal?.() ?? new AbortController().signal,
-    });
+    return watchSession(await manifestPath(positionals[0], context.cwd, values.file), values, buildOnce, context);
   },
 });
