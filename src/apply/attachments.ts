@@ -7,7 +7,7 @@ import { Annotation } from '../oci/spec.js';
 import { rfc3339 } from '../oci/timestamp.js';
 import type { ImagePlan } from '../plan/index.js';
 import { fillTemplate, templateEntry, type SbomTemplate } from '../sbom/template.js';
-import { kilnFingerprint } from './image-key.js';
+import { kilnFingerprint } from './kiln-fingerprint.js';
 
 const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
 

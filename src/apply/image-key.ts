@@ -4,8 +4,6 @@ import { sha256, type Digest } from '../oci/digest.js';
 import { kilnFingerprint } from './kiln-fingerprint.js';
 import type { ImagePlan } from '../plan/index.js';
 
-export { kilnFingerprint };
-
 /** IMAGE_KEY_FORMAT changes whenever assembly changes in a way the plan does not show (bump it with such changes). */
 export const IMAGE_KEY_FORMAT = 1;
 

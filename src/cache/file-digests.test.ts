@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from './blob-store.js';
-import { FileDigests, RACY_WINDOW_NS } from './file-digests.js';
+import { FileDigests } from './file-digests.js';
+import { RACY_WINDOW_NS } from './racy.js';
 import { tempDir } from '../testing/images.js';
 
 const hex = (text: string): string => createHash('sha256').update(text).digest('hex');

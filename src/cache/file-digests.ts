@@ -10,9 +10,6 @@ import type { BlobStore } from './blob-store.js';
 import { InputError } from '../errors.js';
 import { lastChange, RACY_WINDOW_NS } from './racy.js';
 
-export { lastChange, RACY_WINDOW_NS };
-
-
 interface Recorded {
   /** stat is size, mtime, ctime, inode and device, as decimal strings (nanoseconds). */
   stat: string;
@@ -91,7 +88,6 @@ export class FileDigests {
     await this.store.setMemo('file-digests', this.key, Object.fromEntries(this.next));
   }
 }
-
 
 function trusted(info: BigIntStats, hashedAt: bigint): boolean {
   return lastChange(info) + RACY_WINDOW_NS < hashedAt;

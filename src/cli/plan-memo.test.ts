@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
-import { RACY_WINDOW_NS } from '../cache/file-digests.js';
+import { RACY_WINDOW_NS } from '../cache/racy.js';
 import type { BuildPlan } from '../plan/types.js';
 import { appDigest } from '../resolve/app-digest.js';
 import { tempDir } from '../testing/images.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
-import { RACY_WINDOW_NS } from '../cache/file-digests.js';
+import { RACY_WINDOW_NS } from '../cache/racy.js';
 import type { BuildPlan } from '../plan/types.js';
 import { tempDir } from '../testing/images.js';
 import { testImagePlan } from '../testing/plans.js';
