@@ -10,7 +10,7 @@ import type { ImagePlan, PinnedPython, PinnedPythonPackage, PythonPlan } from '.
 import { appEntries, type AppSource } from '../apply/app-layer.js';
 import { errorMessage, InputError, IntegrityError, KilnError, OutputError, UsageError } from '../errors.js';
 import { buildLocalWheel } from '../python/local-wheel/wheel.js';
-import { namingDependency } from '../python/pin.js';
+import { namingDependency } from '../python/local-pin.js';
 import { generateDockerfile, type DockerfileOptions, type GeneratedDockerfile, type PythonContext } from './generate.js';
 
 /** BasePythonInfo is what the builder's interpreter is, when known from the base image itself. */

@@ -9,7 +9,8 @@ import { tempDir, tempStore } from '../testing/images.js';
 import { makeUpstream } from '../testing/git-upstream.js';
 import type { PythonPlan, PythonTarget } from '../plan/types.js';
 import { poetryContentHashes } from './lock/poetry/content-hash.js';
-import { LAYER_DEPENDENCIES, pinPython } from './pin.js';
+import { pinPython } from './pin.js';
+import { LAYER_DEPENDENCIES } from './layer-names.js';
 
 const target: PythonTarget = { pythonFullVersion: '3.11.2', interpreter: '/usr/bin/python3', executable: '/usr/bin/python3.11', libc: { kind: 'glibc', version: [2, 36] }, distroPackages: false, from: 'packages' };
 const root = await tempDir();

@@ -24,11 +24,6 @@ import { isSdistFilename, wheelFromSdist, type SdistContext, type SdistBuilder }
 import { parseWheelFilename } from './wheel/filename.js';
 import { selectWheel, TagRanking } from './wheel/tags.js';
 
-export { LAYER_DEPENDENCIES, LAYER_PATH_DEPENDENCIES, LAYER_PROJECT, splitLayer } from './layer-names.js';
-export { targetOf } from './target.js';
-export { fileSha256 } from '../cache/file-digests.js';
-export { namingDependency } from './local-pin.js';
-
 /** PinContext is what pinning may use: the cache (built wheels are kept there by sha256) and credentials. */
 export interface PinContext {
   store: BlobStore;
@@ -98,10 +93,6 @@ function isProject(pkg: LockedPackage, lock: PythonLock, python: PythonPlan): bo
   return pkg.name === lock.project?.name || (pkg.source.kind === 'path' && pkg.source.path.replace(/\/+$/, '') === python.project.replace(/\/+$/, ''));
 }
 
-/**
- * localWheel builds a path dependency or the project (or takes a wheel file) and keeps the wheel in the cache by
- * its sha256, so applying the plan finds it there when the sources still match `source.digest`.
- */
 /**
  * gitWheel builds a git dependency at the commit its lock records: fetched through the shared git mirror, checked
  * out clean, built like a path dependency. A lock that names only a branch or tag is refused: it would move.
