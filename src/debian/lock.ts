@@ -8,7 +8,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { errorMessage, InputError, IntegrityError, OutputError } from '../errors.js';
 import type { HttpOptions } from './mirror.js';
 import type { PackageRecord } from './packages-index.js';
-import { defaultComponents, findPreset, omitFromRuntime, presetSources, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
+import { defaultComponents, findPreset, omitFromRuntime, presetSources, presetSuites, variantPackages, type Closure, type MirrorOverrides, type Preset, type Variant } from './presets.js';
 import type { FetchedRelease } from './release.js';
 import type { OmittedPackage } from './resolver.js';
 import type { Distro, ResolvedPackage } from './types.js';
@@ -202,6 +202,12 @@ export function packagesFromLock(base: LockedBase, request: BaseRequest, name = 
   }
   if (base.request !== requestHash(request)) {
     throw new InputError(`kiln.lock: base "${name}" is out of date (its packages, exclusions, variant or mirrors changed); run kiln lock`);
+  }
+  // Locks written before kiln read the -updates and -security suites still match their request: building from one
+  // would quietly install packages without the security updates published since.
+  const unread = presetSuites(preset).filter((suite) => !base.repositories.some((repository) => repository.suite === suite));
+  if (unread.length) {
+    throw new InputError(`kiln.lock: base "${name}" was locked without ${unread.join(' and ')}, so it misses security updates; run kiln lock`);
   }
   return base.packages.map((p) => {
     const control: Array<[string, string]> = [['Package', p.name], ['Version', p.version], ['Architecture', p.architecture]];

@@ -71,20 +71,25 @@ export function presetSources(
   if (!preset.architectures.includes(architecture)) {
     throw new ConfigError(`${preset.distro} ${preset.release} has no preset for architecture ${architecture} (known: ${preset.architectures.join(', ')})`);
   }
-  const r = preset.release;
+  const [release, updates, security] = presetSuites(preset);
   if (preset.distro === 'debian') {
     const mirror = overrides.mirror ?? 'http://deb.debian.org/debian';
-    const security = overrides.securityMirror ?? 'http://security.debian.org/debian-security';
+    const securityMirror = overrides.securityMirror ?? 'http://security.debian.org/debian-security';
     return [
-      { distro: 'debian', mirror, suite: r, components, keyring },
-      { distro: 'debian', mirror, suite: `${r}-updates`, components, keyring },
-      { distro: 'debian', mirror: security, suite: `${r}-security`, components, keyring },
+      { distro: 'debian', mirror, suite: release, components, keyring },
+      { distro: 'debian', mirror, suite: updates, components, keyring },
+      { distro: 'debian', mirror: securityMirror, suite: security, components, keyring },
     ];
   }
   // Ubuntu keeps amd64 (and i386) on the archive and every other architecture on the ports mirror.
   const mirror = overrides.mirror
     ?? (architecture === 'amd64' ? 'http://archive.ubuntu.com/ubuntu' : 'http://ports.ubuntu.com/ubuntu-ports');
-  return [r, `${r}-updates`, `${r}-security`].map((suite) => ({ distro: 'ubuntu' as const, mirror, suite, components, keyring }));
+  return [release, updates, security].map((suite) => ({ distro: 'ubuntu' as const, mirror, suite, components, keyring }));
+}
+
+/** presetSuites are the suites a preset's packages come from: the release, its -updates and its -security. */
+export function presetSuites(preset: Preset): [string, string, string] {
+  return [preset.release, `${preset.release}-updates`, `${preset.release}-security`];
 }
 
 /**

@@ -3,13 +3,14 @@
 // release's codename. Fixes must land in the lock, and a tampered security index must be refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
 import { InputError, IntegrityError, KilnError } from '../errors.js';
 import { createAptRepo, type AptRepo, type AptRepoPackage, type AptRepoSuite } from '../testing/apt-repo.js';
-import { resolveBase, type BaseRequest } from './lock.js';
+import { runKiln } from '../testing/cli.js';
+import { readLock, resolveBase, writeLock, type BaseRequest } from './lock.js';
 
 async function freshStore(): Promise<BlobStore> {
   return new BlobStore(await mkdtemp(join(tmpdir(), 'kiln-store-')));
@@ -163,5 +164,43 @@ test('an Ubuntu pocket without universe is one error, not a silently older pytho
         === `suite noble-security has no component "universe" (${repo.url}/dists/noble-security/InRelease lists main restricted)`);
   } finally {
     await repo.close();
+  }
+});
+
+test('a kiln.lock written without -updates and -security (by an older kiln) is refused in one line; kiln lock pins the fixes', async () => {
+  const repo = await debianRepo({ indexDirs: ['bare'] });
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-old-lock-'));
+  try {
+    await writeFile(join(dir, 'kiln.yaml'), `images:
+  server:
+    base: {distro: debian, release: bookworm, packages: [python3], mirror: ${repo.url}, security_mirror: ${repo.url}, keyring: ${repo.keyring}}
+    cmd: [python3]
+`);
+    const env = { KILN_CACHE_DIR: join(dir, '.cache') };
+    const locked = await runKiln(['lock', dir], { env });
+    assert.equal(locked.code, 0, locked.stderr);
+    // What an older kiln wrote: the same request, the main suite only, and its versions.
+    const lockFile = join(dir, 'kiln.lock');
+    const lock = await readLock(lockFile);
+    const current = lock.bases.server!;
+    const old = await resolveBase(debianRequest(repo), { store: await freshStore() });
+    const mainOnly = { ...current, repositories: current.repositories.filter((r) => r.suite === 'bookworm') };
+    const stale = bookworm.find((p) => p.name === 'libssl3')!;
+    await writeLock(lockFile, { ...lock, bases: { server: { ...mainOnly, packages: mainOnly.packages.map((p) => (p.name === 'libssl3' ? { ...p, version: stale.version } : p)) } } });
+    assert.deepEqual(old.packages.map((p) => p.name), current.packages.map((p) => p.name));
+
+    const message = 'kiln: kiln.lock: base "server" was locked without bookworm-updates and bookworm-security, so it misses security updates; run kiln lock\n';
+    for (const command of [['plan', dir], ['build', dir, '-q', '-o', `oci:${join(dir, 'out')}`]]) {
+      const refused = await runKiln(command, { env });
+      assert.notEqual(refused.code, 0, command[0]);
+      assert.equal(refused.stderr, message, `${command[0]}: ${refused.stderr}`);
+    }
+    const relocked = await runKiln(['lock', dir], { env });
+    assert.equal(relocked.code, 0, relocked.stderr);
+    assert.ok(versions((await readLock(lockFile)).bases.server!).includes('libssl3=3.0.22-1~deb12u1'));
+    assert.match(await readFile(lockFile, 'utf8'), /suite = "bookworm-security"/);
+  } finally {
+    await repo.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
