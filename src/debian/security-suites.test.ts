@@ -179,15 +179,13 @@ test('a kiln.lock written without -updates and -security (by an older kiln) is r
     const env = { KILN_CACHE_DIR: join(dir, '.cache') };
     const locked = await runKiln(['lock', dir], { env });
     assert.equal(locked.code, 0, locked.stderr);
-    // What an older kiln wrote: the same request, the main suite only, and its versions.
+    // What an older kiln wrote: the same request, the main suite only, and the main suite's libssl3.
     const lockFile = join(dir, 'kiln.lock');
     const lock = await readLock(lockFile);
     const current = lock.bases.server!;
-    const old = await resolveBase(debianRequest(repo), { store: await freshStore() });
     const mainOnly = { ...current, repositories: current.repositories.filter((r) => r.suite === 'bookworm') };
     const stale = bookworm.find((p) => p.name === 'libssl3')!;
     await writeLock(lockFile, { ...lock, bases: { server: { ...mainOnly, packages: mainOnly.packages.map((p) => (p.name === 'libssl3' ? { ...p, version: stale.version } : p)) } } });
-    assert.deepEqual(old.packages.map((p) => p.name), current.packages.map((p) => p.name));
 
     const message = 'kiln: kiln.lock: base "server" was locked without bookworm-updates and bookworm-security, so it misses security updates; run kiln lock\n';
     for (const command of [['plan', dir], ['build', dir, '-q', '-o', `oci:${join(dir, 'out')}`]]) {
