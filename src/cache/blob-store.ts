@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { digestAlgorithm, digestHex, HashingStream, sha256, verifyDigest, type Digest } from '../oci/digest.js';
 import { InputError } from '../errors.js';
 import { defaultCacheDir, readMemo } from './memo.js';
+import { sweepStaleTemps } from '../places/stale-temps.js';
 
 export { defaultCacheDir };
 
@@ -17,6 +18,18 @@ export interface BlobInfo {
   digest: Digest;
   size: number;
 }
+
+/** CACHE_TEMP_QUIET_MS: a dead writer's temp in the cache goes once unchanged this long (a cache may be shared by hosts). */
+export const CACHE_TEMP_QUIET_MS = 10 * 60 * 1000;
+
+/** cacheTempOwner is the pid in a name tempPath made (`<pid>-<16 hex>`). */
+export function cacheTempOwner(name: string): number | undefined {
+  const match = /^(\d+)-[0-9a-f]{16}$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+// Cache temp folders swept by this process, each once.
+const swept = new Map<string, Promise<unknown>>();
 
 /** BlobStore keeps blobs by digest under `root/blobs/<alg>/<hex>` and small JSON memos under `root/memo`. */
 export class BlobStore {
@@ -48,10 +61,15 @@ export class BlobStore {
     return readFile(this.path(digest));
   }
 
-  /** tempPath returns a fresh path on the same filesystem as the blobs, for atomic renames. */
+  /**
+   * tempPath returns a fresh path on the same filesystem as the blobs, for atomic renames. The first call in a
+   * process removes what killed kiln processes left there (a build stopped by Ctrl-C leaves its scratch files).
+   */
   async tempPath(): Promise<string> {
     const dir = join(this.root, 'tmp');
     await mkdir(dir, { recursive: true });
+    if (!swept.has(dir)) swept.set(dir, sweepStaleTemps(dir, { owner: cacheTempOwner, quietMs: CACHE_TEMP_QUIET_MS }));
+    await swept.get(dir);
     return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
   }
 

@@ -75,7 +75,7 @@ export async function writeDockerArchive(path: string, image: Image, reference?:
   entries.push({ path: 'index.json', type: 'file', mode: 0o644, content: { kind: 'buffer', data: serializeJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [indexEntry] }) } });
 
   await withContext(`writing docker-archive:${path}`, () => ensureDir(dirname(path)), OutputError);
-  await sweepStaleTemps(dirname(path), basename(path));
+  await sweepStaleTemps(dirname(path), { prefix: basename(path) });
   const temp = tempSibling(path);
   try {
     await withContext(`writing docker-archive:${path}`, async () => {

@@ -144,7 +144,7 @@ async function createLayout(path: string, image: ImageOrIndex, tag: string | und
  */
 export async function writeOciLayout(path: string, image: ImageOrIndex, tag?: string): Promise<Descriptor> {
   // Temp layouts of killed writers sit beside the layout.
-  await sweepStaleTemps(dirname(path), basename(path));
+  await sweepStaleTemps(dirname(path), { prefix: basename(path) });
   if (!(await isDirectory(path))) {
     const created = await createLayout(path, image, tag);
     if (created) return created;

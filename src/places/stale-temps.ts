@@ -26,27 +26,41 @@ export function tempOwner(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** SweepOptions say which entries of a folder are temps and when a dead writer's temp may go. */
+export interface SweepOptions {
+  /** prefix: only temps of targets whose name starts with it. */
+  prefix?: string;
+  /** owner reads the writer's pid from a name; default tempOwner (`<target>.tmp-<pid>-<hex>`). */
+  owner?: (name: string) => number | undefined;
+  /**
+   * quietMs leaves an entry changed within this many milliseconds: in a folder other hosts may share (the cache),
+   * a pid says nothing about their processes, and a live writer keeps its temp changing.
+   */
+  quietMs?: number;
+}
+
 /**
- * sweepStaleTemps removes temp files and directories in `dir` (whose target name starts with `prefix`,
- * when given) that are older than this process and whose writer is no longer running. Failures are
- * ignored: sweeping is housekeeping, never a reason for a write to fail.
+ * sweepStaleTemps removes temp files and directories in `dir` that are older than this process and whose writer is
+ * no longer running. Failures are ignored: sweeping is housekeeping, never a reason for a write to fail.
  */
-export async function sweepStaleTemps(dir: string, prefix?: string): Promise<string[]> {
+export async function sweepStaleTemps(dir: string, options: SweepOptions = {}): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
     return [];
   }
+  const { prefix, owner = tempOwner, quietMs = 0 } = options;
   const removed: string[] = [];
   for (const name of names) {
-    const pid = tempOwner(name);
+    const pid = owner(name);
     if (pid === undefined || (prefix !== undefined && !name.startsWith(`${prefix}.tmp-`))) continue;
     if (isProcessAlive(pid)) continue;
     const path = join(dir, name);
     try {
       // A file younger than this process may belong to a writer that started after us under a recycled pid.
-      if ((await stat(path)).mtimeMs >= processStart) continue;
+      const { mtimeMs } = await stat(path);
+      if (mtimeMs >= processStart || mtimeMs > Date.now() - quietMs) continue;
       await rm(path, { recursive: true, force: true });
       removed.push(path);
     } catch {
