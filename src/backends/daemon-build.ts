@@ -45,7 +45,11 @@ export async function prepareContext(plan: ImagePlan, context: BackendContext, h
   const syntax = dockerfileSyntax(context.env);
   const dir = join(context.generatedDir, plan.name);
   const kilnBase = plan.base.kind === 'place' ? !plan.base.place.startsWith('docker://') : plan.base.kind === 'distro' && baseMode(context.env) === 'kiln';
-  if (!kilnBase) return writeDockerContext(plan, dir, { manifestDir, syntax, store: context.store });
+  if (!kilnBase) {
+    const stock = await writeDockerContext(plan, dir, { manifestDir, syntax, store: context.store });
+    for (const note of stock.notes) context.log(`warning: ${note}`);
+    return stock;
+  }
   const baseContext = { store: context.store, env: context.env, manifestDir, log: context.log, ...(context.progress ? { progress: context.progress } : {}) };
   const base = await resolveBase(plan, baseContext);
   const baseImage = await handoff(base.image, `kiln-base/${plan.name}`);

@@ -51,6 +51,27 @@ function stages(text: string): string[][] {
   return out;
 }
 
+test('a stock distro base says, in the Dockerfile and in notes, what apt-get installs that kiln\'s own base leaves out', () => {
+  const pinnedBase = {
+    kind: 'distro' as const, lockName: 'demo', codename: 'bookworm', packages: [],
+    slim: { rules: ['docs', 'man'], keep: [], drop: [] },
+    omitted: [{ name: 'gcc-12', chain: ['python3-sklearn', 'python3-scipy', 'python3-pythran', 'gcc-12'] }, { name: 'cpp-12', chain: ['gcc-12', 'cpp-12'] }],
+  };
+  const note = 'demo: FROM debian:bookworm-slim with apt-get installs the 2 packages the runtime closure leaves out '
+    + '(python3-sklearn -> python3-scipy -> python3-pythran -> gcc-12, ...) and the files the slim rules drop (docs, man); '
+    + 'kiln\'s own base leaves them out (kiln build, natively or with --backend docker)';
+  const stock = generateDockerfile(plan({ pinned: { base: pinnedBase } }), { appFiles: ['server.py'], python });
+  assert.deepEqual(stock.notes, [note]);
+  assert.ok(stock.dockerfile.includes(`${HEADER}\n# image demo`), 'the header stays first');
+  assert.ok(stock.dockerfile.includes(`\n# note: ${note}\n\nFROM debian:bookworm-slim AS base\n`), stock.dockerfile);
+  // Nothing left out natively: nothing to say. kiln's own base (--backend docker): nothing either.
+  const full = generateDockerfile(plan({ pinned: { base: { ...pinnedBase, slim: { rules: [], keep: [], drop: [] }, omitted: [] } } }), { appFiles: ['server.py'], python });
+  assert.deepEqual(full.notes, []);
+  assert.doesNotMatch(full.dockerfile, /# note:/);
+  const kilnBase = generateDockerfile(plan({ pinned: { base: pinnedBase } }), { appFiles: ['server.py'], python, baseImage: 'kiln-base/demo:1', baseHasPackages: true });
+  assert.deepEqual(kilnBase.notes, []);
+});
+
 test('a stock distro base: builder venv with cache mounts, final stage copies it, then the app, runs as 65532', () => {
   const { dockerfile, contextFiles } = generateDockerfile(plan(), { appFiles: ['server.py', 'models/a.bin'], python, aptPins: { python3: '3.11.2-1+b1' } });
   const lines = dockerfile.split('\n');

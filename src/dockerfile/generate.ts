@@ -52,6 +52,8 @@ export interface DockerfileOptions {
 export interface GeneratedDockerfile {
   dockerfile: string;
   contextFiles: string[];
+  /** notes say where the Dockerfile's image will differ from a native build's (also comments in the Dockerfile). */
+  notes: string[];
 }
 
 const STOCK_IMAGES: Record<string, (release: string) => string> = {
@@ -169,6 +171,8 @@ export function generateDockerfile(plan: ImagePlan, options: DockerfileOptions =
   out.push(HEADER, `# image ${plan.name}: ${layout}, run as ${plan.runtime.User ?? 'the base user'}`, '');
 
   const stockDistro = base.stock && plan.base.kind === 'distro';
+  const notes = stockDistro ? stockBaseNotes(plan, base.image) : [];
+  out.push(...notes.map((note) => `# note: ${note}`), ...(notes.length ? [''] : []));
   out.push(`FROM ${base.image} AS base`);
   if (stockDistro && plan.base.kind === 'distro') {
     // The stock images' apt sources read their default components only; kiln does not rewrite them yet.
@@ -199,7 +203,26 @@ export function generateDockerfile(plan: ImagePlan, options: DockerfileOptions =
   out.push(...runtimeLines(plan), '');
 
   const contextFiles = [...appFiles.map((file) => `app/${file}`), ...(python?.files ?? [])].sort();
-  return { dockerfile: withPassThrough(out, plan).join('\n'), contextFiles: ['Dockerfile', ...contextFiles] };
+  return { dockerfile: withPassThrough(out, plan).join('\n'), contextFiles: ['Dockerfile', ...contextFiles], notes };
+}
+
+/**
+ * stockBaseNotes: apt-get in a stock image installs every dependency and every file, so what kiln's own assembly
+ * leaves out (the runtime closure's build tools, the slim rules' files) is in the image; the user is told, not
+ * left to find a larger image.
+ */
+function stockBaseNotes(plan: ImagePlan, image: string): string[] {
+  const pinned = plan.pinned?.base.kind === 'distro' ? plan.pinned.base : undefined;
+  const omitted = pinned?.omitted ?? [];
+  const rules = pinned?.slim?.rules ?? [];
+  const parts: string[] = [];
+  if (omitted.length) {
+    const first = omitted[0]!;
+    parts.push(`the ${omitted.length} package${omitted.length === 1 ? '' : 's'} the runtime closure leaves out (${first.chain.join(' -> ')}${omitted.length > 1 ? ', ...' : ''})`);
+  }
+  if (rules.length) parts.push(`the files the slim rules drop (${rules.join(', ')})`);
+  if (!parts.length) return [];
+  return [`${plan.name}: FROM ${image} with apt-get installs ${parts.join(' and ')}; kiln's own base leaves them out (kiln build, natively or with --backend docker)`];
 }
 
 /**

@@ -43,6 +43,7 @@ export const command = defineCommand({
         syntax: values['no-syntax'] ? null : DEFAULT_SYNTAX,
         ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
       });
+      for (const note of result.notes) context.stderr.write(`kiln: warning: ${note}\n`);
       context.stdout.write(`${image.name} -> ${relative(context.cwd, result.dir) || '.'}/Dockerfile (${result.contextFiles.length} files)\n`);
     }
     return 0;
