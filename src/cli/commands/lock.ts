@@ -3,7 +3,12 @@ import { dirname } from 'node:path';
 import { defineCommand } from '../command.js';
 import { isMultiPlatform, planBuild, platformEntries, platformLockName } from '../../plan/index.js';
 import { baseRequest, lockPath } from '../../debian/base-source.js';
-import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase } from '../../debian/lock.js';
+import { packagesFromLock, readLock, requestHash, resolveBase, writeLock, type LockedBase, type LockedSource } from '../../debian/lock.js';
+import { readManifest } from '../../config/load.js';
+import { InputError } from '../../errors.js';
+import { describeConflict } from '../../source/apply.js';
+import { bumpSource } from '../../source/bump.js';
+import type { CommandContext } from '../context.js';
 import { registryLockKey, tagDigest } from '../../resolve/registry-base.js';
 import { manifestPath } from './build.js';
 import { jsonOption, manifestOptions } from '../options.js';
@@ -12,19 +17,21 @@ import { lockedSource } from '../../source/sync.js';
 import { progressLogger } from '../progress.js';
 
 export const command = defineCommand({
-  summary: 'Resolve the distro packages of every image and pin them (name, version, sha256, size) in kiln.lock, with the digest each registry base\'s tag names. --update re-resolves everything (follows moved tags).',
+  summary: 'Resolve the distro packages of every image and pin them (name, version, sha256, size) in kiln.lock, with the digest each registry base\'s tag names. --update re-resolves everything (follows moved tags and source refs).',
   usage: 'kiln lock [DIR|FILE] [-f kiln.yaml] [--update] [--json]',
   arguments: [{ name: 'DIR|FILE', description: 'the folder holding kiln.yaml, or the manifest itself (default .)' }],
   options: {
     ...manifestOptions,
-    update: { type: 'boolean', default: false, description: 're-resolve everything (follows moved tags)' },
+    update: { type: 'boolean', default: false, description: 're-resolve everything (follows moved tags and source refs)' },
     ...jsonOption,
   },
   async run(values, positionals, context) {
     const manifestFile = await manifestPath(positionals[0], context.cwd, values.file);
     const progress = progressLogger(context, values.json);
-    const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, store: context.cache(), log: progress.log });
     const path = lockPath(dirname(manifestFile));
+    // Sources move first: a series that conflicts at the new commit fails the command before anything is resolved or written.
+    const moved = values.update ? await updateSources(manifestFile, (await readLock(path)).sources ?? {}, context, progress.log) : new Map<string, LockedSource>();
+    const plan = await planBuild({ manifestFile, overrides: context.overrides, cwd: context.cwd, env: context.env, store: context.cache(), log: progress.log });
     const lock = await readLock(path);
     const bases = { ...(values.update ? {} : lock.bases) };
     let changed = 0;
@@ -72,9 +79,10 @@ export const command = defineCommand({
         registry[key] = { digest };
       }
     }
-    // Sources were synced by planning: their pins (kept, or new ones) are recorded; kiln source bump moves them.
+    // Sources were synced by planning: their pins (kept, new ones, or moved by --update) are recorded.
     const sources = { ...lock.sources };
-    for (const source of plan.sources ?? []) sources[source.name] = lockedSource(source);
+    for (const source of plan.sources ?? []) sources[source.name] = moved.get(source.name) ?? lockedSource(source);
+    changed += [...moved].filter(([name, pin]) => lock.sources?.[name]?.commit !== pin.commit).length;
     for (const name of Object.keys(sources)) if (!plan.sources?.some((source) => source.name === name)) delete sources[name];
     await writeLock(path, { version: 1, bases, registry, sources });
     progress.done();
@@ -96,3 +104,24 @@ export const command = defineCommand({
     return 0;
   },
 });
+
+/**
+ * updateSources moves every source of kiln.yaml to the newest commit of its ref, as `kiln source bump NAME` does, and
+ * returns the new pins; a patch that conflicts there is one error naming it, and nothing is written.
+ */
+async function updateSources(manifestFile: string, pins: Record<string, LockedSource>, context: CommandContext, log: (line: string) => void): Promise<Map<string, LockedSource>> {
+  const { manifest } = await readManifest(manifestFile, context.overrides);
+  const moved = new Map<string, LockedSource>();
+  for (const [name, spec] of Object.entries(manifest.sources ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const current = pins[name];
+    const bump = await bumpSource(name, spec, { store: context.cache(), env: context.env, manifestDir: dirname(manifestFile), log, ...(current ? { current } : {}) });
+    const conflict = bump.outcomes.find((outcome) => outcome.status === 'conflict');
+    if (!bump.pin || conflict) {
+      const where = conflict?.status === 'conflict' ? `: patch ${conflict.patch} conflicts (${describeConflict(conflict)})` : '';
+      throw new InputError(`source ${name}: ${bump.ref} is now ${bump.to.slice(0, 12)}${where}; nothing changed (kiln source bump ${name} shows every patch)`);
+    }
+    if (current?.commit !== bump.to) log(`source ${name}: ${current ? `moved from ${current.commit.slice(0, 12)} to` : 'pinned to'} ${bump.to.slice(0, 12)} (${bump.ref})`);
+    moved.set(name, bump.pin);
+  }
+  return moved;
+}
