@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { recordBuild } from '../cache/build-records.js';
 import { recordScan } from '../scan/scan-record.js';
 import { imageWithLayers, tempDir, tempStore } from '../testing/images.js';
+import { indexFromImages } from '../oci/image-index.js';
 import { gatherReport, type ReportData } from './gather.js';
 import { renderReport } from './render.js';
 import type { SizeNode } from './treemap.js';
@@ -77,15 +78,18 @@ test('gatherReport: each entry\'s tags and destinations, last build, packages wi
   assert.deepEqual([data.manifestFile, data.generated, data.kilnVersion], [manifestFile, '2026-12-02T12:00:00.000Z', '9.9.9']);
   const [demo, never] = data.entries;
   assert.deepEqual({ ...never!, destinations: never!.destinations.map((d) => d.registry) }, {
-    name: 'never', tags: ['latest'], immutableTags: false, publish: true, outputs: [], destinations: ['local'], notBuilt: 'not built', history: [],
+    name: 'never', tags: ['latest'], immutableTags: false, publish: true, outputs: [], destinations: ['local'], notBuilt: 'not built', images: [], history: [],
   });
   assert.deepEqual(demo!.tags, ['1.0', 'latest']);
   assert.deepEqual(demo!.destinations, [{ registry: 'local', references: ['docker://registry.example/apps/demo:1.0', 'docker://registry.example/apps/demo:latest'] }]);
   assert.deepEqual(demo!.history.map(({ digest: d, size, unpackedSize, seconds }) => [d, size, unpackedSize, seconds]), [[digest, 111, 222, 3.5], [digest, 112, 223, 0.25]]);
   assert.equal(demo!.scan?.findings[0]?.id, 'CVE-2026-0001');
 
-  const image = demo!.image!;
+  assert.equal(demo!.digest, digest);
+  assert.equal(demo!.images.length, 1);
+  const image = demo!.images[0]!;
   assert.equal(image.digest, digest);
+  assert.equal(image.platform, 'linux/amd64');
   assert.deepEqual(image.layers.map((layer) => [layer.uncompressedSize, layer.holds]), layerSizes.map((size, i) => [size, `test layer ${i}`]));
   assert.deepEqual(image.packages.map((pkg) => [pkg.key, pkg.size, pkg.layer, pkg.root, pkg.requested, pkg.chains, pkg.requiredBy, pkg.saves]), [
     ['debian:base-files', 1024, undefined, true, false, [['base-files']], [], 1024],
@@ -127,7 +131,9 @@ test('renderReport: one self-contained page; every text from the data is escaped
   assert.doesNotMatch(json, /</);
   const client = JSON.parse(json) as Array<Record<string, { chains: string[][] }>>;
   assert.deepEqual(client[0]!['python:tiny-fmt@usr/local/lib/python3.11/site-packages']!.chains, [['colorx', 'Tiny_Fmt']]);
-  assert.deepEqual(client[1], {}, 'an unbuilt entry has no packages');
+  assert.equal(client.length, 1, 'one view per built image: the unbuilt entry has none');
+  assert.equal((html.match(/<div class="view" data-view="\d+">/g) ?? []).length, 1);
+  assert.doesNotMatch(html, /image index/, 'a single-platform entry is not an index');
   assert.equal((html.match(/<g data-layer="\d+"/g) ?? []).length, 3, 'one treemap box per layer of the built entry');
   assert.match(html, /<p class="not-built">not built<\/p>/);
   assert.match(html, /<p class="not-scanned">not scanned/);
@@ -147,7 +153,37 @@ test('gatherReport: an entry whose last build left the cache is "not built", wit
   await recordBuild(store, { manifestFile, name: 'never' }, gone);
   await rm(store.path((await gone.manifest()).layers[0]!.digest));
   const data = await gatherReport({ manifestFile, store, cwd: dir, env: {} });
-  assert.equal(data.entries[0]!.image?.digest, await image.digest());
-  assert.equal(data.entries[1]!.image, undefined);
+  assert.equal(data.entries[0]!.images[0]?.digest, await image.digest());
+  assert.deepEqual(data.entries[1]!.images, []);
+  assert.equal(data.entries[1]!.digest, undefined);
   assert.match(data.entries[1]!.notBuilt!, /^its last build \(sha256:[0-9a-f]{64}\) cannot be read: image sha256:[0-9a-f]{64}: layer sha256:[0-9a-f]{64} is no longer in the cache at /);
+});
+
+test('gatherReport and renderReport: a multi-platform entry shows every platform, each with its own treemap, tables and chains', async () => {
+  const dir = await tempDir();
+  const manifestFile = join(dir, 'kiln.yaml');
+  await writeFile(manifestFile, MANIFEST);
+  const store = await tempStore();
+  const amd64 = await imageWithLayers(store, DEBIAN_LAYER, { 'app/server.py': 'print("amd64")\n' });
+  const arm64 = await imageWithLayers(store, DEBIAN_LAYER, { 'app/server.py': 'print("arm64")\n' }, { 'app/extra.txt': 'arm64 only' });
+  const index = indexFromImages([{ platform: { os: 'linux', architecture: 'amd64' }, image: amd64 }, { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, image: arm64 }]);
+  await recordBuild(store, { manifestFile, name: 'never' }, index);
+  await recordBuild(store, { manifestFile, name: 'demo' }, amd64);
+  const data = await gatherReport({ manifestFile, store, cwd: dir, env: {} });
+  const multi = data.entries[1]!;
+  assert.equal(multi.digest, await index.digest());
+  assert.deepEqual(multi.images.map((image) => [image.platform, image.digest, image.layers.length]), [
+    ['linux/amd64', await amd64.digest(), 2], ['linux/arm64/v8', await arm64.digest(), 3],
+  ]);
+  assert.deepEqual(multi.images[1]!.packages.map((pkg) => pkg.key), ['debian:base-files', 'debian:libdemo', 'debian:python3-demo']);
+
+  const html = renderReport(data);
+  const views = [...html.matchAll(/<div class="view" data-view="(\d+)">/g)].map((match) => Number(match[1]));
+  assert.deepEqual(views, [0, 1, 2], 'demo, then each platform of the index, numbered across the page');
+  const client = JSON.parse(/<script type="application\/json" id="kiln-data">(.*?)<\/script>/s.exec(html)![1]!) as Array<Record<string, unknown>>;
+  assert.equal(client.length, 3);
+  assert.ok(client[2]!['debian:libdemo'], 'the second platform\'s packages are in its own view\'s data');
+  assert.match(html, new RegExp(`image index <code>${await index.digest()}</code> · 2 platforms: linux/amd64, linux/arm64/v8`));
+  assert.match(html, /<h3 class="platform">linux\/arm64\/v8<\/h3>/);
+  assert.equal((html.match(/<svg class="treemap"/g) ?? []).length, 3);
 });

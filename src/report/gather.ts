@@ -48,12 +48,10 @@ export interface ReportLayer {
   holds: string;
 }
 
-/** EntryImage is what an entry's last build holds. */
+/** EntryImage is what one platform of an entry's last build holds. */
 export interface EntryImage {
   digest: string;
   platform: string;
-  /** platforms counts an index's platforms; the report shows the first. */
-  platforms: number;
   os?: string;
   size: number;
   unpackedSize: number;
@@ -72,8 +70,10 @@ export interface EntryReport {
   publish: boolean;
   outputs: string[];
   destinations: Array<{ registry: string; references: string[]; skipped?: string }>;
-  /** image is the last build; absent when `notBuilt` says why. */
-  image?: EntryImage;
+  /** digest is the last build's (an image index's for a multi-platform entry); absent when `notBuilt` says why. */
+  digest?: string;
+  /** images are the last build's, one per platform (none when not built). */
+  images: EntryImage[];
   notBuilt?: string;
   history: HistoryEntry[];
   /** scan is the entry's last `kiln scan`; absent when it was never scanned. */
@@ -181,15 +181,15 @@ function packagesOf(graphs: readonly PackageGraph[], summary: ImageSummary, requ
   return out;
 }
 
-async function openBuild(store: BlobStore, digest: string): Promise<{ image: Image; platform?: string; platforms: number }> {
+// openBuild gives the images of a stored build: one, or each platform of an index in its order.
+async function openBuild(store: BlobStore, digest: string): Promise<Array<{ image: Image; platform?: string }>> {
   const built = await storedBuild(store, digest as `sha256:${string}`);
-  if (!isImageIndex(built)) return { image: built, platforms: 1 };
-  const children = await built.children();
-  return { image: children[0]!.image, platform: formatPlatform(children[0]!.platform), platforms: children.length };
+  if (!isImageIndex(built)) return [{ image: built }];
+  return (await built.children()).map((child) => ({ image: child.image, platform: formatPlatform(child.platform) }));
 }
 
-/** entryImage reads an entry's last build: its layers, its packages with their chains, and its size tree. */
-export async function entryImage(image: Image, entry: ImagePlan, platform?: { name: string; count: number }): Promise<EntryImage> {
+/** entryImage reads one image of an entry's last build: its layers, its packages with their chains, and its size tree. */
+export async function entryImage(image: Image, entry: ImagePlan, platform?: string): Promise<EntryImage> {
   const { summary, files, packages } = await inspectImage(image, { name: entry.name });
   const options = {
     architecture: summary.platform.architecture,
@@ -202,8 +202,7 @@ export async function entryImage(image: Image, entry: ImagePlan, platform?: { na
   const { platform: p } = summary;
   return {
     digest: summary.digest,
-    platform: platform?.name ?? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`,
-    platforms: platform?.count ?? 1,
+    platform: platform ?? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`,
     ...(summary.os ? { os: summary.os.prettyName ?? `${summary.os.id} ${summary.os.versionId}` } : {}),
     size: summary.size,
     unpackedSize: summary.unpackedSize,
@@ -228,15 +227,15 @@ export async function gatherReport(options: GatherOptions): Promise<ReportData> 
   for (const entry of plan.images) {
     const key = { manifestFile: plan.manifestFile, name: entry.name };
     const [record, history, scan] = await Promise.all([findBuild(store, key), buildHistory(store, key), findScan(store, key)]);
-    let image: EntryImage | undefined;
+    const images: EntryImage[] = [];
     let notBuilt: string | undefined;
     if (!record) {
       notBuilt = 'not built';
     } else {
       try {
-        const opened = await openBuild(store, record.digest);
-        image = await entryImage(opened.image, entry, opened.platform ? { name: opened.platform, count: opened.platforms } : undefined);
+        for (const opened of await openBuild(store, record.digest)) images.push(await entryImage(opened.image, entry, opened.platform));
       } catch (error) {
+        images.length = 0;
         notBuilt = `its last build (${record.digest}) cannot be read: ${errorMessage(error)}`;
       }
     }
@@ -247,7 +246,8 @@ export async function gatherReport(options: GatherOptions): Promise<ReportData> 
       publish: entry.publish,
       outputs: entry.outputs,
       destinations: entry.destinations.map((d) => ({ registry: d.registry, references: d.references, ...(d.skipped ? { skipped: d.skipped } : {}) })),
-      ...(image ? { image } : { notBuilt: notBuilt! }),
+      ...(notBuilt === undefined ? { digest: record!.digest } : { notBuilt }),
+      images,
       history,
       ...(scan ? { scan } : {}),
     });

@@ -57,7 +57,7 @@ export const CLIENT_SCRIPT = `
     return node;
   }
   function show(section, key) {
-    var pkg = data[Number(section.getAttribute('data-entry'))][key];
+    var pkg = data[Number(section.getAttribute('data-view'))][key];
     var panel = section.querySelector('aside.chain');
     if (!pkg || !panel) return;
     panel.textContent = '';
@@ -84,7 +84,7 @@ export const CLIENT_SCRIPT = `
   }
   document.addEventListener('click', function (event) {
     var target = event.target.closest('[data-pkg]');
-    var section = target && target.closest('section.entry');
+    var section = target && target.closest('div.view');
     if (section) show(section, target.getAttribute('data-pkg'));
   });
 })();

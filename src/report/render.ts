@@ -169,16 +169,30 @@ export function historyChart(history: readonly HistoryEntry[]): string {
   return `<div class="charts">${chart('compressed size per build', history.map((entry) => entry.size), bytes, 'size')}${chart('seconds per build', history.map((entry) => entry.seconds), (value) => `${fixed(value)} s`, 'time')}</div><p class="small">${history.length} build${history.length === 1 ? '' : 's'} recorded</p>`;
 }
 
-function entrySection(entry: EntryReport, index: number): string {
-  const image = entry.image;
-  const meta = image
-    ? `<p class="meta"><code>${h(image.digest)}</code> · ${h(image.platform)}${image.platforms > 1 ? ` (first of ${image.platforms} platforms)` : ''}${image.os ? ` · ${h(image.os)}` : ''} · ${h(bytes(image.size))} compressed, ${h(bytes(image.unpackedSize))} unpacked · ${image.layers.length} layers · ${image.packages.length} packages</p>`
-    : `<p class="not-built">${h(entry.notBuilt ?? 'not built')}</p>`;
+// One block per image of an entry (a multi-platform entry has one per platform); `view` numbers them across the
+// page, as the script's data does.
+function imageView(image: EntryImage, view: number, heading: boolean): string {
   return [
-    `<section class="entry" id="entry-${index}" data-entry="${index}">`,
+    `<div class="view" data-view="${view}">`,
+    ...(heading ? [`<h3 class="platform">${h(image.platform)}</h3>`] : []),
+    `<p class="meta"><code>${h(image.digest)}</code> · ${h(image.platform)}${image.os ? ` · ${h(image.os)}` : ''} · ${h(bytes(image.size))} compressed, ${h(bytes(image.unpackedSize))} unpacked · ${image.layers.length} layers · ${image.packages.length} packages</p>`,
+    imageSections(image),
+    '</div>',
+  ].join('\n');
+}
+
+function entrySection(entry: EntryReport, index: number, firstView: number): string {
+  const several = entry.images.length > 1;
+  const body = entry.images.length
+    ? [
+      ...(several ? [`<p class="meta">image index <code>${h(entry.digest ?? '')}</code> · ${entry.images.length} platforms: ${h(entry.images.map((image) => image.platform).join(', '))}</p>`] : []),
+      ...entry.images.map((image, i) => imageView(image, firstView + i, several)),
+    ]
+    : [`<p class="not-built">${h(entry.notBuilt ?? 'not built')}</p>`];
+  return [
+    `<section class="entry" id="entry-${index}">`,
     `<h2>${h(entry.name)}</h2>`,
-    meta,
-    image ? imageSections(image) : '',
+    ...body,
     '<h3>Tags and destinations</h3>',
     destinations(entry),
     '<h3>Vulnerabilities</h3>',
@@ -189,9 +203,9 @@ function entrySection(entry: EntryReport, index: number): string {
   ].join('\n');
 }
 
-// What the script needs to show a chain: per entry, each package's why by key.
+// What the script needs to show a chain: per image view (entries' images in page order), each package's why by key.
 function clientData(data: ReportData): unknown {
-  return data.entries.map((entry) => Object.fromEntries((entry.image?.packages ?? []).map((pkg) => [pkg.key, {
+  return data.entries.flatMap((entry) => entry.images).map((image) => Object.fromEntries(image.packages.map((pkg) => [pkg.key, {
     name: pkg.name, version: pkg.version, ecosystem: pkg.ecosystem, size: bytes(pkg.size), saves: bytes(pkg.saves), exclusive: pkg.exclusive,
     root: pkg.root, requested: pkg.requested, requiredBy: pkg.requiredBy, chains: pkg.chains,
   }])));
@@ -199,7 +213,8 @@ function clientData(data: ReportData): unknown {
 
 /** renderReport renders the whole page. */
 export function renderReport(data: ReportData): string {
-  const built = data.entries.filter((entry) => entry.image).length;
+  const built = data.entries.filter((entry) => entry.images.length).length;
+  const firstViews = data.entries.reduce<number[]>((starts, entry, i) => [...starts, i ? starts[i - 1]! + data.entries[i - 1]!.images.length : 0], []);
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -210,9 +225,9 @@ export function renderReport(data: ReportData): string {
     `<style>${STYLE}</style>`,
     '</head><body>',
     `<header><h1>kiln report</h1><p>${h(data.manifestFile)} · ${data.entries.length} entr${data.entries.length === 1 ? 'y' : 'ies'}, ${built} built · generated ${h(data.generated)}${data.kilnVersion ? ` by kiln ${h(data.kilnVersion)}` : ''}</p>`,
-    `<nav>${data.entries.map((entry, i) => `<a href="#entry-${i}">${h(entry.name)}</a>${entry.image ? '' : ' <span class="not-built">(not built)</span>'}`).join(' · ')}</nav></header>`,
+    `<nav>${data.entries.map((entry, i) => `<a href="#entry-${i}">${h(entry.name)}</a>${entry.images.length ? '' : ' <span class="not-built">(not built)</span>'}`).join(' · ')}</nav></header>`,
     '<main>',
-    ...data.entries.map(entrySection),
+    ...data.entries.map((entry, i) => entrySection(entry, i, firstViews[i]!)),
     '</main>',
     `<script type="application/json" id="kiln-data">${scriptJson(clientData(data))}</script>`,
     `<script>${CLIENT_SCRIPT}</script>`,

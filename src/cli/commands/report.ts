@@ -20,8 +20,8 @@ export const command = defineCommand({
     const data = await gatherReport({ manifestFile, store: context.cache(), cwd: context.cwd, env: context.env, kilnVersion: context.version, ...(context.overrides ? { overrides: context.overrides } : {}) });
     const output = resolve(context.cwd, values.output);
     await writeFileAtomic(output, renderReport(data));
-    const built = data.entries.filter((entry) => entry.image).length;
-    context.stdout.write(`wrote ${output}: ${data.entries.length} entr${data.entries.length === 1 ? 'y' : 'ies'}, ${built} built${built < data.entries.length ? ` (not built: ${data.entries.filter((entry) => !entry.image).map((entry) => entry.name).join(', ')})` : ''}\n`);
+    const built = data.entries.filter((entry) => entry.images.length).length;
+    context.stdout.write(`wrote ${output}: ${data.entries.length} entr${data.entries.length === 1 ? 'y' : 'ies'}, ${built} built${built < data.entries.length ? ` (not built: ${data.entries.filter((entry) => !entry.images.length).map((entry) => entry.name).join(', ')})` : ''}\n`);
     return 0;
   },
 });
