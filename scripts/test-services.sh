@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts the real components kiln's tests talk to, and stops what it started.
-#   scripts/test-services.sh install   apt-get the tools (docker.io, docker-registry, skopeo, umoci, ...)
+#   scripts/test-services.sh install   apt-get the tools (docker.io, docker-registry, skopeo, umoci, zsh, fish, ...)
 #   scripts/test-services.sh start     start dockerd (unless one answers) and two registries
 #   scripts/test-services.sh stop      stop what start started
 #   scripts/test-services.sh env       print the variables tests read (sourceable)
@@ -14,7 +14,7 @@ AUTH_USER=kiln
 AUTH_PASSWORD=kiln-test-password
 PACKAGES=(docker.io docker-registry skopeo umoci buildah apache2-utils gnupg debian-archive-keyring
   python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl python3-poetry python3-sklearn xz-utils zstd curl
-  busybox-static openssl time debootstrap qemu-user-static binfmt-support chromium)
+  busybox-static openssl time debootstrap qemu-user-static binfmt-support chromium zsh fish)
 
 log() { printf 'test-services: %s\n' "$*" >&2; }
 

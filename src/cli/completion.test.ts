@@ -16,13 +16,32 @@ async function script(shell: string): Promise<string> {
   return text;
 }
 
-function hasShell(shell: string): boolean {
-  try {
-    execFileSync(shell, ['-c', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+// zsh completes only in an interactive shell with its line editor: this drives one on a pseudo-terminal (zpty), types
+// the words and a TAB, and prints every match the completion functions offer (compadd wrapped to report them).
+const ZSH_COMPLETE = `
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PROMPT=; RPROMPT=; autoload -U compinit; compinit -u -D'
+zpty -w z "source \${1}"
+zpty -w z 'compadd () { local -a __h; builtin compadd -O __h "$@"; (( $#__h )) && print -r -- "HITS""{" \${(j:|:)__h} "}""END"; builtin compadd "$@" }'
+zpty -w -n z "\${2}"$'\\t'
+local out line
+integer i=0
+while (( i++ < 500 )); do
+  if zpty -r -t z line; then out+=$line; [[ $out == *"}END"* ]] && break; else sleep 0.02; fi
+done
+print -r -- $out
+zpty -d z
+`;
+
+function zshComplete(file: string, line: string): string[] {
+  const out = execFileSync('zsh', ['-f', '-c', ZSH_COMPLETE, 'zsh-complete', file, line], { encoding: 'utf8', timeout: 20_000 });
+  return [...out.matchAll(/HITS\{ (.*?) \}END/g)].flatMap((match) => match[1]!.split('|'));
+}
+
+function fishComplete(file: string, line: string): string[] {
+  const out = execFileSync('fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((candidate) => candidate.split('\t')[0]!);
 }
 
 // Runs the bash completion function as bash would for the words typed, and returns COMPREPLY.
@@ -47,7 +66,7 @@ test('kiln completion bash completes commands, options, option values and subcom
   assert.deepEqual(bashComplete(file, ['kiln', 'plan', '-f', '']), []);
 });
 
-test('kiln completion zsh and fish: every command and option is in the script, which parses', async () => {
+test('kiln completion zsh and fish: every command and option is in the script; each shell completes with it', async () => {
   const zsh = await script('zsh');
   assert.match(zsh, /^#compdef kiln\n/);
   assert.match(zsh, /^ {4}'build:build the images described by DIR\/kiln\.yaml \(--push to publish\)'$/m);
@@ -55,13 +74,27 @@ test('kiln completion zsh and fish: every command and option is in the script, w
   assert.match(zsh, /'--backend=\[what builds the entries\]:VALUE:\(native docker buildah kaniko\)'/);
   assert.match(zsh, /'\*--set=\[/);
   assert.match(zsh, /^ {2}compdef _kiln kiln$/m);
-  if (hasShell('zsh')) execFileSync('zsh', ['-n', '-c', zsh]);
+  execFileSync('zsh', ['-n', '-c', zsh]);
+  const zshFile = join(await mkdtemp(join(tmpdir(), 'kiln-completion-')), '_kiln');
+  await writeFile(zshFile, zsh);
+  assert.deepEqual(zshComplete(zshFile, 'kiln b'), ['build']);
+  assert.deepEqual(zshComplete(zshFile, 'kiln build --backend b'), ['buildah']);
+  assert.deepEqual(zshComplete(zshFile, 'kiln scan --format '), ['table', 'json', 'sarif', 'cyclonedx']);
+  assert.deepEqual(zshComplete(zshFile, 'kiln source b'), ['bump']);
+  assert.deepEqual(zshComplete(zshFile, 'kiln plan --js'), ['--json']);
   const fish = await script('fish');
   assert.match(fish, /^complete -c kiln -n __fish_use_subcommand -a 'inspect' -d 'an image\\'s config, layers \(sizes, what each holds\) and packages'$/m);
   assert.match(fish, /^complete -c kiln -n '__fish_seen_subcommand_from plan' -l json -d 'print the result as JSON'$/m);
   assert.match(fish, /^complete -c kiln -n '__fish_seen_subcommand_from build' -l backend -x -a 'native docker buildah kaniko' -d 'what builds the entries'$/m);
   assert.match(fish, /^complete -c kiln -n '__fish_seen_subcommand_from source; and not __fish_seen_subcommand_from sync bump checkout refresh' -a 'sync bump checkout refresh'$/m);
-  if (hasShell('fish')) execFileSync('fish', ['--no-execute', '-c', fish]);
+  execFileSync('fish', ['--no-execute', '-c', fish]);
+  const fishFile = join(await mkdtemp(join(tmpdir(), 'kiln-completion-')), 'kiln.fish');
+  await writeFile(fishFile, fish);
+  assert.deepEqual(fishComplete(fishFile, 'kiln b'), ['build']);
+  assert.deepEqual(fishComplete(fishFile, 'kiln build --backend b'), ['buildah']);
+  assert.deepEqual(fishComplete(fishFile, 'kiln scan --format ').sort(), ['cyclonedx', 'json', 'sarif', 'table'], 'fish sorts what it offers');
+  assert.deepEqual(fishComplete(fishFile, 'kiln source b'), ['bump']);
+  assert.deepEqual(fishComplete(fishFile, 'kiln plan --js'), ['--json']);
   // Every line of the fish script is a complete command with balanced quotes (what fish would reject otherwise).
   for (const line of fish.split('\n').filter((text) => text && !text.startsWith('#'))) {
     assert.match(line, /^complete -c kiln /);
