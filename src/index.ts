@@ -147,7 +147,7 @@ export async function publish(buildPlan: BuildPlan, results: EntryResult[], opti
   const outputs: Record<string, string[]> = {};
   for (const { entry, image, attachments } of built) outputs[entry.name] = await writeOutputs(entry, image, attachments);
   const published = options.push
-    ? await publishEntries(built.filter(({ entry }) => entry.publish), context, { ...(options.partial ? { partial: true } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}), ...(options.db ? { db: options.db } : {}) })
+    ? await publishEntries(built.filter(({ entry }) => entry.publish), context, { manifestFile: buildPlan.manifestFile, ...(options.partial ? { partial: true } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}), ...(options.db ? { db: options.db } : {}) })
     : [];
   return { outputs, published };
 }

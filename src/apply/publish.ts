@@ -47,6 +47,8 @@ export interface PublishOptions {
   concurrency?: number;
   /** db is the OSV database the scan gate reads (a zip or folder); default: the one kiln db update keeps in the cache. */
   db?: string;
+  /** manifestFile keeps the scan gate's findings as each entry's last scan, for `kiln report`. */
+  manifestFile?: string;
 }
 
 /** ImmutableTagError: an immutable tag already names another digest. */
@@ -145,7 +147,7 @@ export async function publishEntries(built: PublishedEntry[], context: PublishCo
   const referrersTagQueue = keyedQueue();
 
   // The scan gate comes first: an entry its policy refuses is not uploaded, and holds back the run's tags.
-  const verdicts = await scanGate(built.filter(({ entry }) => active.some((job) => job.entry === entry)), { store: context.store, log: context.log, ...(options.db ? { db: options.db } : {}) });
+  const verdicts = await scanGate(built.filter(({ entry }) => active.some((job) => job.entry === entry)), { store: context.store, log: context.log, ...(options.db ? { db: options.db } : {}), ...(options.manifestFile ? { manifestFile: options.manifestFile } : {}) });
   for (const [name, verdict] of verdicts) context.log(`${name}: ${verdict.summary}`);
 
   // Phase 1: refuse to move immutable tags, then upload everything and store each manifest by digest.

@@ -3,7 +3,7 @@
 // without a database nothing gated is published.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from '../cache/blob-store.js';
@@ -14,6 +14,7 @@ import { testImagePlan } from '../testing/plans.js';
 import { busyboxImage } from '../testing/registry-images.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { publishEntries } from './publish.js';
+import { findScan } from '../scan/scan-record.js';
 
 let registry: TestRegistry;
 let work: string;
@@ -49,8 +50,15 @@ test('a CRITICAL finding holds back every tag of the run; --partial tags the ent
   const other = testImagePlan({ name: 'other', pinned: { base: { kind: 'scratch' } }, publish: true, destinations: [destination('gate/other')], scan: { severity: ['CRITICAL', 'HIGH'], ignoreUnfixed: false } });
   const built = [{ entry: hello, image: await busyboxImage(store, 'hello') }, { entry: other, image: await busyboxImage(store, 'other') }];
 
-  const held = await publishEntries(built, context, { db });
+  const manifestFile = join(work, 'gate-1', 'kiln.yaml');
+  const held = await publishEntries(built, context, { db, manifestFile });
   assert.deepEqual(held.map((r) => [r.name, r.status]), [['hello', 'failed'], ['other', 'uploaded']]);
+  // What the gate found is each entry's last scan, as kiln report shows it.
+  const recorded = await findScan(store, { manifestFile, name: 'hello' });
+  assert.deepEqual(recorded?.findings.map((finding) => [finding.id, finding.severity]), [['CVE-2023-45853', 'CRITICAL']]);
+  assert.deepEqual(recorded?.filters, { severities: ['CRITICAL'], ignoreUnfixed: false });
+  assert.equal(recorded?.database, db);
+  assert.deepEqual((await findScan(store, { manifestFile, name: 'other' }))?.findings, []);
   assert.equal(held[0]!.message, 'scan gate: 1 finding(s) at CRITICAL: CVE-2023-45853');
   assert.ok(lines.includes('other: scan gate: passed (no finding at CRITICAL,HIGH)'), lines.join('\n'));
   assert.equal(await client.headManifest('gate/hello', await built[0]!.image.digest()), undefined, 'the refused image is not uploaded');
@@ -116,4 +124,8 @@ test('kiln build --push --db: the gate runs from the CLI; --db without --push is
   const pushed = await runKiln(['build', dir, '--push', '--db', db, '--json', '-q'], { env });
   assert.equal(pushed.code, 0, pushed.stderr);
   assert.deepEqual((JSON.parse(pushed.stdout) as { published: Array<{ status: string }> }).published.map((r) => r.status), ['pushed']);
+  const report = await runKiln(['report', dir, '-o', join(work, 'cli-report.html')], { env });
+  assert.equal(report.code, 0, report.stderr);
+  // A scratch entry: nothing to look up, so no database was opened; the gate's policy is the scan's filter.
+  assert.match(await readFile(join(work, 'cli-report.html'), 'utf8'), /<h3>Vulnerabilities<\/h3>\n<p>scanned \S+ against \(none needed\) \(severity CRITICAL,HIGH\): 0 packages, 0 findings/, 'the gate\'s scan is the entry\'s last scan');
 });

@@ -7,6 +7,7 @@ import type { Image } from '../oci/image.js';
 import { isImageIndex, type ImageOrIndex } from '../oci/image-index.js';
 import { formatPlatform, platformEntries } from '../plan/platforms.js';
 import type { ImagePlan, ScanPolicy } from '../plan/types.js';
+import type { ScanRecord } from '../scan/scan-record.js';
 
 /** GateVerdict is one entry's gate result: `failure` is the one-line reason it may not be published. */
 export interface GateVerdict {
@@ -21,6 +22,8 @@ export interface GateContext {
   db?: string;
   log: (line: string) => void;
   now?: Date;
+  /** manifestFile, when set, keeps each entry's findings in the cache as its last scan (what `kiln report` shows). */
+  manifestFile?: string;
 }
 
 /**
@@ -45,7 +48,15 @@ export async function scanGate(built: ReadonlyArray<{ entry: ImagePlan; image: I
       images.push({ entry: { ...childEntry, name: `${entry.name} ${formatPlatform(child.platform)}` }, image: child.image, of: entry.name });
     }
   }
-  const perImage = await scanImages(images, context);
+  const { verdicts: perImage, records } = await scanImages(images, context);
+  if (context.manifestFile) {
+    const { mergeRecords, recordScan } = await import('../scan/scan-record.js');
+    for (const name of new Set(images.map(({ of }) => of))) {
+      const own = images.filter(({ of }) => of === name).map(({ entry }) => records.get(entry.name));
+      // Kept only when every platform was scanned: a partial result would read as the whole entry's.
+      if (own.length && own.every((record) => record)) await recordScan(context.store, { manifestFile: context.manifestFile, name }, mergeRecords(own as ScanRecord[]));
+    }
+  }
   const verdicts = new Map<string, GateVerdict>();
   for (const { entry, of } of images) {
     const verdict = perImage.get(entry.name);
@@ -59,11 +70,13 @@ export async function scanGate(built: ReadonlyArray<{ entry: ImagePlan; image: I
   return verdicts;
 }
 
-async function scanImages(built: ReadonlyArray<{ entry: ImagePlan; image: Image }>, context: GateContext): Promise<Map<string, GateVerdict>> {
+async function scanImages(built: ReadonlyArray<{ entry: ImagePlan; image: Image }>, context: GateContext): Promise<{ verdicts: Map<string, GateVerdict>; records: Map<string, ScanRecord> }> {
   const verdicts = new Map<string, GateVerdict>();
+  const records = new Map<string, ScanRecord>();
   const gated = built.filter((item): item is { entry: ImagePlan & { scan: ScanPolicy }; image: Image } => item.entry.scan !== false);
-  if (gated.length === 0) return verdicts;
+  if (gated.length === 0) return { verdicts, records };
   const { scanTargets, readIgnoreFile } = await import('../scan/index.js');
+  const { scanRecord } = await import('../scan/scan-record.js');
   const { installedPackages, inventoryFromPlan } = await import('../sbom/inventory.js');
   const inventoryOf = async (entry: ImagePlan, image: Image) => {
     const base = entry.pinned?.base.kind;
@@ -89,8 +102,10 @@ async function scanImages(built: ReadonlyArray<{ entry: ImagePlan; image: Image 
   try {
     const run = await scanTargets(targets, { store: context.store, ...(context.db ? { path: context.db } : {}), now }, { today: now.toISOString().slice(0, 10) });
     for (const warning of run.warnings) context.log(`scan gate: ${warning}`);
+    const time = now.toISOString();
     for (const result of run.results) {
       const policy = gated.find(({ entry }) => entry.name === result.target)!.entry.scan;
+      records.set(result.target, scanRecord(result, { time, database: run.database.where, severities: policy.severity, ignoreUnfixed: policy.ignoreUnfixed }));
       const ids = result.findings.map((finding) => finding.id);
       const extra = [
         result.ignored.length ? `${result.ignored.length} ignored` : '',
@@ -106,5 +121,5 @@ async function scanImages(built: ReadonlyArray<{ entry: ImagePlan; image: Image 
     if (!(error instanceof KilnError)) throw error;
     for (const target of targets) verdicts.set(target.name, { passed: false, summary: `scan gate: ${errorMessage(error)}` });
   }
-  return verdicts;
+  return { verdicts, records };
 }

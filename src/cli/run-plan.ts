@@ -135,7 +135,7 @@ async function finish(plan: BuildPlan, results: EntryResult[], context: CommandC
     } else {
       const built = results.flatMap((result, i) => (result.image ? [{ entry: plan.images[i]!, image: result.image, attachments: result.attachments ?? [] }] : []));
       const { publishEntries } = await import('../apply/publish.js');
-      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs, byDigest: options.byDigest ?? false, ...(options.db ? { db: options.db } : {}) });
+      published = await publishEntries(built.filter(({ entry }) => entry.publish), { store, env: context.env, log: progress.log }, { partial: options.partial, concurrency: options.jobs, byDigest: options.byDigest ?? false, manifestFile: plan.manifestFile, ...(options.db ? { db: options.db } : {}) });
     }
   }
   progress.done();

@@ -63,6 +63,19 @@ export function scanRecord(result: ScanResult, context: { time: string; database
   };
 }
 
+/**
+ * mergeRecords makes one record of a multi-platform entry's per-platform scans: packages, ignored and filtered add
+ * up; a finding in several platforms (same id, package and version) is listed once.
+ */
+export function mergeRecords(records: readonly ScanRecord[]): ScanRecord {
+  const [first] = records;
+  if (!first) throw new Error('mergeRecords: no records');
+  const findings = new Map<string, RecordedFinding>();
+  for (const record of records) for (const finding of record.findings) findings.set(`${finding.id}\0${finding.package}\0${finding.installed}`, findings.get(`${finding.id}\0${finding.package}\0${finding.installed}`) ?? finding);
+  const sum = (pick: (record: ScanRecord) => number): number => records.reduce((total, record) => total + pick(record), 0);
+  return { ...first, packages: sum((r) => r.packages), findings: [...findings.values()], ignored: sum((r) => r.ignored), filtered: sum((r) => r.filtered) };
+}
+
 /** recordScan remembers `record` as the last scan of `key`. */
 export async function recordScan(store: BlobStore, key: ScanKey, record: ScanRecord): Promise<void> {
   await store.setMemo(MEMO_KIND, memoKey(key), { ...key, record });
