@@ -97,6 +97,8 @@ async function addToLayout(path: string, image: ImageOrIndex, tag: string | unde
   const descriptor = await withContext(`writing ${path}`, () => writeImageBlobs(path, image), OutputError);
   const entry = indexEntry(descriptor, tag);
   await withFileLock(join(path, INDEX_LOCK), async () => {
+    // Another writer's clean-up (below) may have removed a blob found present before the lock: put back what is missing.
+    await withContext(`writing ${path}`, () => writeImageBlobs(path, image), OutputError);
     // Read under the lock: another process may have added its tag since the check above.
     const index = await readIndex(path);
     // The entry takes the place of the one it replaces, so rewriting the same image leaves index.json as it was.
@@ -105,8 +107,50 @@ async function addToLayout(path: string, image: ImageOrIndex, tag: string | unde
     const kept = index.manifests.flatMap((m, i) => (i === at ? [entry] : replaces(m) ? [] : [m]));
     const manifests = await withoutOrphanReferrers(path, at < 0 ? [...kept, entry] : kept);
     await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests })), OutputError);
+    await removeReplaced(path, index.manifests, manifests);
   });
   return descriptor;
+}
+
+// reachableBlobs lists the blobs `descriptors` lead to in a layout: manifests and indexes, their configs, layers,
+// children and blobs, read from the layout (a blob it lacks ends its branch).
+async function reachableBlobs(root: string, descriptors: readonly Descriptor[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const walk = async (descriptor: Descriptor | undefined): Promise<void> => {
+    if (!descriptor?.digest || seen.has(descriptor.digest)) return;
+    seen.add(descriptor.digest);
+    if (!isIndexMediaType(descriptor.mediaType) && !isManifestMediaType(descriptor.mediaType)) return;
+    let document: { config?: Descriptor; layers?: Descriptor[]; manifests?: Descriptor[]; blobs?: Descriptor[] };
+    try {
+      document = JSON.parse((await readFile(blobPath(root, descriptor.digest))).toString('utf8')) as typeof document;
+    } catch {
+      return;
+    }
+    for (const child of [document.config, ...(document.layers ?? []), ...(document.manifests ?? []), ...(document.blobs ?? [])]) await walk(child);
+  };
+  for (const descriptor of descriptors) await walk(descriptor);
+  return seen;
+}
+
+/**
+ * removeReplaced deletes the blobs only the entries index.json no longer lists held (the image a tag named before,
+ * its SBOM): a layout rebuilt into again and again (kiln build --watch) does not keep every earlier app layer.
+ * Blobs another entry still reaches stay, and so does anything the old entries did not reach. Run under the index
+ * lock, where every kiln writer checks its blobs before listing its image.
+ */
+async function removeReplaced(root: string, before: readonly Descriptor[], after: readonly Descriptor[]): Promise<void> {
+  const listed = new Set(after.map((m) => m.digest));
+  const dropped = before.filter((m) => !listed.has(m.digest));
+  if (!dropped.length) return;
+  const kept = await reachableBlobs(root, after);
+  for (const digest of await reachableBlobs(root, dropped)) {
+    if (kept.has(digest)) continue;
+    try {
+      await rm(blobPath(root, parseDigest(digest, 'blob digest')), { force: true });
+    } catch {
+      // A digest kiln cannot name a file for, or a file it may not remove: left as it is.
+    }
+  }
 }
 
 /** createLayout assembles a new layout in a temp directory and renames it into place; false if another process got there first. */
@@ -294,10 +338,13 @@ export async function writeOciReferrers(path: string, artifacts: Image[]): Promi
     added.push(referrerDescriptor(await artifact.rawManifest()));
   }
   await withFileLock(join(path, INDEX_LOCK), async () => {
+    // As addToLayout: blobs another writer's clean-up removed since are put back before they are listed.
+    for (const artifact of artifacts) await withContext(`writing ${path}`, () => manifestBlobs(path, artifact), OutputError);
     const index = await readIndex(path);
     const listed = [...index.manifests, ...added.filter((d) => !index.manifests.some((m) => m.digest === d.digest))];
     const manifests = await withoutOrphanReferrers(path, listed);
     await withContext(`writing ${path}`, () => writeFileAtomic(join(path, 'index.json'), serializeJson({ ...index, manifests })), OutputError);
+    await removeReplaced(path, index.manifests, manifests);
   });
   return added;
 }
