@@ -21,7 +21,7 @@ export interface BasePythonInfo {
 }
 
 /** ContextOptions choose the base images and say what the base's Python is. */
-export interface ContextOptions extends Omit<DockerfileOptions, 'appFiles' | 'python' | 'aptPins'> {
+export interface ContextOptions extends Omit<DockerfileOptions, 'appFiles' | 'python' | 'aptPins' | 'aptLocked'> {
   /** manifestDir is where kiln.yaml lives. */
   manifestDir: string;
   /** basePython is ignored: the plan's pinned Python target decides (kept while callers still pass it). */
@@ -48,8 +48,9 @@ export async function writeDockerContext(plan: ImagePlan, dir: string, options: 
     // Only the Python section needs pins (packages, target); apt versions are pinned when the base is.
     const python = plan.python ? await pythonContext(plan, plan.python, pinned?.python, join(temp, 'python'), options.store) : undefined;
     const aptPins = distroPins(plan);
+    const aptLocked = lockedPackages(plan);
     const { manifestDir: _manifestDir, basePython: _basePython, store: _store, ...dockerOptions } = options;
-    const generated = generateDockerfile(plan, { ...dockerOptions, appFiles, aptPins, ...(python ? { python } : {}) });
+    const generated = generateDockerfile(plan, { ...dockerOptions, appFiles, aptPins, ...(aptLocked.length ? { aptLocked } : {}), ...(python ? { python } : {}) });
     await writeFile(join(temp, 'Dockerfile'), generated.dockerfile);
     await writeFile(join(temp, 'context.txt'), `${generated.contextFiles.join('\n')}\n`);
     await replaceDir(temp, dir);
@@ -107,6 +108,13 @@ function distroPins(plan: ImagePlan): Record<string, string> {
     if (version) pins[name] = version;
   }
   return pins;
+}
+
+// Every package the base pins, in kiln.lock's order (stacked layers' packages are not rendered into Dockerfiles).
+function lockedPackages(plan: ImagePlan): string[] {
+  const base = plan.pinned?.base;
+  if (plan.base.kind !== 'distro' || base?.kind !== 'distro') return [];
+  return base.packages.filter((pkg) => pkg.layer === undefined).map((pkg) => `${pkg.name}=${pkg.version}`);
 }
 
 function sha256File(data: Buffer): string {

@@ -41,6 +41,11 @@ export interface DockerfileOptions {
   builderImage?: string;
   /** aptPins pins requested distro packages to versions (from kiln.lock). */
   aptPins?: Record<string, string>;
+  /**
+   * aptLocked is every package kiln.lock pins for the base (its closure), as NAME=VERSION: a stock base installs them
+   * all, so apt upgrades what the stock image holds at older versions (a security fix the image predates).
+   */
+  aptLocked?: string[];
   /** syntax is the `# syntax=` frontend; null leaves the line out (BuildKit's built-in frontend, offline). */
   syntax?: string | null;
   /** appFiles are the app's files relative to app.dir, .dockerignore applied; they sit under `app/` in the context. */
@@ -180,7 +185,8 @@ export function generateDockerfile(plan: ImagePlan, options: DockerfileOptions =
     if (components || Object.keys(layers ?? {}).length) {
       throw new UsageError(`${plan.name}: base components and layers are not rendered into a Dockerfile yet; build it with the native backend`);
     }
-    if (plan.base.spec.packages.length) out.push(aptInstall(plan.base.spec.packages, options.aptPins ?? {}));
+    if (options.aptLocked?.length) out.push(aptInstall(options.aptLocked, {}));
+    else if (plan.base.spec.packages.length) out.push(aptInstall(plan.base.spec.packages, options.aptPins ?? {}));
     // kiln's bases have nonroot (65532) in /etc/passwd; a stock image gets the same user.
     if (wantsNonroot(plan.runtime.User)) {
       out.push(run([`RUN groupadd --gid ${NONROOT_UID} nonroot`, `&& useradd --uid ${NONROOT_UID} --gid ${NONROOT_UID} --home-dir /home/nonroot --create-home --shell /sbin/nologin nonroot`]));
