@@ -1,6 +1,7 @@
 // The image's CycloneDX BOM with a `vulnerabilities` array (CycloneDX's VEX-in-BOM form): each finding names the
 // components it affects by bom-ref, carries its rating, and the fix as a recommendation.
-import { Enums, Models } from '@cyclonedx/cyclonedx-library';
+import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
+import * as Models from '@cyclonedx/cyclonedx-library/Models';
 import type { Severity } from '../severity.js';
 import type { RatedFinding, ScanResult } from '../scan.js';
 import { advisoryUrl } from './sarif.js';
