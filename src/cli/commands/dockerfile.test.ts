@@ -43,3 +43,31 @@ test('kiln dockerfile on a stock distro base warns, in one line and in the Docke
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('kiln dockerfile writes one Dockerfile per platform of a multi-platform entry, each with its platform\'s pins', async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir, 'kiln.yaml'), `images:
+  multi:
+    base: {distro: debian, release: bookworm, packages: [netbase], slim: false, mirror: ${repo.url}, security_mirror: ${repo.url}, keyring: ${repo.keyring}}
+    platform: [linux/amd64, linux/arm64]
+    cmd: [/bin/true]
+`);
+    const env = { KILN_CACHE_DIR: join(dir, '.cache') };
+    assert.equal((await runKiln(['lock', dir], { env })).code, 0);
+    const result = await runKiln(['dockerfile', dir, '-o', join(dir, 'out')], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '', 'nothing left out: no warning');
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    for (const [i, platform] of ['linux/amd64', 'linux/arm64'].entries()) {
+      assert.ok(lines[i]!.startsWith(`multi (${platform}: docker build --platform ${platform}) -> `) && lines[i]!.endsWith(`out/multi/${platform.replace('/', '-')}/Dockerfile (1 files)`), lines[i]);
+      const dockerfile = await readFile(join(dir, 'out/multi', platform.replace('/', '-'), 'Dockerfile'), 'utf8');
+      assert.match(dockerfile, /apt-get install -y --no-install-recommends base-files=1 ca-certificates=1 netbase=1 tzdata=1 /);
+    }
+    const lock = await readFile(join(dir, 'kiln.lock'), 'utf8');
+    assert.ok(lock.includes('[bases."multi@amd64"]') && lock.includes('[bases."multi@arm64"]'), 'each platform has its own pins');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 // kiln dockerfile [DIR] [--only GLOB] [-o generated/]: a multi-stage Dockerfile and its context per entry.
 import { dirname, join, relative, resolve } from 'node:path';
 import { defineCommand } from '../command.js';
-import { planBuild } from '../../plan/index.js';
+import { formatPlatform, planBuild, platformEntries } from '../../plan/index.js';
 import { writeDockerContext } from '../../dockerfile/context.js';
 import { DEFAULT_SYNTAX } from '../../dockerfile/generate.js';
 import { UsageError } from '../../errors.js';
@@ -37,14 +37,25 @@ export const command = defineCommand({
     const manifestDir = dirname(plan.manifestFile);
     const outDir = values.output ? resolve(context.cwd, values.output) : join(manifestDir, 'generated');
     for (const image of pinned) {
-      const result = await writeDockerContext(image, join(outDir, image.name), {
-        manifestDir,
-        store: context.cache(),
-        syntax: values['no-syntax'] ? null : DEFAULT_SYNTAX,
-        ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
-      });
-      for (const note of result.notes) context.stderr.write(`kiln: warning: ${note}\n`);
-      context.stdout.write(`${image.name} -> ${relative(context.cwd, result.dir) || '.'}/Dockerfile (${result.contextFiles.length} files)\n`);
+      // Each platform has its own pins (.deb versions, wheels), so a multi-platform entry gets one folder per
+      // platform, `generated/<entry>/<os>-<arch>[-<variant>]/`, for `docker build --platform os/arch` each.
+      const parts = platformEntries(image);
+      const said = new Set<string>();
+      for (const part of parts) {
+        const platform = parts.length > 1 ? formatPlatform(part.platform) : undefined;
+        const dir = platform ? join(outDir, image.name, platform.replaceAll('/', '-')) : join(outDir, image.name);
+        const result = await writeDockerContext(part, dir, {
+          manifestDir,
+          store: context.cache(),
+          syntax: values['no-syntax'] ? null : DEFAULT_SYNTAX,
+          ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
+        });
+        for (const note of result.notes.filter((text) => !said.has(text))) {
+          said.add(note);
+          context.stderr.write(`kiln: warning: ${note}\n`);
+        }
+        context.stdout.write(`${image.name}${platform ? ` (${platform}: docker build --platform ${platform})` : ''} -> ${relative(context.cwd, result.dir) || '.'}/Dockerfile (${result.contextFiles.length} files)\n`);
+      }
     }
     return 0;
   },
