@@ -38,7 +38,7 @@ export interface ContextResult extends GeneratedDockerfile {
 /** writeDockerContext writes `dir` (replacing it) for one plan entry and returns the generated Dockerfile. */
 export async function writeDockerContext(plan: ImagePlan, dir: string, options: ContextOptions): Promise<ContextResult> {
   // Each platform has its own pins, so its own Dockerfile: kiln build --backend builds them one by one.
-  if (plan.platforms) throw new InputError(`${plan.name}: a multi-platform entry has one Dockerfile per platform; build it with kiln build --backend docker|buildah`);
+  if (plan.platforms) throw new InputError(`${plan.name}: a multi-platform entry has one Dockerfile per platform: give writeDockerContext each of platformEntries(entry), as kiln dockerfile does`);
   const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   await mkdir(temp, { recursive: true });
   try {
