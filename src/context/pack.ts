@@ -8,6 +8,7 @@ import type { BlobStore } from '../cache/blob-store.js';
 import { appEntries } from '../apply/app-layer.js';
 import { InputError, IntegrityError } from '../errors.js';
 import type { BuildPlan, ImagePlan } from '../plan/types.js';
+import { platformEntries } from '../plan/platforms.js';
 import { projectSourceFiles } from '../python/local-wheel/source-digest.js';
 import { fileSha256 } from '../cache/file-digests.js';
 import { verifyPins } from '../resolve/verify.js';
@@ -53,10 +54,9 @@ function contextPathMap(plan: BuildPlan, store: BlobStore): (path: string) => st
   };
 }
 
-// An entry the context cannot carry is refused before anything is read.
+// An entry the context cannot carry is refused before anything is read (each platform of a multi-platform one).
 function checkPackable(entry: ImagePlan): void {
   if (entry.unresolved) throw new InputError(`${entry.name}: ${entry.unresolved}`);
-  if (entry.platforms) throw new InputError(`${entry.name}: a multi-platform entry cannot be packed into a context yet; build it with kiln build`);
   if (!entry.pinned) throw new InputError(`${entry.name}: the plan pins nothing for this entry; write it with kiln plan --json`);
   if (entry.pinned.base.kind === 'place') {
     throw new InputError(`${entry.name}: base ${entry.pinned.base.place} is a local image; push it to a registry and name it docker://... so a context stays small`);
@@ -115,7 +115,9 @@ async function fileEntry(path: string, at: string): Promise<TarEntry> {
 
 /** packContext checks every input of `plan` against its pins and lists the files of a context that builds it. */
 export async function packContext(plan: BuildPlan, options: { store: BlobStore; env: NodeJS.ProcessEnv }): Promise<PackedContext> {
-  for (const entry of plan.images) checkPackable(entry);
+  // A multi-platform entry is packed platform by platform: each has its own pins, and files they share go once.
+  const parts = plan.images.flatMap((entry) => platformEntries(entry));
+  for (const entry of parts) checkPackable(entry);
   // Outputs on the packer's disk mean nothing where the context is built: registries stay, files go.
   const kept: BuildPlan = { ...plan, images: plan.images.map((entry) => ({ ...entry, outputs: entry.outputs.filter((output) => output.startsWith('docker://')) })) };
   const toContext = contextPathMap(kept, options.store);
@@ -129,7 +131,7 @@ export async function packContext(plan: BuildPlan, options: { store: BlobStore; 
   await addFile(plan.manifestFile);
   const kilnLock = join(dirname(plan.manifestFile), 'kiln.lock');
   if (await exists(kilnLock)) await addFile(kilnLock);
-  for (const entry of plan.images) {
+  for (const entry of parts) {
     await verifyPins(entry, options);
     const wheels = await checkLockAndWheels(entry);
     const pins = entry.pinned!;

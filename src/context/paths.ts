@@ -66,6 +66,8 @@ export function mapEntryPaths(entry: ImagePlan, map: PathMap): ImagePlan {
     } : {}),
     ...(entry.scan && entry.scan.ignorefile ? { scan: { ...entry.scan, ignorefile: map(entry.scan.ignorefile) } } : {}),
     ...(entry.pinned ? { pinned: mapPins(entry.pinned, map) } : {}),
+    // A multi-platform entry's pins are per platform.
+    ...(entry.platforms ? { platforms: entry.platforms.map((part) => ({ ...part, ...(part.pinned ? { pinned: mapPins(part.pinned, map) } : {}) })) } : {}),
   };
 }
 

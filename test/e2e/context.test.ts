@@ -145,3 +145,33 @@ test('a context pushed to a registry builds elsewhere to the local digest; edits
     await rm(work, { recursive: true, force: true });
   }
 });
+
+test('a multi-platform entry packs into a context (each platform\'s pins) and builds elsewhere to the local index digest', { timeout: 300_000 }, async () => {
+  const registry = await startRegistry();
+  const work = await tempDir();
+  try {
+    const project = join(work, 'project');
+    await mkdir(join(project, 'app'), { recursive: true });
+    await writeFile(join(project, 'app/run.sh'), '#!/bin/sh\necho multi\n');
+    await writeFile(join(project, 'kiln.yaml'), 'images:\n  multi:\n    base: scratch\n    app: {src: app, dest: /app}\n    platform: [linux/amd64, linux/arm64]\n    entrypoint: [/app/run.sh]\n');
+    const env = { KILN_CACHE_DIR: join(work, 'cache') };
+    const local = await runKiln(['build', project, '-o', `oci:${work}/local:multi`, '--json'], { env });
+    assert.equal(local.code, 0, local.stderr);
+    const localDigest = (JSON.parse(local.stdout) as BuildJson).images[0]!.digest;
+    const pushed = await runKiln(['context', 'push', project, `${registry.host}/contexts/multi`, '--json'], { env });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const context = JSON.parse(pushed.stdout) as PushJson;
+    assert.deepEqual(context.entries, ['multi']);
+    await rename(project, join(work, 'moved'));
+    const elsewhere = join(work, 'elsewhere');
+    await mkdir(elsewhere);
+    const remote = await runKiln(['build', '--context', context.reference, '-o', 'oci:out:{name}', '--json'], { cwd: elsewhere, env: { KILN_CACHE_DIR: join(work, 'pod-cache') } });
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.equal((JSON.parse(remote.stdout) as BuildJson).images[0]!.digest, localDigest, 'the same index, both platforms');
+    const index = JSON.parse(await readFile(join(elsewhere, 'out/index.json'), 'utf8')) as { manifests: Array<{ digest: string; mediaType: string }> };
+    assert.ok(index.manifests.some((m) => m.digest === localDigest && m.mediaType === 'application/vnd.oci.image.index.v1+json'));
+  } finally {
+    await registry.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+});
