@@ -1,6 +1,7 @@
 // gatherReport: everything `kiln report` shows about a manifest's entries, as plain data: each entry's tags and
 // destinations (from the plan), its last build's layers, packages with their `why` chains and a size tree (from the
 // build records), its build history and its last scan. The HTML renderer consumes this and nothing else.
+import { join } from 'node:path';
 import type { BlobStore } from '../cache/blob-store.js';
 import { buildHistory, findBuild, storedBuild, type HistoryEntry } from '../cache/build-records.js';
 import { errorMessage } from '../errors.js';
@@ -11,6 +12,7 @@ import { isImageIndex } from '../oci/image-index.js';
 import type { Image } from '../oci/image.js';
 import { formatPlatform, planBuild, type ImagePlan } from '../plan/index.js';
 import { normalizeName } from '../python/names.js';
+import { readPyProject } from '../python/pyproject.js';
 import { findScan, type ScanRecord } from '../scan/scan-record.js';
 import { fileOwners, packageKey } from './owners.js';
 import type { SizeNode } from './treemap.js';
@@ -155,7 +157,7 @@ export function sizeTree(summary: ImageSummary, files: ImageFiles, owners: Reado
   return { name: summary.name, size: summary.unpackedSize, kind: 'layer', children: layers };
 }
 
-function packagesOf(graphs: readonly PackageGraph[], summary: ImageSummary, requested: ReadonlySet<string>): ReportPackage[] {
+function packagesOf(graphs: readonly PackageGraph[], summary: ImageSummary, requested: ReadonlySet<string>, requestedPython: ReadonlySet<string>): ReportPackage[] {
   const [debian, python] = graphs as [PackageGraph, PackageGraph];
   const out: ReportPackage[] = [];
   for (const deb of summary.debs) {
@@ -174,7 +176,7 @@ function packagesOf(graphs: readonly PackageGraph[], summary: ImageSummary, requ
     out.push({
       key: packageKey('python', key, dist.location.slice(1)), ecosystem: 'python', name: dist.name, version: dist.version, size: dist.size,
       layer: dist.layer, location: dist.location,
-      root: why?.root ?? true, requested: false, requiredBy: why?.requiredBy ?? [], chains: why ? why.chains.map((chain) => chain.map((step) => step.name)) : [[dist.name]],
+      root: why?.root ?? true, requested: requestedPython.has(key), requiredBy: why?.requiredBy ?? [], chains: why ? why.chains.map((chain) => chain.map((step) => step.name)) : [[dist.name]],
       saves: why?.saves ?? dist.size, exclusive: why?.exclusive.length ?? 1,
     });
   }
@@ -191,13 +193,16 @@ async function openBuild(store: BlobStore, digest: string): Promise<Array<{ imag
 /** entryImage reads one image of an entry's last build: its layers, its packages with their chains, and its size tree. */
 export async function entryImage(image: Image, entry: ImagePlan, platform?: string): Promise<EntryImage> {
   const { summary, files, packages } = await inspectImage(image, { name: entry.name });
+  // kiln.yaml's python.project is what asks for the Python packages: its name comes from its pyproject.toml (the
+  // report resolves nothing, so the plan has no pins to say which installed distribution is the project).
+  const project = entry.python ? (await readPyProject(join(entry.python.project, 'pyproject.toml')).catch(() => undefined))?.name : undefined;
   const options = {
     architecture: summary.platform.architecture,
     ...(summary.platform.variant ? { variant: summary.platform.variant } : {}),
-    requested: { debian: entry.base.kind === 'distro' ? [...entry.base.spec.packages] : [] },
+    requested: { debian: entry.base.kind === 'distro' ? [...entry.base.spec.packages] : [], python: project ? [project] : [] },
   };
   const graphs = [debianGraph(packages, options), pythonGraph(packages, options)];
-  const reportPackages = packagesOf(graphs, summary, new Set(options.requested.debian));
+  const reportPackages = packagesOf(graphs, summary, new Set(options.requested.debian), new Set(options.requested.python.map(normalizeName)));
   const names = new Map(reportPackages.map((pkg) => [pkg.key, pkg.name] as const));
   const { platform: p } = summary;
   return {

@@ -68,6 +68,10 @@ test('kiln report opens in chromium with no errors and no fetches; one treemap b
     assert.match((await panel.locator('h4').textContent())!, /^colorlite 2\.1\.0$/);
     assert.deepEqual(await panel.locator('li.chain-line').allTextContents(), colorlite);
     assert.deepEqual(colorlite, ['demo-server → colorlite']);
+    // The project itself is asked for by kiln.yaml's python.project, not a package nothing happens to need.
+    await demo.locator('table.packages.python button.pkg', { hasText: 'demo-server' }).click();
+    assert.match((await panel.locator('h4').textContent())!, /^demo-server /);
+    assert.ok((await panel.locator('p').allTextContents()).includes('requested in kiln.yaml'), (await panel.innerText()));
 
     const shot = join(work, 'report.png');
     await screenshotReport(page, shot);
