@@ -190,12 +190,18 @@ async function openBuild(store: BlobStore, digest: string): Promise<Array<{ imag
   return (await built.children()).map((child) => ({ image: child.image, platform: formatPlatform(child.platform) }));
 }
 
-/** entryImage reads one image of an entry's last build: its layers, its packages with their chains, and its size tree. */
-export async function entryImage(image: Image, entry: ImagePlan, platform?: string): Promise<EntryImage> {
+// projectName is the name in the pyproject.toml of kiln.yaml's python.project, which asks for the Python packages
+// (the report resolves nothing, so the plan has no pins to say which installed distribution is the project).
+async function projectName(entry: ImagePlan): Promise<string | undefined> {
+  return entry.python ? (await readPyProject(join(entry.python.project, 'pyproject.toml')).catch(() => undefined))?.name : undefined;
+}
+
+/**
+ * entryImage reads one image of an entry's last build: its layers, its packages with their chains, and its size tree;
+ * `project` is the entry's Python project, requested by kiln.yaml.
+ */
+export async function entryImage(image: Image, entry: ImagePlan, platform?: string, project?: string): Promise<EntryImage> {
   const { summary, files, packages } = await inspectImage(image, { name: entry.name });
-  // kiln.yaml's python.project is what asks for the Python packages: its name comes from its pyproject.toml (the
-  // report resolves nothing, so the plan has no pins to say which installed distribution is the project).
-  const project = entry.python ? (await readPyProject(join(entry.python.project, 'pyproject.toml')).catch(() => undefined))?.name : undefined;
   const options = {
     architecture: summary.platform.architecture,
     ...(summary.platform.variant ? { variant: summary.platform.variant } : {}),
@@ -238,7 +244,8 @@ export async function gatherReport(options: GatherOptions): Promise<ReportData> 
       notBuilt = 'not built';
     } else {
       try {
-        for (const opened of await openBuild(store, record.digest)) images.push(await entryImage(opened.image, entry, opened.platform));
+        const project = await projectName(entry);
+        for (const opened of await openBuild(store, record.digest)) images.push(await entryImage(opened.image, entry, opened.platform, project));
       } catch (error) {
         images.length = 0;
         notBuilt = `its last build (${record.digest}) cannot be read: ${errorMessage(error)}`;
